@@ -1,0 +1,1 @@
+"""A recruitment event and job-fair manager: talent trains, night markets and job fairs."""

@@ -1,0 +1,219 @@
+"""Accounts and who is calling: password hashing, sign-in, signed tokens, the actor behind a request."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import anyio.to_thread
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
+from events import identifiers, views
+from events.errors import Conflict, Forbidden, Invalid, Unauthorized
+from events.ratelimit import Limiter
+from events.settings import settings
+from events.tables import Account
+
+Role = Literal["organiser", "hr", "seeker", "anonymous"]
+TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
+
+# RFC 9106's low-memory argon2id profile (64 MiB, 3 passes) in production; a tiny
+# profile keeps a test suite that creates hundreds of accounts fast, and is refused in production.
+_HASHER = (
+    PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+    if settings.password_hash_profile == "standard"  # noqa: S105 - a profile name
+    else PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+)
+# Verified against when the login is unknown, so that a missing account costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: an account's id, role and (for hr) employer; or nobody."""
+
+    role: Role
+    id: uuid.UUID | None = None
+    employer_id: uuid.UUID | None = None
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == "organiser"
+
+    def works_for(self, employer_id: uuid.UUID) -> bool:
+        return self.role == "hr" and self.employer_id == employer_id
+
+
+ANONYMOUS = Actor(role="anonymous")
+
+
+async def hash_password(password: str) -> str:
+    # Argon2 is deliberately slow: keep it off the event loop.
+    return await anyio.to_thread.run_sync(_HASHER.hash, password)
+
+
+async def _password_matches(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await anyio.to_thread.run_sync(verify)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8:
+        raise Invalid("weak_password", "A password needs at least 8 characters.")
+    if password.isdigit() or password.isalpha():
+        raise Invalid("weak_password", "A password needs letters and digits or symbols, not only one kind.")
+
+
+def normalise_login(login: str) -> tuple[str, str]:
+    """('email', address) or ('phone', E.164) for what someone typed to sign in."""
+    login = login.strip()
+    if identifiers.looks_like_email(login):
+        return "email", identifiers.email(login)
+    return "phone", identifiers.phone(login)
+
+
+def issue_token(*, account_id: uuid.UUID, role: str, now: datetime) -> views.Token:
+    expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+    claims = {"sub": str(account_id), "role": role, "iat": int(now.timestamp()), "exp": int(expires_at.timestamp())}
+    return views.Token(
+        access_token=jwt.encode(claims, settings.secret_key, algorithm=TOKEN_ALGORITHM),
+        token_type="bearer",  # noqa: S106 - the OAuth token type
+        expires_at=expires_at.replace(microsecond=0),
+        role=role,
+    )
+
+
+async def login(*, login: str, password: str, address: str, now: datetime, limiter: Limiter) -> views.Token:
+    """Sign in with an email or phone and a password."""
+    # Per account first (failures only, so a campus behind one NAT address is not locked out
+    # together); per address with a much higher ceiling to slow a sweep across many accounts.
+    await limiter.hit("login_address", address)
+    try:
+        kind, value = normalise_login(login)
+    except Invalid:
+        kind, value = "unknown", login.strip().lower()
+    await limiter.check("login_account", value)
+    account = None
+    if kind != "unknown":
+        column = Account.email if kind == "email" else Account.phone
+        account = await Account.objects().where(column == value).first()
+    matches = await _password_matches(account.password_hash if account else _DUMMY_HASH, password)
+    if account is None or not matches or not account.is_active:
+        await limiter.hit("login_account", value)
+        raise Unauthorized("invalid_credentials", "The login or password is wrong.")
+    return issue_token(account_id=account.id, role=account.role, now=now)
+
+
+async def actor_from_token(token: str) -> Actor:
+    """The actor a bearer token speaks for; Unauthorized if it is forged, expired or its account is gone."""
+    try:
+        claims = jwt.decode(token, settings.secret_key, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub", "role"]})
+        account_id = uuid.UUID(claims["sub"])
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthorized("token_expired", "The access token has expired; sign in again.") from error
+    except (jwt.InvalidTokenError, ValueError) as error:
+        raise Unauthorized("token_invalid", "The access token is not valid.") from error
+    row = (
+        await Account.select(Account.role, Account.employer, Account.is_active)
+        .where(Account.id == account_id)
+        .first()
+    )
+    if row is None or not row["is_active"] or row["role"] != claims["role"]:
+        raise Unauthorized("token_invalid", "The access token is not valid.")
+    return Actor(role=row["role"], id=account_id, employer_id=row["employer"])
+
+
+def account_view(account: Account) -> views.Account:
+    return views.Account(
+        id=account.id,
+        role=account.role,
+        name=account.name,
+        email=account.email,
+        phone=account.phone,
+        employer_id=account.employer,
+        created_at=account.created_at,
+    )
+
+
+async def me(*, actor: Actor) -> views.Account:
+    account = await Account.objects().where(Account.id == actor.id).first()
+    if account is None:
+        raise Unauthorized("token_invalid", "The access token is not valid.")
+    return account_view(account)
+
+
+async def create_account(
+    *,
+    role: str,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    employer_id: uuid.UUID | None,
+    now: datetime,
+) -> views.Account:
+    """Create an account; email and phone are normalised and must be unused."""
+    if email is None and phone is None:
+        raise Invalid("login_required", "An account needs an email or a phone number to sign in with.")
+    email = identifiers.email(email) if email is not None else None
+    phone = identifiers.phone(phone) if phone is not None else None
+    check_password_strength(password)
+    password_hash = await hash_password(password)
+    account = Account(
+        role=role,
+        name=name.strip(),
+        email=email,
+        phone=phone,
+        password_hash=password_hash,
+        employer=employer_id,
+        created_at=now,
+        updated_at=now,
+    )
+    # The unique indexes on email and phone are the guarantee; ON CONFLICT tells us without
+    # an exception (which would abort a PostgreSQL transaction).
+    inserted = await Account.insert(account).on_conflict(action="DO NOTHING").returning(Account.id)
+    if not inserted:
+        raise Conflict("login_taken", "An account with this email or phone already exists.")
+    return account_view(account)
+
+
+def generate_password() -> str:
+    """A random password that passes `check_password_strength`."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if not (password.isdigit() or password.isalpha()):
+            return password
+
+
+async def ensure_organiser(*, email: str, password: str | None, now: datetime) -> tuple[views.Account | None, str | None]:
+    """Create the first organiser if none exists; returns it and the generated password, if any."""
+    if await Account.exists().where(Account.role == Account.Role.organiser):
+        return None, None
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    view = await create_account(role="organiser", name="Organiser", email=email, phone=None, password=password, employer_id=None, now=now)
+    return view, generated
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Unauthorized for nobody, Forbidden for the wrong role."""
+    if actor.role == "anonymous":
+        raise Unauthorized("authentication_required", "Sign in first.")
+    if actor.role not in roles:
+        raise Forbidden(f"{'_or_'.join(roles)}_only", f"Only {' or '.join(roles)} accounts may do this.")
+
+
+def require_organiser(actor: Actor) -> None:
+    require_role(actor, "organiser")

@@ -1,0 +1,122 @@
+"""The Litestar application: routes, the one translation of errors into problem+json, and the lifespan."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+
+import asyncpg
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from events import db
+from events.errors import DomainError, RateLimited
+from events.ratelimit import Limiter, make_storage
+from events.routes import accounts, booths, employers, health, jobs, schedule
+from events.routes.common import provide_actor
+from events.settings import Settings, settings
+
+log = logging.getLogger("events")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def _code_for_status(status: int) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", HTTPStatus(status).phrase.lower()).strip("_")
+
+
+def _problem(request: Request, *, status: int, code: str, detail: str, title: str | None = None, **extra: object) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _unique_violation(error: Exception) -> bool:
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+
+def problem_response(request: Request, error: Exception) -> Response:
+    """Every error leaves as application/problem+json with a stable `code`; nothing internal leaks."""
+    if isinstance(error, RateLimited):
+        response = _problem(request, status=error.status, code=error.code, detail=error.detail, title=error.title)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    if isinstance(error, DomainError):
+        return _problem(request, status=error.status, code=error.code, detail=error.detail, title=error.title, **error.extra)
+    if isinstance(error, ValidationException):
+        errors = error.extra if isinstance(error.extra, list) else []
+        return _problem(request, status=400, code="validation_failed", detail="The request does not match the schema.", errors=errors)
+    if isinstance(error, HTTPException):
+        code = {401: "authentication_required", 413: "request_too_large"}.get(error.status_code, _code_for_status(error.status_code))
+        response = _problem(request, status=error.status_code, code=code, detail=error.detail)
+        response.headers.update(error.headers or {})
+        return response
+    if _unique_violation(error):
+        # The application checks gave way to a race; the database's unique index held.
+        return _problem(request, status=409, code="conflict", detail="This clashes with a record that was just written.")
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return _problem(request, status=500, code="internal_error", detail="Something went wrong on our side.")
+
+
+def create_app(config: Settings = settings) -> Litestar:
+    limiter = Limiter(
+        make_storage(config.redis_url),
+        {"login_account": config.login_rate_limit_account, "login_address": config.login_rate_limit_address},
+    )
+
+    @asynccontextmanager
+    async def database(_: Litestar) -> AsyncIterator[None]:
+        await db.open_database()
+        try:
+            yield
+        finally:
+            await db.close_database()
+
+    return Litestar(
+        route_handlers=[health.health, accounts.router, employers.router, schedule.router, booths.router, jobs.router],
+        dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
+        exception_handlers={Exception: problem_response},
+        lifespan=[database],
+        request_max_body_size=config.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Recruitment events API · 招聘活动接口",
+            version="1.0.0",
+            description=(
+                "Talent trains (人才专列), night markets (人才夜市) and job fairs: events, stops, employers, booths and jobs. "
+                "Errors are application/problem+json with a stable `code`."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"bearer": []}, {}],
+            use_handler_docstrings=True,
+        ),
+        debug=False,
+        state=State({"limiter": limiter}),
+    )
+
+
+app = create_app()

@@ -1,0 +1,68 @@
+"""Booths: an employer's labelled place at one stop (摊位 at night markets, 展位 elsewhere)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from events import views
+from events.accounts import Actor, require_organiser
+from events.db import write_transaction
+from events.errors import Conflict, Invalid, NotFound
+from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, load_stop
+from events.tables import Booth, Employer, Job, Stop
+
+#: Floor-plan labels: letters, digits and inner dashes ("A12", "B-3", "12").
+LABEL = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?$")
+
+
+def normalise_label(label: str) -> str:
+    label = label.strip().upper()
+    if not LABEL.fullmatch(label):
+        raise Invalid("invalid_booth_label", "A booth label is 1–16 letters, digits or inner dashes, like A12.")
+    return label
+
+
+async def assign_booth(*, actor: Actor, now: datetime, stop_id: uuid.UUID, employer_id: uuid.UUID, label: str) -> views.Booth:
+    """Give an employer a booth at a stop; one per employer per stop, labels unique per stop."""
+    require_organiser(actor)
+    label = normalise_label(label)
+    async with write_transaction():
+        stop, _event = await load_stop(stop_id, actor)
+        if stop.status == Stop.Status.cancelled:
+            raise Conflict("stop_cancelled", "A cancelled stop cannot get booths.")
+        if not await Employer.exists().where(Employer.id == employer_id):
+            raise NotFound("employer_not_found", "No such employer.")
+        booth = Booth(stop=stop.id, employer=employer_id, label=label, created_at=now, updated_at=now)
+        # Two unique indexes hold the rules; on a clash, look once to say which one.
+        if not await Booth.insert(booth).on_conflict(action="DO NOTHING").returning(Booth.id):
+            if await Booth.exists().where((Booth.stop == stop.id) & (Booth.label == label)):
+                raise Conflict("booth_label_taken", f"Booth {label} is already assigned at this stop.")
+            raise Conflict("employer_already_has_booth", "This employer already has a booth at this stop.")
+    row = await Booth.select(*BOOTH_COLUMNS).where(Booth.id == booth.id).first()
+    return booth_view(row, stop.timezone)
+
+
+async def list_booths(*, actor: Actor, stop_id: uuid.UUID) -> list[views.Booth]:
+    stop, _event = await load_stop(stop_id, actor)
+    return [booth_view(row, stop.timezone) for row in (await booths_by_stop([stop.id]))[stop.id]]
+
+
+async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
+    """Take a booth away. Records that point at a booth (visits) keep it: the foreign keys restrict."""
+    require_organiser(actor)
+    async with write_transaction():
+        booth = await Booth.select(Booth.employer, Booth.stop.event).where(Booth.id == booth_id).first()
+        if booth is None:
+            raise NotFound("booth_not_found", "No such booth.")
+        employer_id, event_id = booth["employer"], booth["stop.event"]
+        # Jobs are posted per event on the strength of a booth there: the last booth goes only once they are closed.
+        keeps_a_booth = await Booth.exists().where(
+            (Booth.employer == employer_id) & (Booth.stop.event == event_id) & (Booth.id != booth_id)
+        )
+        if not keeps_a_booth and await Job.exists().where(
+            (Job.employer == employer_id) & (Job.event == event_id) & (Job.status == Job.Status.open) & Job.deleted_at.is_null()
+        ):
+            raise Conflict("employer_has_open_jobs", "Close the employer's open jobs at this event before removing its last booth.")
+        await Booth.delete().where(Booth.id == booth_id)

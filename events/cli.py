@@ -1,0 +1,97 @@
+"""The command line: `python main.py run|serve|migrate|create-organiser|demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from datetime import UTC, datetime
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+from events import accounts
+from events.settings import settings
+
+log = logging.getLogger("events")
+
+
+async def migrate() -> None:
+    result = await run_forwards(app_name="events")
+    if not result.success:
+        raise SystemExit(f"migrations failed: {result.message}")
+
+
+async def _organiser_actor() -> accounts.Actor:
+    from events.tables import Account
+
+    row = await Account.select(Account.id).where(Account.role == Account.Role.organiser).first()
+    return accounts.Actor(role="organiser", id=row["id"])
+
+
+async def bootstrap(*, load_demo: bool) -> None:
+    """Migrate, create the first organiser if there is none, and fill a brand-new database with the demo."""
+    await migrate()
+    now = datetime.now(UTC)
+    created, generated = await accounts.ensure_organiser(email=settings.organiser_email, password=settings.organiser_password, now=now)
+    if created is not None:
+        print(f"Created organiser {created.email}")
+        if generated:
+            print(f"  password (shown once): {generated}")
+    if load_demo:
+        from events.demo import load_demo as fill
+
+        await fill(organiser=await _organiser_actor(), now=now)
+        print("Loaded the demo: /api/events lists a talent train and a night market.")
+
+
+def serve() -> None:
+    import uvicorn
+
+    # One worker on SQLite: it serialises writers anyway, and a second process only adds lock waits.
+    uvicorn.run("main:app", host=settings.host, port=settings.port, workers=1 if settings.uses_sqlite else 2, log_level="info")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="main.py", description="Recruitment events and job fairs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate, create the first organiser, load the demo into a new SQLite database, serve")
+    commands.add_parser("serve", help="serve on HOST:PORT")
+    commands.add_parser("migrate", help="apply database migrations")
+    create = commands.add_parser("create-organiser", help="create an organiser account (password from ORGANISER_PASSWORD or a prompt)")
+    create.add_argument("email")
+    create.add_argument("--name", default="Organiser")
+    commands.add_parser("demo", help="load the demo data into the current database")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        brand_new = settings.database_url is None and not settings.sqlite_path.exists()
+        asyncio.run(bootstrap(load_demo=brand_new))
+        serve()
+    elif args.command == "serve":
+        serve()
+    elif args.command == "migrate":
+        asyncio.run(migrate())
+    elif args.command == "create-organiser":
+        password = settings.organiser_password or getpass.getpass("Password: ")
+        view = asyncio.run(_create_organiser(args.email, args.name, password))
+        print(f"Created organiser {view.email}")
+    elif args.command == "demo":
+        asyncio.run(_demo())
+    else:  # pragma: no cover - argparse refuses unknown commands
+        parser.error(f"unknown command {args.command}")
+    sys.exit(0)
+
+
+async def _create_organiser(email: str, name: str, password: str) -> accounts.views.Account:
+    await migrate()
+    return await accounts.create_account(
+        role="organiser", name=name, email=email, phone=None, password=password, employer_id=None, now=datetime.now(UTC)
+    )
+
+
+async def _demo() -> None:
+    await bootstrap(load_demo=True)
+

@@ -1,0 +1,64 @@
+"""Database engine choice and the transaction that serialises writers on both engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+#: Seconds a SQLite writer waits for the lock before failing; writers queue rather than fail.
+SQLITE_BUSY_TIMEOUT = 30
+
+
+def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
+    """PostgreSQL for a postgresql:// URL, otherwise a SQLite file."""
+    if database_url and database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": database_url})
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteEngine(path=str(sqlite_path), timeout=SQLITE_BUSY_TIMEOUT)
+
+
+def engine() -> Engine:
+    from events.tables import Event
+
+    return Event._meta.db
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+def write_transaction():
+    """A transaction that may read then write without losing a race.
+
+    SQLite: `BEGIN IMMEDIATE` takes the write lock up front (a deferred transaction that
+    reads and then writes fails with "database is locked"). PostgreSQL: a plain transaction;
+    callers that must serialise lock rows or use conditional updates.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def open_database() -> None:
+    """Prepare the engine for serving: WAL for SQLite, a pool for PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        # WAL lets readers proceed while one writer commits; the mode persists in the file.
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    else:
+        await db.start_connection_pool()
+
+
+async def close_database() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def ping() -> None:
+    """Raise if the database does not answer."""
+    await engine().run_ddl("SELECT 1")

@@ -1,0 +1,102 @@
+"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from stdnum.cn import uscc
+
+from events import booths, employers, jobs, schedule
+from events.accounts import Actor
+
+EMPLOYERS = [
+    ("南京云帆科技有限公司", "软件和信息技术服务业"),
+    ("江苏长江智能制造有限公司", "智能制造"),
+    ("苏州星河生物医药有限公司", "生物医药"),
+    ("无锡芯源微电子有限公司", "集成电路"),
+    ("南京金陵银行股份有限公司", "金融"),
+    ("常州新能动力电池有限公司", "新能源"),
+    ("扬州运河文化传媒有限公司", "文化传媒"),
+    ("徐州淮海物流集团有限公司", "物流"),
+    ("南通海工装备有限公司", "海洋工程"),
+    ("镇江绿源环保科技有限公司", "环保"),
+    ("泰州康宁医疗器械有限公司", "医疗器械"),
+    ("连云港港湾建设有限公司", "建筑"),
+]
+JOB_TITLES = [
+    ("Java 开发工程师", "技术", "bachelor", ["计算机科学与技术", "软件工程"]),
+    ("算法工程师", "技术", "master", ["人工智能", "数学"]),
+    ("测试工程师", "技术", "associate", []),
+    ("电气工程师", "工程", "bachelor", ["电气工程及其自动化"]),
+    ("管培生", "管理", "bachelor", []),
+    ("财务专员", "财务", "bachelor", ["会计学", "财务管理"]),
+    ("销售代表", "销售", "associate", []),
+    ("研发工程师", "技术", "master", ["化学", "生物工程"]),
+    ("新媒体运营", "运营", "bachelor", ["新闻学", "广告学"]),
+    ("储备干部", "管理", "high_school", []),
+]
+CAMPUSES = [
+    ("南京大学", "仙林校区", "南京市栖霞区仙林大道163号", 32.1128, 118.9583),
+    ("东南大学", "九龙湖校区", "南京市江宁区东南大学路2号", 31.8890, 118.8180),
+    ("南京航空航天大学", "将军路校区", "南京市江宁区将军大道29号", 31.9400, 118.7900),
+]
+
+
+def credit_code(n: int) -> str:
+    """A well-formed demo 统一社会信用代码 (registered-company prefix, valid check digit)."""
+    body = f"913201{n:06d}MA1X{n % 10}"
+    body = body[:17]
+    return body + uscc.calc_check_digit(body)
+
+
+async def load_demo(*, organiser: Actor, now: datetime) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    made = []
+    for n, (name, industry) in enumerate(EMPLOYERS, start=1):
+        made.append(
+            await employers.create_employer(
+                actor=organiser, now=now, name=name, credit_code=credit_code(n), industry=industry, city="南京", website=f"https://example.com/{n}"
+            )
+        )
+
+    first_day = (now.astimezone(zone) + timedelta(days=14)).date()
+    train = await schedule.create_event(
+        actor=organiser, now=now, kind="talent_train", title="2026 南京高校人才专列", slug="nanjing-talent-train",
+        host="南京市人力资源和社会保障局", city="南京", description="用人单位 HR 组团走进三所高校，现场招聘。",
+    )
+    for day, (school, campus, address, lat, lon) in enumerate(CAMPUSES):
+        start = datetime.combine(first_day + timedelta(days=day * 2), time(14), tzinfo=zone)
+        stop = await schedule.add_stop(
+            actor=organiser, now=now, slug=train.slug, school=school, campus=campus, address=address, city="南京",
+            latitude=lat, longitude=lon, starts_at=start, ends_at=start + timedelta(hours=3), capacity=300,
+        )
+        for n, employer in enumerate(made[:8], start=1):
+            await booths.assign_booth(actor=organiser, now=now, stop_id=stop.id, employer_id=employer.id, label=f"A{n:02d}")
+
+    market = await schedule.create_event(
+        actor=organiser, now=now, kind="night_market", title="秦淮人才夜市", slug="qinhuai-night-market",
+        host="秦淮区就业服务中心", city="南京", description="夜色中的招聘会：逛摊位，扫码投递。",
+    )
+    for night in range(2):
+        start = datetime.combine(first_day + timedelta(days=7 + night), time(18, 30), tzinfo=zone)
+        stop = await schedule.add_stop(
+            actor=organiser, now=now, slug=market.slug, name=f"第{night + 1}晚", address="南京市秦淮区夫子庙贡院街", city="南京",
+            starts_at=start, ends_at=start + timedelta(hours=3), capacity=2000,
+        )
+        for n, employer in enumerate(made[night * 2 : night * 2 + 10], start=1):
+            await booths.assign_booth(actor=organiser, now=now, stop_id=stop.id, employer_id=employer.id, label=f"{'AB'[night]}{n}")
+
+    for n in range(40):
+        event = train if n < 24 else market
+        pool = made[:8] if event is train else made[:12]
+        employer = pool[n % len(pool)]
+        title, category, education, majors = JOB_TITLES[n % len(JOB_TITLES)]
+        low = 6000 + (n % 7) * 1500
+        await jobs.post_job(
+            actor=organiser, now=now, slug=event.slug, employer_id=employer.id, title=title, category=category, city="南京",
+            headcount=1 + n % 5, salary_min=low, salary_max=low + 4000, salary_months=12 + n % 3, education=education, majors=majors,
+            description=f"{employer.name}招聘{title}。",
+        )
+    for event in (train, market):
+        await schedule.publish_event(actor=organiser, now=now, slug=event.slug)

@@ -1,0 +1,61 @@
+"""The domain's error vocabulary: each error carries a stable snake_case code clients switch on.
+
+Only `app.py` turns these into HTTP responses (application/problem+json).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain makes on purpose."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, code: str, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    """The request is well-formed but breaks a rule (a stop that ends before it starts)."""
+
+    status = 422
+    title = "Unprocessable request"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    """The caller could not be identified (no, bad or expired credentials)."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a label already taken)."""
+
+    status = 409
+    title = "Conflict"
+
+
+class RateLimited(DomainError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, code: str, detail: str, retry_after: int) -> None:
+        super().__init__(code, detail)
+        self.retry_after = retry_after

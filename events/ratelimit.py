@@ -1,0 +1,46 @@
+"""Rate limits: moving windows kept in memory, or in Redis when REDIS_URL is set so that every worker shares them."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from events.errors import RateLimited
+
+
+class Limiter:
+    """Named limits over one storage, e.g. `login_account` = "10/minute"."""
+
+    def __init__(self, storage: Storage, limits: dict[str, str]) -> None:
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._limits: dict[str, RateLimitItem] = {name: parse(text) for name, text in limits.items()}
+
+    async def hit(self, name: str, key: str) -> None:
+        """Count one request against the limit `name` for `key`; raise RateLimited when over."""
+        item = self._limits[name]
+        if not await self._strategy.hit(item, name, key):
+            raise RateLimited(f"{name}_rate_limited", "Too many attempts; try again later.", await self._retry_after(item, name, key))
+
+    async def check(self, name: str, key: str) -> None:
+        """Raise RateLimited if `key` has used up `name`, without counting this request."""
+        item = self._limits[name]
+        if not await self._strategy.test(item, name, key):
+            raise RateLimited(f"{name}_rate_limited", "Too many attempts; try again later.", await self._retry_after(item, name, key))
+
+    async def reset(self) -> None:
+        await self._strategy.storage.reset()
+
+    async def _retry_after(self, item: RateLimitItem, name: str, key: str) -> int:
+        stats = await self._strategy.get_window_stats(item, name, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def make_storage(redis_url: str | None) -> Storage:
+    if redis_url:
+        return storage_from_string(f"async+{redis_url}", implementation="redispy")
+    return MemoryStorage()

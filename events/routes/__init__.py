@@ -1,0 +1,1 @@
+"""HTTP only: request types, handlers and the dependencies they share. No SQL, no rules."""

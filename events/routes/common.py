@@ -1,0 +1,105 @@
+"""What every route module shares: the request-body base, the caller, the clock, paging parameters."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import PathParameter, QueryParameter
+from litestar.types import Guard
+from msgspec import UNSET, Meta
+
+from events.accounts import ANONYMOUS, Actor, Role, actor_from_token, require_role
+from events.errors import Unauthorized
+
+# Control characters other than tab and newline have no place in any text field; PostgreSQL
+# refuses NUL outright, so catching them here turns a would-be 500 into a 400.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_fields(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _text_fields(item)
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every request body: unknown fields and control characters are refused."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            for text in _text_fields(getattr(self, name)):
+                if _CONTROL.search(text):
+                    raise ValueError(f"{name} contains control characters")
+
+    def changes(self) -> dict[str, Any]:
+        """The fields a PATCH body actually sets."""
+        return {name: getattr(self, name) for name in self.__struct_fields__ if getattr(self, name) is not UNSET}
+
+
+def Text(max_length: int, *examples: str, required: bool = True) -> Any:
+    """A string type with a length cap; required ones must hold something besides spaces."""
+    if required:
+        return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=r"\S", examples=list(examples) or None)]
+    return Annotated[str, Meta(max_length=max_length, examples=list(examples) or None)]
+
+
+Aware = Annotated[datetime, Meta(tz=True, examples=["2026-12-03T14:00:00+08:00"], description="ISO 8601 with an offset; naive times are refused.")]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size, at most 100.")]
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000, description="Items to skip, at most 10,000.")]
+SearchText = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$", description="Free text.")]
+Slug = Annotated[str, PathParameter(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80, description="The event's slug.")]
+Id = Annotated[uuid.UUID, PathParameter()]
+#: The caller, injected into handlers by name.
+Caller = NamedDependency[Actor]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def provide_actor(request: Request) -> Actor:
+    """The caller, from an `Authorization: Bearer` token; anonymous without one, 401 with a bad one."""
+    return await _actor(request)
+
+
+async def _actor(connection: ASGIConnection) -> Actor:
+    # Resolved once per request: the guard and the handler's dependency share it.
+    if "actor" in connection.state:
+        return connection.state.actor
+    header = connection.headers.get("authorization")
+    if not header:
+        actor = ANONYMOUS
+    else:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("token_invalid", "Send the access token as `Authorization: Bearer <token>`.")
+        actor = await actor_from_token(token.strip())
+    connection.state.actor = actor
+    return actor
+
+
+def allow(*roles: Role) -> list[Guard]:
+    """Guard a route for these roles, before its body is read: 401 for nobody, 403 for another role.
+
+    The domain function checks again, with the record in hand (is this HR account's employer the job's?).
+    """
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        require_role(await _actor(connection), *roles)
+
+    return [guard]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

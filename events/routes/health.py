@@ -1,0 +1,21 @@
+"""Liveness with a database check, for load balancers and the Docker HEALTHCHECK."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Response, get
+
+from events import db, views
+
+log = logging.getLogger(__name__)
+
+
+@get("/health", summary="Is the service up and its database reachable?", tags=["operations"])
+async def health() -> Response[views.Health]:
+    try:
+        await db.ping()
+    except Exception:  # any failure to reach the database means "unavailable", and is logged
+        log.exception("health check: database unavailable")
+        return Response(views.Health(status="unavailable", database="unavailable"), status_code=503)
+    return Response(views.Health(status="ok", database="ok"))

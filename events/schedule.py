@@ -1,0 +1,387 @@
+"""Events and their stops: creating, changing, publishing and cancelling them, and what the public may see."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slugify import slugify
+
+from events import identifiers, views
+from events.accounts import Actor, require_organiser
+from events.db import write_transaction
+from events.errors import Conflict, Invalid, NotFound
+from events.settings import settings
+from events.tables import Booth, Event, Stop
+
+#: Longest a single stop may last: a campus visit or a night is hours, a fair a few days.
+MAX_STOP_SPAN = timedelta(days=14)
+#: How far ahead a stop may be scheduled.
+MAX_LEAD = timedelta(days=5 * 366)
+EARLIEST = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+#: Changes to these stop fields move the calendar SEQUENCE.
+SEQUENCED_FIELDS = frozenset({"starts_at", "ends_at", "timezone", "school", "campus", "address", "city", "latitude", "longitude", "status"})
+
+
+# ---------------------------------------------------------------- views
+
+
+def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(zone))
+
+
+def event_view(row: Event) -> views.Event:
+    zone = row.timezone
+    return views.Event(
+        id=row.id,
+        slug=row.slug,
+        kind=row.kind,
+        title=row.title,
+        description=row.description,
+        host=row.host,
+        city=row.city,
+        timezone=zone,
+        status=row.status,
+        starts_at=_in_zone(row.starts_at, zone),
+        ends_at=_in_zone(row.ends_at, zone),
+        published_at=_in_zone(row.published_at, zone),
+        created_at=_in_zone(row.created_at, zone),
+        updated_at=_in_zone(row.updated_at, zone),
+    )
+
+
+def booth_view(row: dict[str, Any], zone: str) -> views.Booth:
+    return views.Booth(
+        id=row["id"],
+        stop_id=row["stop"],
+        label=row["label"],
+        employer=views.EmployerSummary(id=row["employer"], name=row["employer.name"]),
+        created_at=_in_zone(row["created_at"], zone),
+        updated_at=_in_zone(row["updated_at"], zone),
+    )
+
+
+def stop_view(row: Stop, event_slug: str, booths: list[views.Booth]) -> views.Stop:
+    zone = row.timezone
+    return views.Stop(
+        id=row.id,
+        event_slug=event_slug,
+        name=row.name,
+        school=row.school,
+        campus=row.campus,
+        address=row.address,
+        city=row.city,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        starts_at=_in_zone(row.starts_at, zone),
+        ends_at=_in_zone(row.ends_at, zone),
+        timezone=zone,
+        capacity=row.capacity,
+        status=row.status,
+        sequence=row.sequence,
+        booths=booths,
+        created_at=_in_zone(row.created_at, zone),
+        updated_at=_in_zone(row.updated_at, zone),
+    )
+
+
+BOOTH_COLUMNS = (Booth.id, Booth.stop, Booth.label, Booth.employer, Booth.employer.name, Booth.created_at, Booth.updated_at)
+
+
+async def booths_by_stop(stop_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Booth rows (with the employer's name) per stop, ordered by label."""
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {stop_id: [] for stop_id in stop_ids}
+    if stop_ids:
+        for row in await Booth.select(*BOOTH_COLUMNS).where(Booth.stop.is_in(stop_ids)).order_by(Booth.label):
+            found[row["stop"]].append(row)
+    return found
+
+
+# ---------------------------------------------------------------- visibility
+
+
+def _visible_to(event: Event, actor: Actor) -> bool:
+    """Drafts are for organisers; a published event stays visible once cancelled, so people learn of it."""
+    return actor.is_organiser or event.published_at is not None
+
+
+async def load_event(slug: str, actor: Actor) -> Event:
+    event = await Event.objects().where(Event.slug == slug).first()
+    if event is None or not _visible_to(event, actor):
+        raise NotFound("event_not_found", "No such event.")
+    return event
+
+
+async def load_stop(stop_id: uuid.UUID, actor: Actor) -> tuple[Stop, Event]:
+    stop = await Stop.objects().where(Stop.id == stop_id).first()
+    event = None if stop is None else await Event.objects().where(Event.id == stop.event).first()
+    if stop is None or event is None or not _visible_to(event, actor):
+        raise NotFound("stop_not_found", "No such stop.")
+    return stop, event
+
+
+# ---------------------------------------------------------------- events
+
+
+async def _unique_slug(title: str, wanted: str | None) -> str:
+    if wanted is not None:
+        if await Event.exists().where(Event.slug == wanted):
+            raise Conflict("slug_taken", f"The slug {wanted!r} is taken.")
+        return wanted
+    base = slugify(title, max_length=60, word_boundary=True) or "event"
+    slug = base
+    while await Event.exists().where(Event.slug == slug):
+        slug = f"{base}-{uuid.uuid4().hex[:6]}"
+    return slug
+
+
+async def create_event(
+    *,
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    title: str,
+    slug: str | None = None,
+    description: str = "",
+    host: str = "",
+    city: str = "",
+    timezone: str | None = None,
+) -> views.Event:
+    require_organiser(actor)
+    event = Event(
+        slug=await _unique_slug(title, slug),
+        kind=kind,
+        title=title.strip(),
+        description=description,
+        host=host.strip(),
+        city=city.strip(),
+        timezone=identifiers.timezone(timezone or settings.default_timezone),
+        created_at=now,
+        updated_at=now,
+    )
+    # The unique index decides between two organisers racing for one slug.
+    if not await Event.insert(event).on_conflict(action="DO NOTHING").returning(Event.id):
+        raise Conflict("slug_taken", f"The slug {event.slug!r} is taken.")
+    return event_view(event)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(settings.default_timezone))
+
+
+async def list_events(
+    *,
+    actor: Actor,
+    kind: str | None = None,
+    city: str | None = None,
+    q: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str | None = None,
+    limit: int,
+    offset: int,
+) -> views.EventPage:
+    """Published events for everyone; organisers see every status and may filter by it."""
+    where = []
+    if actor.is_organiser:
+        if status:
+            where.append(Event.status == status)
+    else:
+        where.append(Event.status == Event.Status.published)
+    if kind:
+        where.append(Event.kind == kind)
+    if city:
+        where.append((Event.city == city) | Event.id.is_in(Stop.select(Stop.event).where(Stop.city == city)))
+    if q and q.strip():
+        pattern = f"%{q.strip()}%"
+        where.append(Event.title.ilike(pattern) | Event.description.ilike(pattern) | Event.host.ilike(pattern))
+    # Dates are calendar days in the default zone; an event matches when its span touches them.
+    if date_from:
+        where.append(Event.ends_at >= _day_start(date_from))
+    if date_to:
+        where.append(Event.starts_at < _day_start(date_to + timedelta(days=1)))
+    rows = await Event.objects().where(*where).order_by(Event.starts_at, Event.id).limit(limit).offset(offset)
+    total = await Event.count().where(*where)
+    return views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+async def event_detail(event: Event, actor: Actor) -> views.EventDetail:
+    stops = await Stop.objects().where(Stop.event == event.id).order_by(Stop.starts_at)
+    booths = await booths_by_stop([stop.id for stop in stops])
+    return views.EventDetail(
+        **{field: getattr(event_view(event), field) for field in views.Event.__struct_fields__},
+        stops=[stop_view(stop, event.slug, [booth_view(b, stop.timezone) for b in booths[stop.id]]) for stop in stops],
+    )
+
+
+async def get_event(*, actor: Actor, slug: str) -> views.EventDetail:
+    """An event with its stops and their booths."""
+    return await event_detail(await load_event(slug, actor), actor)
+
+
+async def update_event(*, actor: Actor, now: datetime, slug: str, changes: Mapping[str, Any]) -> views.EventDetail:
+    require_organiser(actor)
+    event = await load_event(slug, actor)
+    if event.status == Event.Status.cancelled:
+        raise Conflict("event_cancelled", "A cancelled event cannot be changed.")
+    fields = {name: value.strip() if isinstance(value, str) and name != "description" else value for name, value in changes.items()}
+    if "timezone" in fields:
+        fields["timezone"] = identifiers.timezone(fields["timezone"])
+    if fields:
+        await Event.update({**fields, "updated_at": now}).where(Event.id == event.id)
+    return await get_event(actor=actor, slug=slug)
+
+
+async def publish_event(*, actor: Actor, now: datetime, slug: str) -> views.EventDetail:
+    """Make a draft visible to everyone; publishing a published event changes nothing."""
+    require_organiser(actor)
+    async with write_transaction():
+        event = await load_event(slug, actor)
+        if event.status == Event.Status.cancelled:
+            raise Conflict("event_cancelled", "A cancelled event cannot be published.")
+        if event.status == Event.Status.draft:
+            if not await Stop.exists().where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled)):
+                raise Conflict("event_has_no_stops", "Add at least one stop before publishing.")
+            await Event.update({Event.status: Event.Status.published, Event.published_at: now, Event.updated_at: now}).where(
+                Event.id == event.id
+            )
+    return await get_event(actor=actor, slug=slug)
+
+
+async def cancel_event(*, actor: Actor, now: datetime, slug: str) -> views.EventDetail:
+    """Cancel the event and every stop still scheduled; cancelling twice changes nothing."""
+    require_organiser(actor)
+    async with write_transaction():
+        event = await load_event(slug, actor)
+        if event.status != Event.Status.cancelled:
+            await Stop.update(
+                {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
+            ).where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled))
+            await Event.update({Event.status: Event.Status.cancelled, Event.updated_at: now}).where(Event.id == event.id)
+    return await get_event(actor=actor, slug=slug)
+
+
+# ---------------------------------------------------------------- stops
+
+
+def _check_times(*, starts_at: datetime, ends_at: datetime, now: datetime, published: bool) -> None:
+    if ends_at <= starts_at:
+        raise Invalid("stop_ends_before_start", "A stop must end after it starts.")
+    if ends_at - starts_at > MAX_STOP_SPAN:
+        raise Invalid("stop_too_long", f"A stop may last at most {MAX_STOP_SPAN.days} days.")
+    if starts_at < EARLIEST or starts_at > now + MAX_LEAD:
+        raise Invalid("stop_time_out_of_range", "A stop must start between 2000 and five years from now.")
+    if published and starts_at < now:
+        raise Invalid("stop_in_past", "A stop of a published event cannot start in the past.")
+
+
+def _check_place(kind: str, *, school: str, address: str) -> None:
+    if kind == Event.Kind.talent_train and not school.strip():
+        raise Invalid("school_required", "A talent train stop names the school it visits.")
+    if not address.strip():
+        raise Invalid("address_required", "A stop needs an address.")
+
+
+async def _refresh_event_span(event_id: uuid.UUID, now: datetime) -> None:
+    """Keep the event's starts_at/ends_at equal to the span of its scheduled stops."""
+    rows = await Stop.select(Stop.starts_at, Stop.ends_at).where((Stop.event == event_id) & (Stop.status == Stop.Status.scheduled))
+    starts_at = min((row["starts_at"] for row in rows), default=None)
+    ends_at = max((row["ends_at"] for row in rows), default=None)
+    await Event.update({Event.starts_at: starts_at, Event.ends_at: ends_at, Event.updated_at: now}).where(Event.id == event_id)
+
+
+async def add_stop(
+    *,
+    actor: Actor,
+    now: datetime,
+    slug: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    address: str,
+    name: str = "",
+    school: str = "",
+    campus: str = "",
+    city: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    timezone: str | None = None,
+) -> views.Stop:
+    require_organiser(actor)
+    async with write_transaction():
+        event = await load_event(slug, actor)
+        if event.status == Event.Status.cancelled:
+            raise Conflict("event_cancelled", "A cancelled event cannot get new stops.")
+        _check_place(event.kind, school=school, address=address)
+        _check_times(starts_at=starts_at, ends_at=ends_at, now=now, published=event.status == Event.Status.published)
+        zone = identifiers.timezone(timezone or event.timezone)
+        stop = Stop(
+            event=event.id,
+            name=name.strip() or " ".join(part for part in (school.strip(), campus.strip()) if part) or address.strip(),
+            school=school.strip(),
+            campus=campus.strip(),
+            address=address.strip(),
+            city=(city if city is not None else event.city).strip(),
+            latitude=latitude,
+            longitude=longitude,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=zone,
+            capacity=capacity,
+            created_at=now,
+            updated_at=now,
+        )
+        await Stop.insert(stop)
+        await _refresh_event_span(event.id, now)
+    return stop_view(stop, event.slug, [])
+
+
+async def get_stop(*, actor: Actor, stop_id: uuid.UUID) -> views.Stop:
+    stop, event = await load_stop(stop_id, actor)
+    booths = (await booths_by_stop([stop.id]))[stop.id]
+    return stop_view(stop, event.slug, [booth_view(row, stop.timezone) for row in booths])
+
+
+async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, changes: Mapping[str, Any]) -> views.Stop:
+    require_organiser(actor)
+    async with write_transaction():
+        stop, event = await load_stop(stop_id, actor)
+        if stop.status == Stop.Status.cancelled:
+            raise Conflict("stop_cancelled", "A cancelled stop cannot be changed.")
+        fields = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+        if "timezone" in fields:
+            fields["timezone"] = identifiers.timezone(fields["timezone"])
+        merged = {name: fields.get(name, getattr(stop, name)) for name in ("school", "address", "starts_at", "ends_at")}
+        _check_place(event.kind, school=merged["school"], address=merged["address"])
+        if "starts_at" in fields or "ends_at" in fields:
+            _check_times(
+                starts_at=merged["starts_at"],
+                ends_at=merged["ends_at"],
+                now=now,
+                published=event.status == Event.Status.published,
+            )
+        moved = any(fields[name] != getattr(stop, name) for name in SEQUENCED_FIELDS.intersection(fields))
+        if fields:
+            update: dict[Any, Any] = {**fields, "updated_at": now}
+            if moved:
+                update["sequence"] = stop.sequence + 1
+            await Stop.update(update).where(Stop.id == stop.id)
+            await _refresh_event_span(event.id, now)
+    return await get_stop(actor=actor, stop_id=stop_id)
+
+
+async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.Stop:
+    """Cancel one stop; it stays listed as cancelled. Cancelling twice changes nothing."""
+    require_organiser(actor)
+    async with write_transaction():
+        stop, event = await load_stop(stop_id, actor)
+        if stop.status != Stop.Status.cancelled:
+            await Stop.update(
+                {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
+            ).where(Stop.id == stop.id)
+            await _refresh_event_span(event.id, now)
+    return await get_stop(actor=actor, stop_id=stop_id)
+

@@ -1,0 +1,111 @@
+"""Configuration: the only module that reads the environment, once, into a frozen object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The environment asks for something unsafe or impossible."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str | None
+    sqlite_path: Path
+    secret_key: str
+    host: str
+    port: int
+    organiser_email: str
+    organiser_password: str | None
+    default_timezone: str
+    token_ttl_minutes: int
+    login_rate_limit_account: str
+    login_rate_limit_address: str
+    redis_url: str | None
+    max_request_bytes: int
+    password_hash_profile: str
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return not self.database_url or self.database_url.startswith("sqlite")
+
+
+def _sqlite_path(database_url: str | None, data_dir: Path) -> Path:
+    if database_url and database_url.startswith("sqlite:///"):
+        return Path(database_url.removeprefix("sqlite:///"))
+    return data_dir / "events.sqlite3"
+
+
+def _secret_key(environment: str, data_dir: Path, given: str | None) -> str:
+    if given is not None and given.strip().lower() not in PLACEHOLDER_SECRETS:
+        if len(given) < MIN_SECRET_LENGTH and environment != "development":
+            raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters outside development.")
+        return given
+    if environment != "development":
+        raise SettingsError("SECRET_KEY is missing or a placeholder; set a long random value outside development.")
+    # Development keeps a generated key beside its database so that tokens survive a restart
+    # of `make run`, and nobody is tempted to commit one.
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(f"DEFAULT_TIMEZONE {name!r} is not an IANA time zone.") from error
+    return name
+
+
+def load(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (or the mapping given)."""
+    env = os.environ if environ is None else environ
+    environment = env.get("APP_ENV", "development")
+    if environment not in {"development", "production", "test"}:
+        raise SettingsError("APP_ENV must be development, production or test.")
+    data_dir = Path(env.get("DATA_DIR", "data"))
+    database_url = env.get("DATABASE_URL") or None
+    profile = env.get("PASSWORD_HASH_PROFILE", "standard")
+    if profile not in {"standard", "fast"}:
+        raise SettingsError("PASSWORD_HASH_PROFILE must be standard or fast.")
+    if profile == "fast" and environment == "production":
+        raise SettingsError("PASSWORD_HASH_PROFILE=fast is for tests only.")
+    return Settings(
+        environment=environment,
+        database_url=database_url,
+        sqlite_path=_sqlite_path(database_url, data_dir),
+        secret_key=_secret_key(environment, data_dir, env.get("SECRET_KEY")),
+        host=env.get("HOST", "127.0.0.1"),
+        port=int(env.get("PORT", "8000")),
+        organiser_email=env.get("ORGANISER_EMAIL", "organiser@example.com"),
+        organiser_password=env.get("ORGANISER_PASSWORD") or None,
+        default_timezone=_timezone(env.get("DEFAULT_TIMEZONE", "Asia/Shanghai")),
+        token_ttl_minutes=int(env.get("TOKEN_TTL_MINUTES", "720")),
+        login_rate_limit_account=env.get("LOGIN_RATE_LIMIT_ACCOUNT", "10/minute"),
+        login_rate_limit_address=env.get("LOGIN_RATE_LIMIT_ADDRESS", "600/minute"),
+        redis_url=env.get("REDIS_URL") or None,
+        max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
+        password_hash_profile=profile,
+    )
+
+
+settings = load()

@@ -1,0 +1,177 @@
+"""Storage: every Piccolo table, with the constraints that keep the data true.
+
+Composite unique constraints live in migrations as `CREATE UNIQUE INDEX` (Piccolo's
+`Unique` constraint does not work on SQLite); their names are listed beside each table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import (
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Real,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+def _created_at() -> Timestamptz:
+    return Timestamptz(default=TimestamptzNow())
+
+
+class Employer(Table):
+    """A company that recruits."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=200)
+    #: 统一社会信用代码 (GB 32100-2015), 18 characters, check digit verified on the way in.
+    credit_code = Varchar(length=18, unique=True)
+    industry = Varchar(length=100, default="")
+    city = Varchar(length=50, default="")
+    website = Varchar(length=300, null=True, default=None)
+    description = Text(default="")
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Account(Table):
+    """Anyone who signs in: organisers, HR staff bound to one employer, seekers."""
+
+    class Role(StrEnum):
+        organiser = "organiser"
+        hr = "hr"
+        seeker = "seeker"
+
+    id = UUID(primary_key=True)
+    role = Varchar(length=16, choices=Role)
+    name = Varchar(length=100)
+    #: Lower-cased; unique when present.
+    email = Varchar(length=254, null=True, default=None, unique=True)
+    #: E.164 (+8613812345678); unique when present.
+    phone = Varchar(length=20, null=True, default=None, unique=True)
+    password_hash = Varchar(length=255)
+    #: Set for hr accounts only.
+    employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.restrict)
+    is_active = Boolean(default=True)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Event(Table):
+    """One recruitment event: a talent train, a night market or a job fair."""
+
+    class Kind(StrEnum):
+        talent_train = "talent_train"
+        night_market = "night_market"
+        job_fair = "job_fair"
+
+    class Status(StrEnum):
+        draft = "draft"
+        published = "published"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    slug = Varchar(length=80, unique=True)
+    kind = Varchar(length=16, choices=Kind)
+    title = Varchar(length=200)
+    description = Text(default="")
+    #: 主办单位, who runs it.
+    host = Varchar(length=200, default="")
+    city = Varchar(length=50, default="", index=True)
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    status = Varchar(length=16, choices=Status, default=Status.draft, index=True)
+    #: Span of the event's stops that are not cancelled; kept by `schedule` for listing and date filters.
+    starts_at = Timestamptz(null=True, default=None, index=True)
+    ends_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Stop(Table):
+    """One place-and-time of an event: a campus visit, a night, a fair day."""
+
+    class Status(StrEnum):
+        scheduled = "scheduled"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    event = ForeignKey(Event, null=False, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=200, default="")
+    school = Varchar(length=200, default="")
+    campus = Varchar(length=200, default="")
+    address = Varchar(length=300)
+    city = Varchar(length=50, default="")
+    latitude = Real(null=True, default=None)
+    longitude = Real(null=True, default=None)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    #: IANA zone the stop's times are shown in; defaults to the event's.
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    capacity = Integer()
+    status = Varchar(length=16, choices=Status, default=Status.scheduled)
+    #: Bumped whenever time, place or status changes, so calendar subscribers see the change.
+    sequence = Integer(default=0)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Booth(Table):
+    """An employer's place at one stop (摊位/展位). Unique: booth_stop_label_unique, booth_stop_employer_unique."""
+
+    id = UUID(primary_key=True)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    #: As printed on the floor plan, upper-cased ("A12").
+    label = Varchar(length=16)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Job(Table):
+    """A post an employer offers at an event."""
+
+    class Status(StrEnum):
+        open = "open"
+        closed = "closed"
+
+    class Education(StrEnum):
+        none = "none"
+        high_school = "high_school"
+        associate = "associate"
+        bachelor = "bachelor"
+        master = "master"
+        doctorate = "doctorate"
+
+    id = UUID(primary_key=True)
+    event = ForeignKey(Event, null=False, on_delete=OnDelete.restrict)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    category = Varchar(length=50, default="")
+    city = Varchar(length=50, default="")
+    headcount = Integer()
+    #: Monthly salary in whole CNY.
+    salary_min = Integer()
+    salary_max = Integer()
+    #: Months paid a year: 13 for 13薪.
+    salary_months = Integer(default=12)
+    education = Varchar(length=16, choices=Education, default=Education.none)
+    #: JSON array of majors; an empty array means open to every major (专业不限).
+    majors = Text(default="[]")
+    status = Varchar(length=16, choices=Status, default=Status.open)
+    #: Soft deletion: a deleted job keeps its row for the records that point at it.
+    deleted_at = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Employer, Account, Event, Stop, Booth, Job)

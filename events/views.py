@@ -1,0 +1,156 @@
+"""What the domain returns and the API sends: frozen msgspec Structs, documented with examples.
+
+Domain functions build these; routes return them as they are. One definition serves both,
+so the OpenAPI document cannot drift from what the domain produces.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Slug = Annotated[str, Meta(examples=["2026-nanjing-talent-train"], description="The event's unique, URL-safe name.")]
+Moment = Annotated[datetime, Meta(examples=["2026-12-03T14:00:00+08:00"], description="ISO 8601 with offset.")]
+
+
+class View(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every response body."""
+
+
+class Account(View):
+    id: uuid.UUID
+    role: Annotated[Literal["organiser", "hr", "seeker"], Meta(examples=["hr"])]
+    name: Annotated[str, Meta(examples=["王敏"])]
+    email: Annotated[str | None, Meta(examples=["hr@example.com"])]
+    phone: Annotated[str | None, Meta(examples=["+8613812345678"], description="E.164.")]
+    employer_id: uuid.UUID | None
+    created_at: Moment
+
+
+class StaffCreated(View):
+    account: Account
+    initial_password: Annotated[
+        str | None,
+        Meta(examples=["k3Jd9-xQ2mPz7wLa"], description="Shown once, when the organiser did not set a password."),
+    ]
+
+
+class Token(View):
+    access_token: Annotated[str, Meta(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])]
+    token_type: Literal["bearer"]
+    expires_at: Moment
+    role: Annotated[str, Meta(examples=["organiser"])]
+
+
+class Employer(View):
+    id: uuid.UUID
+    name: Annotated[str, Meta(examples=["南京云帆科技有限公司"])]
+    credit_code: Annotated[str, Meta(examples=["91320100MA1MXXXX0X"], description="统一社会信用代码.")]
+    industry: Annotated[str, Meta(examples=["软件和信息技术服务业"])]
+    city: Annotated[str, Meta(examples=["南京"])]
+    website: Annotated[str | None, Meta(examples=["https://example.com"])]
+    description: str
+    created_at: Moment
+    updated_at: Moment
+
+
+class EmployerSummary(View):
+    id: uuid.UUID
+    name: Annotated[str, Meta(examples=["南京云帆科技有限公司"])]
+
+
+class Booth(View):
+    id: uuid.UUID
+    stop_id: uuid.UUID
+    label: Annotated[str, Meta(examples=["A12"], description="As printed on the floor plan.")]
+    employer: EmployerSummary
+    created_at: Moment
+    updated_at: Moment
+
+
+class Stop(View):
+    id: uuid.UUID
+    event_slug: Slug
+    name: Annotated[str, Meta(examples=["南京大学仙林校区站"])]
+    school: Annotated[str, Meta(examples=["南京大学"])]
+    campus: Annotated[str, Meta(examples=["仙林校区"])]
+    address: Annotated[str, Meta(examples=["南京市栖霞区仙林大道163号"])]
+    city: Annotated[str, Meta(examples=["南京"])]
+    latitude: float | None
+    longitude: float | None
+    starts_at: Moment
+    ends_at: Moment
+    timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
+    capacity: Annotated[int, Meta(examples=[300])]
+    status: Literal["scheduled", "cancelled"]
+    sequence: Annotated[int, Meta(description="Rises whenever the stop's time, place or status changes.")]
+    booths: list[Booth]
+    created_at: Moment
+    updated_at: Moment
+
+
+class Event(View):
+    id: uuid.UUID
+    slug: Slug
+    kind: Literal["talent_train", "night_market", "job_fair"]
+    title: Annotated[str, Meta(examples=["2026 南京人才专列"])]
+    description: str
+    host: Annotated[str, Meta(examples=["南京市人力资源和社会保障局"])]
+    city: Annotated[str, Meta(examples=["南京"])]
+    timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
+    status: Literal["draft", "published", "cancelled"]
+    starts_at: Annotated[datetime | None, Meta(description="Start of the first stop that is not cancelled.")]
+    ends_at: Annotated[datetime | None, Meta(description="End of the last stop that is not cancelled.")]
+    published_at: datetime | None
+    created_at: Moment
+    updated_at: Moment
+
+
+class EventDetail(Event):
+    stops: list[Stop]
+
+
+class Job(View):
+    id: uuid.UUID
+    event_slug: Slug
+    employer: EmployerSummary
+    title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    description: str
+    category: Annotated[str, Meta(examples=["技术"])]
+    city: Annotated[str, Meta(examples=["南京"])]
+    headcount: Annotated[int, Meta(examples=[5])]
+    salary_min: Annotated[int, Meta(examples=[12000], description="Monthly, whole CNY.")]
+    salary_max: Annotated[int, Meta(examples=[20000], description="Monthly, whole CNY.")]
+    salary_months: Annotated[int, Meta(examples=[13], description="Months paid a year (13薪).")]
+    education: Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
+    majors: Annotated[list[str], Meta(examples=[["计算机科学与技术", "软件工程"]], description="Empty: open to every major.")]
+    status: Literal["open", "closed"]
+    created_at: Moment
+    updated_at: Moment
+
+
+class Page(View):
+    total: Annotated[int, Meta(description="Matches in all pages.")]
+    limit: int
+    offset: int
+
+
+class EventPage(Page):
+    items: list[Event]
+
+
+class JobPage(Page):
+    items: list[Job]
+
+
+class EmployerPage(Page):
+    items: list[Employer]
+
+
+class Health(View):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unavailable"]

@@ -1,0 +1,223 @@
+"""Test scenes against a real database: a SQLite file, or PostgreSQL when TEST_DATABASE_URL is set.
+
+The environment is set before any `events` module is imported, because Piccolo tables bind
+to their engine at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+_DATA = Path(tempfile.mkdtemp(prefix="events-test-"))
+os.environ.update(
+    APP_ENV="test",
+    SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
+    PASSWORD_HASH_PROFILE="fast",
+    DATA_DIR=str(_DATA),
+    PICCOLO_CONF="piccolo_conf",
+)
+os.environ.pop("REDIS_URL", None)
+if os.environ.get("TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+else:
+    os.environ["DATABASE_URL"] = f"sqlite:///{_DATA / 'events.sqlite3'}"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from events import db  # noqa: E402
+from events.accounts import Actor, create_account, issue_token  # noqa: E402
+from events.app import create_app  # noqa: E402
+from events.cli import migrate  # noqa: E402
+from events.settings import settings  # noqa: E402
+from events.tables import ALL_TABLES  # noqa: E402
+
+DATABASE = "postgresql" if settings.database_url.startswith("postgres") else "sqlite"
+ORGANISER_PASSWORD = "organiser-pass-1"
+HR_PASSWORD = "hr-pass-1234"
+
+
+def pytest_report_header() -> str:
+    return f"database: {DATABASE} ({settings.database_url})"
+
+
+async def _reset_schema() -> None:
+    engine = db.engine()
+    if DATABASE == "postgresql":
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    else:
+        settings.sqlite_path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+async def app():
+    await _reset_schema()
+    await migrate()
+    application = create_app()
+    # What the app's lifespan does, inline: pytest-asyncio sets a session fixture up and tears it
+    # down in different tasks, which anyio's cancel scopes inside `app.lifespan()` refuse.
+    # tests/test_server.py runs the real lifespan in a real server.
+    await db.open_database()
+    yield application
+    await db.close_database()
+
+
+@pytest.fixture(autouse=True)
+async def clean(app) -> AsyncIterator[None]:
+    """Every test starts from empty tables and fresh rate-limit windows."""
+    yield
+    for table in reversed(ALL_TABLES):
+        await table.delete(force=True)
+    await app.state.limiter.reset()
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bearer(account_id: uuid.UUID, role: str) -> dict[str, str]:
+    token = issue_token(account_id=account_id, role=role, now=now())
+    return {"Authorization": f"Bearer {token.access_token}"}
+
+
+async def make_account(role: str, *, employer_id: uuid.UUID | None = None, password: str = HR_PASSWORD) -> tuple[Actor, dict[str, str]]:
+    view = await create_account(
+        role=role,
+        name=f"{role} {uuid.uuid4().hex[:6]}",
+        email=f"{role}-{uuid.uuid4().hex[:8]}@example.com",
+        phone=None,
+        password=password,
+        employer_id=employer_id,
+        now=now(),
+    )
+    return Actor(role=role, id=view.id, employer_id=employer_id), bearer(view.id, role)
+
+
+@pytest.fixture
+async def organiser() -> dict[str, str]:
+    """Headers of a signed-in organiser."""
+    return (await make_account("organiser", password=ORGANISER_PASSWORD))[1]
+
+
+@pytest.fixture
+async def organiser_actor() -> Actor:
+    return (await make_account("organiser"))[0]
+
+
+def future(days: int, hour: int = 14) -> datetime:
+    """A moment `days` from today at `hour` o'clock, Shanghai time."""
+    from zoneinfo import ZoneInfo
+
+    day = (now() + timedelta(days=days)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+_credit_serial = iter(range(1, 10**6))
+
+
+def credit_code() -> str:
+    """A fresh, valid 统一社会信用代码."""
+    from stdnum.cn import uscc
+
+    body = f"91320100{next(_credit_serial):09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+async def post_ok(client: httpx.AsyncClient, path: str, json: Any, headers: dict[str, str], status: int = 201) -> dict[str, Any]:
+    response = await client.post(path, json=json, headers=headers)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+@pytest.fixture
+async def employer(client, organiser) -> dict[str, Any]:
+    return await post_ok(client, "/api/employers", {"name": "南京云帆科技有限公司", "credit_code": credit_code(), "city": "南京"}, organiser)
+
+
+@pytest.fixture
+async def other_employer(client, organiser) -> dict[str, Any]:
+    return await post_ok(client, "/api/employers", {"name": "苏州星河生物医药有限公司", "credit_code": credit_code(), "city": "苏州"}, organiser)
+
+
+@pytest.fixture
+async def hr(employer) -> dict[str, str]:
+    """Headers of an HR account of `employer`."""
+    return (await make_account("hr", employer_id=uuid.UUID(employer["id"])))[1]
+
+
+@pytest.fixture
+async def other_hr(other_employer) -> dict[str, str]:
+    return (await make_account("hr", employer_id=uuid.UUID(other_employer["id"])))[1]
+
+
+@pytest.fixture
+async def seeker() -> dict[str, str]:
+    return (await make_account("seeker"))[1]
+
+
+def stop_body(days: int, school: str = "南京大学", capacity: int = 300, **extra: Any) -> dict[str, Any]:
+    return {
+        "school": school,
+        "campus": "仙林校区",
+        "address": "南京市栖霞区仙林大道163号",
+        "starts_at": future(days).isoformat(),
+        "ends_at": (future(days) + timedelta(hours=3)).isoformat(),
+        "capacity": capacity,
+        **extra,
+    }
+
+
+@pytest.fixture
+async def talent_train(client, organiser) -> dict[str, Any]:
+    """A draft talent train with three campus stops, returned as its detail."""
+    event = await post_ok(client, "/api/events", {"kind": "talent_train", "title": "2026 南京人才专列", "city": "南京"}, organiser)
+    for days, school in ((10, "南京大学"), (12, "东南大学"), (14, "河海大学")):
+        await post_ok(client, f"/api/events/{event['slug']}/stops", stop_body(days, school), organiser)
+    response = await client.get(f"/api/events/{event['slug']}", headers=organiser)
+    return response.json()
+
+
+@pytest.fixture
+async def published_train(client, organiser, talent_train) -> dict[str, Any]:
+    return await post_ok(client, f"/api/events/{talent_train['slug']}/publish", None, organiser, status=200)
+
+
+@pytest.fixture
+async def booth(client, organiser, published_train, employer) -> dict[str, Any]:
+    """`employer`'s booth A12 at the train's first stop."""
+    stop_id = published_train["stops"][0]["id"]
+    return await post_ok(client, f"/api/stops/{stop_id}/booths", {"employer_id": employer["id"], "label": "A12"}, organiser)
+
+
+def job_body(**extra: Any) -> dict[str, Any]:
+    return {
+        "title": "Java 开发工程师",
+        "headcount": 3,
+        "salary_min": 12000,
+        "salary_max": 20000,
+        "salary_months": 13,
+        "education": "bachelor",
+        "majors": ["计算机科学与技术", "软件工程"],
+        **extra,
+    }
+
+
+@pytest.fixture
+async def job(client, hr, booth, published_train) -> dict[str, Any]:
+    """An open job `employer` posted at the published train."""
+    return await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(), hr)
+
+
