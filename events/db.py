@@ -62,3 +62,9 @@ async def close_database() -> None:
 async def ping() -> None:
     """Raise if the database does not answer."""
     await engine().run_ddl("SELECT 1")
+
+
+def contains(column, text: str):
+    """A case-insensitive substring match: ILIKE on PostgreSQL, LIKE on SQLite (already case-insensitive for ASCII)."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)

@@ -9,6 +9,7 @@ from typing import Any
 
 from events import identifiers, views
 from events.accounts import Actor, create_account, generate_password, require_organiser, require_role
+from events.db import contains
 from events.errors import Conflict, Forbidden, NotFound
 from events.tables import Employer
 
@@ -77,8 +78,7 @@ async def list_employers(*, actor: Actor, q: str | None, limit: int, offset: int
     require_organiser(actor)
     where = []
     if q:
-        pattern = f"%{q.strip()}%"
-        where.append(Employer.name.ilike(pattern) | (Employer.credit_code == q.strip().upper()))
+        where.append(contains(Employer.name, q.strip()) | (Employer.credit_code == q.strip().upper()))
     query = Employer.objects().where(*where).order_by(Employer.name).limit(limit).offset(offset)
     total = await Employer.count().where(*where)
     return views.EmployerPage(items=[employer_view(row) for row in await query], total=total, limit=limit, offset=offset)

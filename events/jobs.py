@@ -10,6 +10,7 @@ from typing import Any
 
 from events import views
 from events.accounts import Actor, require_role
+from events.db import contains
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import load_event
 from events.tables import Booth, Event, Job
@@ -180,19 +181,18 @@ async def search_jobs(
     event = await _event_for(slug, actor)
     where = [Job.event == event.id, Job.deleted_at.is_null()]
     if status != "open":
+        require_role(actor, "organiser", "hr")
         if actor.role == "hr":
             where.append(Job.employer == actor.employer_id)
-        elif not actor.is_organiser:
-            raise Forbidden("open_jobs_only", "Only open jobs are public.")
     if status != "all":
         where.append(Job.status == status)
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
-        where.append(Job.title.ilike(pattern) | Job.description.ilike(pattern) | Job.category.ilike(pattern))
+        text = q.strip()
+        where.append(contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text))
     if education:
         where.append(Job.education.is_in(EDUCATION_LEVELS[: EDUCATION_LEVELS.index(education) + 1]))
     if major and major.strip():
-        where.append(Job.majors.like(f"%{major.strip()}%") | (Job.majors == "[]"))
+        where.append(contains(Job.majors, major.strip()) | (Job.majors == "[]"))
     if min_salary is not None:
         where.append(Job.salary_max >= min_salary)
     if category:

@@ -12,7 +12,7 @@ from slugify import slugify
 
 from events import identifiers, views
 from events.accounts import Actor, require_organiser
-from events.db import write_transaction
+from events.db import contains, write_transaction
 from events.errors import Conflict, Invalid, NotFound
 from events.settings import settings
 from events.tables import Booth, Event, Stop
@@ -196,8 +196,8 @@ async def list_events(
     if city:
         where.append((Event.city == city) | Event.id.is_in(Stop.select(Stop.event).where(Stop.city == city)))
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
-        where.append(Event.title.ilike(pattern) | Event.description.ilike(pattern) | Event.host.ilike(pattern))
+        text = q.strip()
+        where.append(contains(Event.title, text) | contains(Event.description, text) | contains(Event.host, text))
     # Dates are calendar days in the default zone; an event matches when its span touches them.
     if date_from:
         where.append(Event.ends_at >= _day_start(date_from))

@@ -1,0 +1,42 @@
+# Two commands: `make run` serves the app with SQLite; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: requirements/app.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/app.lock
+	touch $@
+
+$(VENV)/.test-installed: requirements/test.lock $(VENV)/.app-installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.lock
+	touch $@
+
+## Install, migrate, create the first organiser, load the demo into a new SQLite database, serve on 127.0.0.1:8000.
+run: $(VENV)/.app-installed
+	$(BIN)/python main.py run
+
+## Install and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: $(VENV)/.test-installed
+	$(BIN)/ruff check events tests main.py piccolo_conf.py
+	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
+		$(BIN)/python -m pytest; \
+	fi
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check events tests main.py piccolo_conf.py
+
+## Re-pin every dependency (needs uv: pip install uv).
+lock:
+	cd requirements && uv pip compile app.in -o app.lock --python-version 3.11 --generate-hashes -q
+	cd requirements && uv pip compile test.in -o test.lock --python-version 3.11 --generate-hashes -q
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

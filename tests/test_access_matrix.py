@@ -1,0 +1,195 @@
+"""Who may call what: every route of the app against every role, with the status each one gets.
+
+Each cell runs against a fresh scene and sends a valid body, so its status is about who calls,
+never about what they sent. The roles act on records owned by `employer`: `hr` is its staff,
+`other_hr` the staff of `other_employer`, which has no booth and no job anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from conftest import ORGANISER_PASSWORD, credit_code, job_body, post_ok, stop_body
+
+ROLES = ("anonymous", "seeker", "hr", "other_hr", "organiser")
+
+# A cell is a status, or (status, code) where the refusal's code is the point of the cell.
+NOT_YOUR_JOB = (403, "not_your_job")
+NOT_YOUR_EMPLOYER = (403, "not_your_employer")
+PUBLIC = (200, 200, 200, 200, 200)
+ORGANISER_CREATES = (401, 403, 403, 403, 201)
+ORGANISER_ACTS = (401, 403, 403, 403, 200)
+DRAFT = (404, 404, 404, 404, 200)
+
+# Path placeholders name records of the scene: {slug}, {stop_id}, {job_id}... belong to the published
+# talent train; {draft_*} to a draft night market where `employer` has a stall and a job; {closed_job_id}
+# is a job `employer` closed. A query string picks a variant of the route.
+MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
+    # method, path template, (anonymous, seeker, hr, other_hr, organiser)
+    ("GET", "/health", PUBLIC),
+    ("POST", "/api/auth/login", PUBLIC),
+    ("GET", "/api/me", (401, 200, 200, 200, 200)),
+    ("POST", "/api/employers", ORGANISER_CREATES),
+    ("GET", "/api/employers", ORGANISER_ACTS),
+    ("GET", "/api/employers/{employer_id}", PUBLIC),
+    ("PATCH", "/api/employers/{employer_id}", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
+    ("POST", "/api/employers/{employer_id}/staff", ORGANISER_CREATES),
+    ("POST", "/api/events", ORGANISER_CREATES),
+    ("GET", "/api/events", PUBLIC),
+    ("GET", "/api/events/{slug}", PUBLIC),
+    ("GET", "/api/events/{draft_slug}", DRAFT),
+    ("PATCH", "/api/events/{slug}", ORGANISER_ACTS),
+    ("POST", "/api/events/{draft_slug}/publish", ORGANISER_ACTS),
+    ("POST", "/api/events/{slug}/cancel", ORGANISER_ACTS),
+    ("POST", "/api/events/{slug}/stops", ORGANISER_CREATES),
+    ("GET", "/api/stops/{stop_id}", PUBLIC),
+    ("GET", "/api/stops/{draft_stop_id}", DRAFT),
+    ("PATCH", "/api/stops/{stop_id}", ORGANISER_ACTS),
+    ("POST", "/api/stops/{stop_id}/cancel", ORGANISER_ACTS),
+    ("POST", "/api/stops/{stop_id}/booths", ORGANISER_CREATES),
+    ("GET", "/api/stops/{stop_id}/booths", PUBLIC),
+    ("GET", "/api/stops/{draft_stop_id}/booths", DRAFT),
+    ("DELETE", "/api/booths/{booth_id}", (401, 403, 403, 403, 204)),
+    # The body names `employer`: its own HR posts, another employer's HR is refused before anything is looked up.
+    ("POST", "/api/events/{slug}/jobs", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
+    # HR staff prepare jobs at a draft where their employer has a booth (jobs._event_for).
+    ("POST", "/api/events/{draft_slug}/jobs", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
+    ("GET", "/api/events/{slug}/jobs", PUBLIC),
+    ("GET", "/api/events/{draft_slug}/jobs", (404, 404, 200, 404, 200)),
+    # Jobs other than open ones need a signed-in organiser, or HR (who see only their own).
+    ("GET", "/api/events/{slug}/jobs?status=all", (401, 403, 200, 200, 200)),
+    ("GET", "/api/jobs/{job_id}", PUBLIC),
+    ("GET", "/api/jobs/{closed_job_id}", (404, 404, 200, 404, 200)),
+    ("GET", "/api/jobs/{draft_job_id}", (404, 404, 200, 404, 200)),
+    ("PATCH", "/api/jobs/{job_id}", (401, 403, 200, NOT_YOUR_JOB, 200)),
+    ("DELETE", "/api/jobs/{job_id}", (401, 403, 204, NOT_YOUR_JOB, 204)),
+]
+
+
+def _cell(expected: Any) -> tuple[int, str | None]:
+    return expected if isinstance(expected, tuple) else (expected, None)
+
+
+CELLS = [
+    pytest.param(method, path, role, *_cell(expected), id=f"{method} {path} as {role}")
+    for method, path, row in MATRIX
+    for role, expected in zip(ROLES, row, strict=True)
+]
+
+
+def route_of(path: str) -> str:
+    """The OpenAPI route a path template exercises: variant placeholders and query strings dropped."""
+    return re.sub(r"\{(?:draft|closed)_", "{", path.partition("?")[0])
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Headers per role and the ids that path templates name."""
+
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, str]
+    organiser_email: str
+    employer_id: str
+    other_employer_id: str
+
+
+def body_for(method: str, route: str, scene: Scene) -> Any:
+    """A valid body for the route (None where it takes none); fresh on every call, for unique fields."""
+    bodies = {
+        ("POST", "/api/auth/login"): lambda: {"login": scene.organiser_email, "password": ORGANISER_PASSWORD},
+        ("POST", "/api/employers"): lambda: {"name": "无锡芯源微电子有限公司", "credit_code": credit_code()},
+        ("PATCH", "/api/employers/{employer_id}"): lambda: {"city": "无锡"},
+        ("POST", "/api/employers/{employer_id}/staff"): lambda: {"name": "李雷", "email": "lilei@example.com"},
+        ("POST", "/api/events"): lambda: {"kind": "job_fair", "title": "2026 春季双选会"},
+        ("PATCH", "/api/events/{slug}"): lambda: {"title": "2026 南京人才专列（第二季）"},
+        ("POST", "/api/events/{slug}/stops"): lambda: stop_body(20, "河海大学"),
+        ("PATCH", "/api/stops/{stop_id}"): lambda: {"capacity": 500},
+        ("POST", "/api/stops/{stop_id}/booths"): lambda: {"employer_id": scene.other_employer_id, "label": "B7"},
+        ("POST", "/api/events/{slug}/jobs"): lambda: job_body(employer_id=scene.employer_id),
+        ("PATCH", "/api/jobs/{job_id}"): lambda: {"headcount": 5},
+    }
+    make = bodies.get((method, route))
+    return None if make is None else make()
+
+
+@pytest.fixture
+async def draft_market(client, organiser, employer) -> dict[str, Any]:
+    """A draft night market with one night, where `employer` has stall B1 and an open job."""
+    event = await post_ok(client, "/api/events", {"kind": "night_market", "title": "秦淮人才夜市", "city": "南京"}, organiser)
+    stop = await post_ok(client, f"/api/events/{event['slug']}/stops", stop_body(21, school="", name="第1晚"), organiser)
+    await post_ok(client, f"/api/stops/{stop['id']}/booths", {"employer_id": employer["id"], "label": "B1"}, organiser)
+    job = await post_ok(client, f"/api/events/{event['slug']}/jobs", job_body(employer_id=employer["id"]), organiser)
+    return {"slug": event["slug"], "stop_id": stop["id"], "job_id": job["id"]}
+
+
+@pytest.fixture
+async def scene(
+    client, organiser, employer, other_employer, hr, other_hr, seeker, published_train, booth, job, draft_market
+) -> Scene:
+    """The published train with `employer`'s booth A12 and job, a spare booth, a closed job, and the draft market."""
+    # The booth to remove: `employer` keeps A12 at the first stop, so its open job does not block the removal.
+    spare = await post_ok(
+        client, f"/api/stops/{published_train['stops'][1]['id']}/booths", {"employer_id": employer["id"], "label": "A15"}, organiser
+    )
+    closed = await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(title="测试工程师"), hr)
+    response = await client.patch(f"/api/jobs/{closed['id']}", json={"status": "closed"}, headers=hr)
+    assert response.status_code == 200, response.text
+    me = (await client.get("/api/me", headers=organiser)).json()
+    return Scene(
+        headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
+        ids={
+            "employer_id": employer["id"],
+            "slug": published_train["slug"],
+            "stop_id": booth["stop_id"],
+            "booth_id": spare["id"],
+            "job_id": job["id"],
+            "closed_job_id": closed["id"],
+            "draft_slug": draft_market["slug"],
+            "draft_stop_id": draft_market["stop_id"],
+            "draft_job_id": draft_market["job_id"],
+        },
+        organiser_email=me["email"],
+        employer_id=employer["id"],
+        other_employer_id=other_employer["id"],
+    )
+
+
+def _check_problem(response: httpx.Response, *, status: int, code: str | None) -> None:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers["content-type"]
+    problem = response.json()
+    assert problem["status"] == status
+    assert isinstance(problem.get("code"), str) and problem["code"], problem
+    if code is not None:
+        assert problem["code"] == code, problem
+    elif status == 401:
+        assert problem["code"] == "authentication_required", problem
+    elif status == 403:
+        assert problem["code"].endswith("_only"), f"a role refusal: {problem}"
+    elif status == 404:
+        assert problem["code"].endswith("_not_found"), problem
+
+
+@pytest.mark.parametrize(("method", "path", "role", "status", "code"), CELLS)
+async def test_each_role_gets_the_status_the_access_matrix_gives_it(client, scene, method, path, role, status, code):
+    body = body_for(method, route_of(path), scene)
+    response = await client.request(method, path.format(**scene.ids), json=body, headers=scene.headers[role])
+    assert response.status_code == status, f"{method} {path} as {role}: got {response.status_code} {response.text}"
+    if not response.is_success:
+        _check_problem(response, status=status, code=code)
+
+
+async def test_the_access_matrix_has_rows_for_exactly_the_routes_of_the_openapi_schema(app):
+    methods = ("get", "post", "put", "patch", "delete")
+    schema = {
+        (method.upper(), path)
+        for path, item in app.openapi_schema.paths.items()
+        for method in methods
+        if getattr(item, method, None) is not None
+    }
+    covered = {(method, route_of(path)) for method, path, _row in MATRIX}
+    assert schema - covered == set(), "routes without a row in the access matrix"
+    assert covered - schema == set(), "matrix rows for routes the app does not have"

@@ -1,0 +1,142 @@
+"""Sign-in, tokens and rate limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+from conftest import HR_PASSWORD, bearer, make_account, now, post_ok
+
+from events.accounts import issue_token
+from events.app import create_app
+from events.settings import settings
+from events.tables import Account
+
+
+async def _login(client, login: str, password: str) -> httpx.Response:
+    return await client.post("/api/auth/login", json={"login": login, "password": password})
+
+
+@pytest.fixture
+async def strict_client(app):
+    """A client of an app whose login limits are small enough to reach in a test."""
+    strict = create_app(dataclasses.replace(settings, login_rate_limit_account="3/minute", login_rate_limit_address="8/minute"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://test") as http:
+        yield http
+
+
+async def test_hr_staff_sign_in_with_a_phone_number_typed_any_usual_way(client, organiser, employer):
+    await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "李雷", "phone": "13812345678", "password": HR_PASSWORD}, organiser)
+    for typed in ("13812345678", "+86 138 1234 5678", "138-1234-5678"):
+        response = await _login(client, typed, HR_PASSWORD)
+        assert response.status_code == 200, response.text
+        assert response.json()["role"] == "hr"
+    me = (await client.get("/api/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"})).json()
+    assert me["phone"] == "+8613812345678" and me["employer_id"] == employer["id"]
+
+
+async def test_an_email_login_ignores_case(client, organiser, employer):
+    await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "韩梅梅", "email": "Mei.Han@Example.com", "password": HR_PASSWORD}, organiser)
+    assert (await _login(client, "MEI.HAN@example.COM", HR_PASSWORD)).status_code == 200
+
+
+async def test_a_wrong_password_and_an_unknown_login_get_the_same_answer(client, organiser, employer):
+    await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "李雷", "email": "lei@example.com", "password": HR_PASSWORD}, organiser)
+    wrong = await _login(client, "lei@example.com", "not-the-password-1")
+    unknown = await _login(client, "nobody@example.com", HR_PASSWORD)
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "invalid_credentials"
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_the_same_login_cannot_be_given_to_two_accounts(client, organiser, employer):
+    body = {"name": "李雷", "email": "lei@example.com"}
+    await post_ok(client, f"/api/employers/{employer['id']}/staff", body, organiser)
+    response = await client.post(f"/api/employers/{employer['id']}/staff", json=body, headers=organiser)
+    assert response.status_code == 409 and response.json()["code"] == "login_taken"
+
+
+async def test_a_generated_initial_password_works_once_shown(client, organiser, employer):
+    staff = await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "李雷", "email": "lei@example.com"}, organiser)
+    assert staff["account"]["role"] == "hr" and len(staff["initial_password"]) >= 12
+    assert (await _login(client, "lei@example.com", staff["initial_password"])).status_code == 200
+
+
+async def test_repeated_failures_lock_one_account_with_retry_after_but_not_its_neighbours(strict_client):
+    victim, _ = await make_account("hr")
+    neighbour, _ = await make_account("hr")
+    victim_email = (await Account.select(Account.email).where(Account.id == victim.id).first())["email"]
+    neighbour_email = (await Account.select(Account.email).where(Account.id == neighbour.id).first())["email"]
+    for _ in range(3):
+        assert (await _login(strict_client, victim_email, "wrong-password-1")).status_code == 401
+    locked = await _login(strict_client, victim_email, HR_PASSWORD)
+    assert locked.status_code == 429 and locked.json()["code"] == "login_account_rate_limited"
+    assert int(locked.headers["Retry-After"]) > 0
+    assert (await _login(strict_client, neighbour_email, HR_PASSWORD)).status_code == 200
+
+
+async def test_one_address_is_limited_after_many_attempts_across_accounts(strict_client):
+    answers = [(await _login(strict_client, f"sweep{n}@example.com", "wrong-password-1")).status_code for n in range(10)]
+    assert answers[:8] == [401] * 8 and answers[8:] == [429, 429]
+
+
+async def test_a_whole_campus_behind_one_address_can_sign_in_under_the_default_limits(client):
+    # The default per-address ceiling is generous; what stops guessing is the per-account limit.
+    students = [await make_account("seeker") for _ in range(60)]
+    emails = [(await Account.select(Account.email).where(Account.id == actor.id).first())["email"] for actor, _ in students]
+    answers = {(await _login(client, email, HR_PASSWORD)).status_code for email in emails}
+    assert answers == {200}
+
+
+async def test_an_expired_token_is_refused_with_token_expired(client):
+    actor, _ = await make_account("organiser")
+    token = issue_token(account_id=actor.id, role="organiser", now=now() - timedelta(days=2)).access_token
+    response = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda token, _: token[:-3] + ("abc" if not token.endswith("abc") else "xyz"),
+        lambda _, claims: jwt.encode(claims, "another-secret-that-is-long-enough-000000", algorithm="HS256"),
+        lambda _, claims: jwt.encode({**claims, "role": "organiser"}, settings.secret_key, algorithm="HS256"),
+        lambda _, claims: jwt.encode({**claims, "sub": str(uuid.uuid4())}, settings.secret_key, algorithm="HS256"),
+        lambda _, claims: jwt.encode(claims, None, algorithm="none"),
+        lambda token, _: "not a token",
+    ],
+    ids=["tampered", "wrong-secret", "role-raised", "unknown-account", "alg-none", "garbage"],
+)
+async def test_a_forged_token_is_refused_with_token_invalid(client, forge):
+    actor, _ = await make_account("hr")
+    token = issue_token(account_id=actor.id, role="hr", now=now()).access_token
+    claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"])
+    response = await client.get("/api/me", headers={"Authorization": f"Bearer {forge(token, claims)}"})
+    assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+
+
+async def test_a_deactivated_account_loses_its_tokens_and_cannot_sign_in(client):
+    actor, headers = await make_account("hr")
+    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+    await Account.update({Account.is_active: False}).where(Account.id == actor.id)
+    assert (await client.get("/api/me", headers=headers)).status_code == 401
+    assert (await _login(client, email, HR_PASSWORD)).status_code == 401
+
+
+async def test_a_bad_token_is_refused_even_on_a_public_endpoint(client):
+    response = await client.get("/api/events", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+
+
+async def test_a_non_bearer_authorization_header_is_refused(client):
+    actor, _ = await make_account("organiser")
+    response = await client.get("/api/me", headers={"Authorization": "Basic b3JnOnB3"})
+    assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+    assert (await client.get("/api/me", headers=bearer(actor.id, "organiser"))).status_code == 200

@@ -1,0 +1,80 @@
+"""The real thing: `main.py run` on a brand-new machine, and data that survives a server restart."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import httpx
+from conftest import ORGANISER_PASSWORD, credit_code, make_account, stop_body
+from server import Server
+
+from events.settings import settings
+
+
+def test_main_run_on_a_fresh_machine_creates_the_organiser_loads_the_demo_and_serves(tmp_path):
+    env = {"DATA_DIR": str(tmp_path), "APP_ENV": "development", "DATABASE_URL": "", "SECRET_KEY": "", "ORGANISER_PASSWORD": ""}
+    server = Server(env, args=("run",))
+    server.start()
+    try:
+        events = httpx.get(f"{server.url}/api/events").json()
+        schema = httpx.get(f"{server.url}/schema/openapi.json")
+        docs = httpx.get(f"{server.url}/schema")
+    finally:
+        code, output = server.stop()
+    password = re.search(r"password \(shown once\): (\S+)", output)
+    assert password, output
+
+    assert code == 0, output
+    assert (tmp_path / "events.sqlite3").exists() and (tmp_path / "secret_key").exists()
+    assert sorted(event["kind"] for event in events["items"]) == ["night_market", "talent_train"]
+    assert schema.status_code == 200 and "/api/events/{slug}/jobs" in schema.json()["paths"]
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
+
+    # A second start keeps the data and does not load the demo again.
+    server = Server(env, args=("run",))
+    server.start()
+    try:
+        token = httpx.post(f"{server.url}/api/auth/login", json={"login": "organiser@example.com", "password": password.group(1)})
+        train = httpx.get(f"{server.url}/api/events/nanjing-talent-train").json()
+        market = httpx.get(f"{server.url}/api/events/qinhuai-night-market").json()
+        employers = httpx.get(f"{server.url}/api/employers", headers={"Authorization": f"Bearer {token.json()['access_token']}"}).json()
+        jobs = [httpx.get(f"{server.url}/api/events/{slug}/jobs", params={"limit": 100}).json()["total"] for slug in (train["slug"], market["slug"])]
+        listed = httpx.get(f"{server.url}/api/events").json()
+    finally:
+        code, output = server.stop()
+    assert code == 0, output
+    assert "Created organiser" not in output
+    assert token.status_code == 200
+    assert len(train["stops"]) == 3 and all(stop["school"] for stop in train["stops"])
+    assert sum(len(stop["booths"]) for stop in market["stops"]) == 20
+    assert employers["total"] == 12 and sum(jobs) == 40
+    assert listed["total"] == 2
+
+
+async def test_acknowledged_writes_survive_a_server_restart(app):
+    _, organiser = await make_account("organiser", password=ORGANISER_PASSWORD)
+    env = {"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test"}
+    server = Server({**env, "SECRET_KEY": os.environ["SECRET_KEY"]})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=organiser) as http:
+            employer = (await http.post("/api/employers", json={"name": "南京云帆科技有限公司", "credit_code": credit_code()})).json()
+            event = (await http.post("/api/events", json={"kind": "job_fair", "title": "秋季双选会"})).json()
+            stop = (await http.post(f"/api/events/{event['slug']}/stops", json=stop_body(20, "南京大学"))).json()
+            booth = await http.post(f"/api/stops/{stop['id']}/booths", json={"employer_id": employer["id"], "label": "B7"})
+            assert booth.status_code == 201, booth.text
+    finally:
+        code, output = server.stop()
+    assert code == 0, output
+
+    server = Server({**env, "SECRET_KEY": os.environ["SECRET_KEY"]})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=organiser) as http:
+            detail = (await http.get(f"/api/events/{event['slug']}")).json()
+    finally:
+        server.stop()
+    assert [(s["id"], [b["label"] for b in s["booths"]]) for s in detail["stops"]] == [(stop["id"], ["B7"])]
+    assert detail["stops"][0]["booths"][0]["employer"]["name"] == "南京云帆科技有限公司"
