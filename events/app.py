@@ -22,7 +22,7 @@ from events import db
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, booths, employers, health, jobs, schedule
-from events.routes.common import provide_actor
+from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
 log = logging.getLogger("events")
@@ -97,6 +97,7 @@ def create_app(config: Settings = settings) -> Litestar:
         route_handlers=[health.health, accounts.router, employers.router, schedule.router, booths.router, jobs.router],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
+        before_request=decode_body_strictly,
         lifespan=[database],
         request_max_body_size=config.max_request_bytes,
         openapi_config=OpenAPIConfig(

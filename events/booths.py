@@ -29,7 +29,7 @@ async def assign_booth(*, actor: Actor, now: datetime, stop_id: uuid.UUID, emplo
     require_organiser(actor)
     label = normalise_label(label)
     async with write_transaction():
-        stop, _event = await load_stop(stop_id, actor)
+        stop, _event = await load_stop(stop_id, actor, lock=True)
         if stop.status == Stop.Status.cancelled:
             raise Conflict("stop_cancelled", "A cancelled stop cannot get booths.")
         if not await Employer.exists().where(Employer.id == employer_id):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -43,6 +45,11 @@ def write_transaction():
     return db.transaction()
 
 
+def for_update(query):
+    """Lock the selected rows until the transaction ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds the database."""
+    return query if is_sqlite() else query.lock_rows()
+
+
 async def open_database() -> None:
     """Prepare the engine for serving: WAL for SQLite, a pool for PostgreSQL."""
     db = engine()
@@ -64,7 +71,15 @@ async def ping() -> None:
     await engine().run_ddl("SELECT 1")
 
 
-def contains(column, text: str):
-    """A case-insensitive substring match: ILIKE on PostgreSQL, LIKE on SQLite (already case-insensitive for ASCII)."""
-    pattern = f"%{text}%"
-    return column.like(pattern) if is_sqlite() else column.ilike(pattern)
+_LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+
+def contains(column: Column, text: str) -> WhereRaw:
+    """A case-insensitive match of `text` anywhere in the column, taken literally: `%`, `_` and `\\` match themselves.
+
+    Piccolo's like()/ilike() cannot say ESCAPE, and without it PostgreSQL and SQLite read a
+    backslash differently; so this one clause is written out, with the text still a bound parameter.
+    """
+    operator = "LIKE" if is_sqlite() else "ILIKE"  # SQLite's LIKE already ignores ASCII case
+    pattern = f"%{text.translate(_LIKE_ESCAPES)}%"
+    return WhereRaw(f"{column._meta.get_full_name(with_alias=False)} {operator} {{}} ESCAPE '\\'", pattern)

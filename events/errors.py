@@ -59,3 +59,10 @@ class RateLimited(DomainError):
     def __init__(self, code: str, detail: str, retry_after: int) -> None:
         super().__init__(code, detail)
         self.retry_after = retry_after
+
+
+class Malformed(DomainError):
+    """The request cannot be read at all (not UTF-8 JSON, or absurdly deep)."""
+
+    status = 400
+    title = "Bad request"

@@ -13,14 +13,19 @@ from stdnum.exceptions import ValidationError as StdnumError
 from events.errors import Invalid
 
 _ZONES = frozenset(available_timezones())
+#: First character of a credit code: the registering authority (GB 32100-2015, table 1).
+REGISTRATION_AUTHORITIES = frozenset("123456789ANY")
 
 
 def credit_code(value: str) -> str:
     """A 统一社会信用代码 with a valid GB 32100-2015 check digit, upper-cased."""
     try:
-        return uscc.validate(value.strip().upper())
+        code = uscc.validate(value.strip().upper())
     except StdnumError as error:
         raise Invalid("invalid_credit_code", f"Not a valid unified social credit code: {str(error).rstrip('.')}.") from error
+    if code[0] not in REGISTRATION_AUTHORITIES:
+        raise Invalid("invalid_credit_code", "Not a valid unified social credit code: unknown registration authority.")
+    return code
 
 
 def phone(value: str) -> str:
@@ -37,7 +42,7 @@ def phone(value: str) -> str:
 def email(value: str) -> str:
     """An email address in normal form, lower-cased."""
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise Invalid("invalid_email", str(error)) from error
 

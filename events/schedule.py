@@ -12,7 +12,7 @@ from slugify import slugify
 
 from events import identifiers, views
 from events.accounts import Actor, require_organiser
-from events.db import contains, write_transaction
+from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, Invalid, NotFound
 from events.settings import settings
 from events.tables import Booth, Event, Stop
@@ -108,15 +108,26 @@ def _visible_to(event: Event, actor: Actor) -> bool:
     return actor.is_organiser or event.published_at is not None
 
 
-async def load_event(slug: str, actor: Actor) -> Event:
-    event = await Event.objects().where(Event.slug == slug).first()
+async def load_event(slug: str, actor: Actor, *, lock: bool = False) -> Event:
+    """The event as the actor may see it; with `lock`, its row stays locked until the transaction ends.
+
+    Everything that changes an event's stops locks the event first, so that two such changes
+    (say two stops added at once) cannot each compute the event's span without the other.
+    """
+    query = Event.objects().where(Event.slug == slug)
+    event = await (for_update(query) if lock else query).first()
     if event is None or not _visible_to(event, actor):
         raise NotFound("event_not_found", "No such event.")
     return event
 
 
-async def load_stop(stop_id: uuid.UUID, actor: Actor) -> tuple[Stop, Event]:
+async def load_stop(stop_id: uuid.UUID, actor: Actor, *, lock: bool = False) -> tuple[Stop, Event]:
+    """The stop and its event; with `lock`, the event stays locked until the transaction ends."""
     stop = await Stop.objects().where(Stop.id == stop_id).first()
+    if stop is not None and lock:
+        # Lock the event, then read the stop again under that lock: changes to a stop go through its event.
+        await for_update(Event.select(Event.id).where(Event.id == stop.event))
+        stop = await Stop.objects().where(Stop.id == stop_id).first()
     event = None if stop is None else await Event.objects().where(Event.id == stop.event).first()
     if stop is None or event is None or not _visible_to(event, actor):
         raise NotFound("stop_not_found", "No such stop.")
@@ -239,7 +250,7 @@ async def publish_event(*, actor: Actor, now: datetime, slug: str) -> views.Even
     """Make a draft visible to everyone; publishing a published event changes nothing."""
     require_organiser(actor)
     async with write_transaction():
-        event = await load_event(slug, actor)
+        event = await load_event(slug, actor, lock=True)
         if event.status == Event.Status.cancelled:
             raise Conflict("event_cancelled", "A cancelled event cannot be published.")
         if event.status == Event.Status.draft:
@@ -255,7 +266,7 @@ async def cancel_event(*, actor: Actor, now: datetime, slug: str) -> views.Event
     """Cancel the event and every stop still scheduled; cancelling twice changes nothing."""
     require_organiser(actor)
     async with write_transaction():
-        event = await load_event(slug, actor)
+        event = await load_event(slug, actor, lock=True)
         if event.status != Event.Status.cancelled:
             await Stop.update(
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
@@ -312,7 +323,7 @@ async def add_stop(
 ) -> views.Stop:
     require_organiser(actor)
     async with write_transaction():
-        event = await load_event(slug, actor)
+        event = await load_event(slug, actor, lock=True)
         if event.status == Event.Status.cancelled:
             raise Conflict("event_cancelled", "A cancelled event cannot get new stops.")
         _check_place(event.kind, school=school, address=address)
@@ -320,7 +331,7 @@ async def add_stop(
         zone = identifiers.timezone(timezone or event.timezone)
         stop = Stop(
             event=event.id,
-            name=name.strip() or " ".join(part for part in (school.strip(), campus.strip()) if part) or address.strip(),
+            name=(name.strip() or " ".join(part for part in (school.strip(), campus.strip()) if part) or address.strip())[:200],
             school=school.strip(),
             campus=campus.strip(),
             address=address.strip(),
@@ -348,7 +359,7 @@ async def get_stop(*, actor: Actor, stop_id: uuid.UUID) -> views.Stop:
 async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, changes: Mapping[str, Any]) -> views.Stop:
     require_organiser(actor)
     async with write_transaction():
-        stop, event = await load_stop(stop_id, actor)
+        stop, event = await load_stop(stop_id, actor, lock=True)
         if stop.status == Stop.Status.cancelled:
             raise Conflict("stop_cancelled", "A cancelled stop cannot be changed.")
         fields = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
@@ -377,7 +388,7 @@ async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> vie
     """Cancel one stop; it stays listed as cancelled. Cancelling twice changes nothing."""
     require_organiser(actor)
     async with write_transaction():
-        stop, event = await load_stop(stop_id, actor)
+        stop, event = await load_stop(stop_id, actor, lock=True)
         if stop.status != Stop.Status.cancelled:
             await Stop.update(
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}

@@ -35,7 +35,7 @@ class Employer(Table):
     #: 统一社会信用代码 (GB 32100-2015), 18 characters, check digit verified on the way in.
     credit_code = Varchar(length=18, unique=True)
     industry = Varchar(length=100, default="")
-    city = Varchar(length=50, default="")
+    city = Varchar(length=100, default="")
     website = Varchar(length=300, null=True, default=None)
     description = Text(default="")
     created_at = _created_at()
@@ -85,7 +85,7 @@ class Event(Table):
     description = Text(default="")
     #: 主办单位, who runs it.
     host = Varchar(length=200, default="")
-    city = Varchar(length=50, default="", index=True)
+    city = Varchar(length=100, default="", index=True)
     timezone = Varchar(length=64, default="Asia/Shanghai")
     status = Varchar(length=16, choices=Status, default=Status.draft, index=True)
     #: Span of the event's stops that are not cancelled; kept by `schedule` for listing and date filters.
@@ -109,7 +109,7 @@ class Stop(Table):
     school = Varchar(length=200, default="")
     campus = Varchar(length=200, default="")
     address = Varchar(length=300)
-    city = Varchar(length=50, default="")
+    city = Varchar(length=100, default="")
     latitude = Real(null=True, default=None)
     longitude = Real(null=True, default=None)
     starts_at = Timestamptz()
@@ -157,7 +157,7 @@ class Job(Table):
     title = Varchar(length=200)
     description = Text(default="")
     category = Varchar(length=50, default="")
-    city = Varchar(length=50, default="")
+    city = Varchar(length=100, default="")
     headcount = Integer()
     #: Monthly salary in whole CNY.
     salary_min = Integer()

@@ -226,7 +226,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 50,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -549,7 +549,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 50,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -790,7 +790,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 50,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1171,7 +1171,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 50,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,
