@@ -154,3 +154,18 @@ class EmployerPage(Page):
 class Health(View):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unavailable"]
+
+
+class Problem(View, kw_only=True):
+    """An error, as RFC 9457 application/problem+json; clients switch on `code`."""
+
+    type: Annotated[str, Meta(examples=["about:blank"])] = "about:blank"
+    title: Annotated[str, Meta(examples=["Conflict"])]
+    status: Annotated[int, Meta(examples=[409])]
+    detail: Annotated[str, Meta(examples=["Booth A12 is already assigned at this stop."])]
+    code: Annotated[str, Meta(examples=["booth_label_taken"], description="Stable, snake_case; switch on this.")]
+    instance: Annotated[str, Meta(examples=["/api/stops/0b7e3c1e-4a55-4f0e-9f51-2a8f3d6c9b10/booths"])]
+    errors: Annotated[
+        list[dict[str, str]] | msgspec.UnsetType,
+        Meta(description="With validation_failed: what did not match, field by field."),
+    ] = msgspec.UNSET

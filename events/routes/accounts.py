@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from events import accounts, views
 from events.ratelimit import Limiter
-from events.routes.common import Body, Caller, allow, client_address, now
+from events.routes.common import Body, Caller, allow, client_address, now, problems
 
 
 class LoginRequest(Body):
@@ -19,7 +19,7 @@ class LoginRequest(Body):
     password: Annotated[str, Meta(min_length=1, max_length=200, examples=["correct horse battery staple"])]
 
 
-@post("/auth/login", summary="Sign in", status_code=200)
+@post("/auth/login", summary="Sign in", status_code=200, responses=problems(413, 429))
 async def login(request: Request, data: JSONBody[LoginRequest], limiter: NamedDependency[Limiter]) -> views.Token:
     """Exchange an email or mainland phone number and a password for a bearer token."""
     return await accounts.login(
@@ -27,7 +27,7 @@ async def login(request: Request, data: JSONBody[LoginRequest], limiter: NamedDe
     )
 
 
-@get("/me", summary="The signed-in account", guards=allow("organiser", "hr", "seeker"))
+@get("/me", summary="The signed-in account", guards=allow("organiser", "hr", "seeker"), responses=problems())
 async def me(actor: Caller) -> views.Account:
     return await accounts.me(actor=actor)
 

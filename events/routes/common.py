@@ -13,10 +13,12 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import Guard
 from msgspec import UNSET, Meta
 
+from events import views
 from events.accounts import ANONYMOUS, Actor, Role, actor_from_token, require_role
 from events.errors import Malformed, Unauthorized
 
@@ -63,6 +65,26 @@ Slug = Annotated[str, PathParameter(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_len
 Id = Annotated[uuid.UUID, PathParameter()]
 #: The caller, injected into handlers by name.
 Caller = NamedDependency[Actor]
+
+
+_PROBLEMS = {
+    400: "The request is malformed or does not match the schema (`validation_failed`, `malformed_body`).",
+    401: "No token where one is needed, or a bad or expired one (`authentication_required`, `token_invalid`, `token_expired`).",
+    403: "Signed in, but this role or account may not do this.",
+    404: "No such record, or none the caller may see.",
+    409: "The request clashes with the current state.",
+    413: "The body is larger than MAX_REQUEST_BYTES (`request_too_large`).",
+    422: "Well-formed, but it breaks a rule of the product.",
+    429: "Too many attempts; the `Retry-After` header says when to try again.",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json errors a handler can answer with (400 and 401 always)."""
+    return {
+        status: ResponseSpec(data_container=views.Problem, description=_PROBLEMS[status], media_type="application/problem+json")
+        for status in sorted({400, 401, *statuses})
+    }
 
 
 def now() -> datetime:

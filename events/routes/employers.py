@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
 from events import employers, views
-from events.routes.common import Body, Caller, Id, Limit, Offset, SearchText, Text, allow, now
+from events.routes.common import Body, Caller, Id, Limit, Offset, SearchText, Text, allow, now, problems
 
 Name = Text(200, "南京云帆科技有限公司")
 CreditCode = Annotated[str, Meta(min_length=18, max_length=18, examples=["91110000600037341L"], description="统一社会信用代码, GB 32100-2015.")]
@@ -44,27 +44,27 @@ class StaffRequest(Body):
     password: Annotated[str, Meta(min_length=8, max_length=200)] | None = None
 
 
-@post("/", summary="Create an employer (organiser)", guards=allow("organiser"))
+@post("/", summary="Create an employer (organiser)", guards=allow("organiser"), responses=problems(403, 409, 413, 422))
 async def create_employer(data: JSONBody[EmployerRequest], actor: Caller) -> views.Employer:
     return await employers.create_employer(actor=actor, now=now(), **data.changes())
 
 
-@get("/", summary="List employers (organiser)", guards=allow("organiser"))
+@get("/", summary="List employers (organiser)", guards=allow("organiser"), responses=problems(403))
 async def list_employers(actor: Caller, q: SearchText = None, limit: Limit = 20, offset: Offset = 0) -> views.EmployerPage:
     return await employers.list_employers(actor=actor, q=q, limit=limit, offset=offset)
 
 
-@get("/{employer_id:uuid}", summary="An employer's public profile")
+@get("/{employer_id:uuid}", summary="An employer's public profile", responses=problems(404))
 async def get_employer(employer_id: Id) -> views.Employer:
     return await employers.get_employer(employer_id=employer_id)
 
 
-@patch("/{employer_id:uuid}", summary="Change an employer (organiser, or its own HR for profile fields)", guards=allow("organiser", "hr"))
+@patch("/{employer_id:uuid}", summary="Change an employer (organiser, or its own HR for profile fields)", guards=allow("organiser", "hr"), responses=problems(403, 404, 409, 413, 422))
 async def update_employer(employer_id: Id, data: JSONBody[EmployerPatch], actor: Caller) -> views.Employer:
     return await employers.update_employer(actor=actor, now=now(), employer_id=employer_id, changes=data.changes())
 
 
-@post("/{employer_id:uuid}/staff", summary="Create an HR account for the employer (organiser)", guards=allow("organiser"))
+@post("/{employer_id:uuid}/staff", summary="Create an HR account for the employer (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
 async def add_staff(employer_id: Id, data: JSONBody[StaffRequest], actor: Caller) -> views.StaffCreated:
     return await employers.add_staff(actor=actor, now=now(), employer_id=employer_id, **data.changes())
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 
 from litestar import Response, get
+from litestar.openapi import ResponseSpec
 
 from events import db, views
 
 log = logging.getLogger(__name__)
 
 
-@get("/health", summary="Is the service up and its database reachable?", tags=["operations"])
+@get(
+    "/health",
+    summary="Is the service up and its database reachable?",
+    tags=["operations"],
+    responses={503: ResponseSpec(views.Health, description="The database does not answer.")},
+)
 async def health() -> Response[views.Health]:
     try:
         await db.ping()

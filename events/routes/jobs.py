@@ -10,7 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from events import jobs, views
-from events.routes.common import Body, Caller, Id, Limit, Offset, SearchText, Slug, Text, allow, now
+from events.routes.common import Body, Caller, Id, Limit, Offset, SearchText, Slug, Text, allow, now, problems
 
 Education = Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
 Title = Text(200, "Java 开发工程师")
@@ -50,13 +50,13 @@ class JobPatch(Body):
     status: Literal["open", "closed"] | UnsetType = UNSET
 
 
-@post("/events/{slug:str}/jobs", summary="Post a job (HR for its employer, or organiser)", guards=allow("organiser", "hr"))
+@post("/events/{slug:str}/jobs", summary="Post a job (HR for its employer, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404, 409, 413, 422))
 async def post_job(slug: Slug, data: JSONBody[JobRequest], actor: Caller) -> views.Job:
     """The employer must have a booth at one of the event's stops."""
     return await jobs.post_job(actor=actor, now=now(), slug=slug, **data.changes())
 
 
-@get("/events/{slug:str}/jobs", summary="Search the jobs at an event")
+@get("/events/{slug:str}/jobs", summary="Search the jobs at an event", responses=problems(403, 404))
 async def search_jobs(
     slug: Slug,
     actor: Caller,
@@ -85,17 +85,17 @@ async def search_jobs(
     )
 
 
-@get("/jobs/{job_id:uuid}", summary="A job")
+@get("/jobs/{job_id:uuid}", summary="A job", responses=problems(404))
 async def get_job(job_id: Id, actor: Caller) -> views.Job:
     return await jobs.get_job(actor=actor, job_id=job_id)
 
 
-@patch("/jobs/{job_id:uuid}", summary="Change or close a job (its employer's HR, or organiser)", guards=allow("organiser", "hr"))
+@patch("/jobs/{job_id:uuid}", summary="Change or close a job (its employer's HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404, 413, 422))
 async def update_job(job_id: Id, data: JSONBody[JobPatch], actor: Caller) -> views.Job:
     return await jobs.update_job(actor=actor, now=now(), job_id=job_id, changes=data.changes())
 
 
-@delete("/jobs/{job_id:uuid}", summary="Delete a job (its employer's HR, or organiser)", guards=allow("organiser", "hr"))
+@delete("/jobs/{job_id:uuid}", summary="Delete a job (its employer's HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404))
 async def delete_job(job_id: Id, actor: Caller) -> None:
     await jobs.delete_job(actor=actor, now=now(), job_id=job_id)
 

@@ -10,7 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from events import schedule, views
-from events.routes.common import Aware, Body, Caller, Id, Limit, Offset, SearchText, Slug, Text, allow, now
+from events.routes.common import Aware, Body, Caller, Id, Limit, Offset, SearchText, Slug, Text, allow, now, problems
 
 Kind = Literal["talent_train", "night_market", "job_fair"]
 Title = Text(200, "2026 南京人才专列")
@@ -71,13 +71,13 @@ class StopPatch(Body):
     timezone: Zone | UnsetType = UNSET
 
 
-@post("/events", summary="Create an event (organiser)", guards=allow("organiser"))
+@post("/events", summary="Create an event (organiser)", guards=allow("organiser"), responses=problems(403, 409, 413, 422))
 async def create_event(data: JSONBody[EventRequest], actor: Caller) -> views.Event:
     """A new event starts as a draft, visible only to organisers until it is published."""
     return await schedule.create_event(actor=actor, now=now(), **data.changes())
 
 
-@get("/events", summary="Browse events")
+@get("/events", summary="Browse events", responses=problems())
 async def list_events(
     actor: Caller,
     kind: Annotated[Kind | None, QueryParameter()] = None,
@@ -95,43 +95,43 @@ async def list_events(
     )
 
 
-@get("/events/{slug:str}", summary="An event with its stops and booths")
+@get("/events/{slug:str}", summary="An event with its stops and booths", responses=problems(404))
 async def get_event(slug: Slug, actor: Caller) -> views.EventDetail:
     return await schedule.get_event(actor=actor, slug=slug)
 
 
-@patch("/events/{slug:str}", summary="Change an event (organiser)", guards=allow("organiser"))
+@patch("/events/{slug:str}", summary="Change an event (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
 async def update_event(slug: Slug, data: JSONBody[EventPatch], actor: Caller) -> views.EventDetail:
     return await schedule.update_event(actor=actor, now=now(), slug=slug, changes=data.changes())
 
 
-@post("/events/{slug:str}/publish", summary="Publish an event (organiser)", status_code=200, guards=allow("organiser"))
+@post("/events/{slug:str}/publish", summary="Publish an event (organiser)", status_code=200, guards=allow("organiser"), responses=problems(403, 404, 409))
 async def publish_event(slug: Slug, actor: Caller) -> views.EventDetail:
     return await schedule.publish_event(actor=actor, now=now(), slug=slug)
 
 
-@post("/events/{slug:str}/cancel", summary="Cancel an event and its stops (organiser)", status_code=200, guards=allow("organiser"))
+@post("/events/{slug:str}/cancel", summary="Cancel an event and its stops (organiser)", status_code=200, guards=allow("organiser"), responses=problems(403, 404))
 async def cancel_event(slug: Slug, actor: Caller) -> views.EventDetail:
     return await schedule.cancel_event(actor=actor, now=now(), slug=slug)
 
 
-@post("/events/{slug:str}/stops", summary="Add a stop to an event (organiser)", guards=allow("organiser"))
+@post("/events/{slug:str}/stops", summary="Add a stop to an event (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
 async def add_stop(slug: Slug, data: JSONBody[StopRequest], actor: Caller) -> views.Stop:
     """A campus visit of a talent train, a night of a night market, or the day of a job fair."""
     return await schedule.add_stop(actor=actor, now=now(), slug=slug, **data.changes())
 
 
-@get("/stops/{stop_id:uuid}", summary="A stop with its booths")
+@get("/stops/{stop_id:uuid}", summary="A stop with its booths", responses=problems(404))
 async def get_stop(stop_id: Id, actor: Caller) -> views.Stop:
     return await schedule.get_stop(actor=actor, stop_id=stop_id)
 
 
-@patch("/stops/{stop_id:uuid}", summary="Change a stop (organiser)", guards=allow("organiser"))
+@patch("/stops/{stop_id:uuid}", summary="Change a stop (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
 async def update_stop(stop_id: Id, data: JSONBody[StopPatch], actor: Caller) -> views.Stop:
     return await schedule.update_stop(actor=actor, now=now(), stop_id=stop_id, changes=data.changes())
 
 
-@post("/stops/{stop_id:uuid}/cancel", summary="Cancel a stop (organiser)", status_code=200, guards=allow("organiser"))
+@post("/stops/{stop_id:uuid}/cancel", summary="Cancel a stop (organiser)", status_code=200, guards=allow("organiser"), responses=problems(403, 404))
 async def cancel_stop(stop_id: Id, actor: Caller) -> views.Stop:
     return await schedule.cancel_stop(actor=actor, now=now(), stop_id=stop_id)
 

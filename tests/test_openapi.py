@@ -1,0 +1,80 @@
+"""The OpenAPI document is the contract mobile clients and scanners build against: complete, with examples."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+async def schema(client):
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "patch", "put", "delete"}:
+                yield path, method, operation
+
+
+def _resolve(schema, ref_or_schema):
+    ref = ref_or_schema.get("$ref")
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else ref_or_schema
+
+
+async def test_every_operation_has_a_summary_a_success_response_and_problem_json_errors(schema):
+    for path, method, operation in _operations(schema):
+        assert operation.get("summary"), f"{method} {path} has no summary"
+        statuses = operation["responses"]
+        assert any(status.startswith("2") for status in statuses), f"{method} {path}"
+        for status, response in statuses.items():
+            if not status.startswith("2") and path != "/health":
+                assert list(response["content"]) == ["application/problem+json"], f"{method} {path} {status}"
+
+
+async def test_every_request_body_field_is_typed_and_the_body_refuses_unknown_fields(schema):
+    for path, method, operation in _operations(schema):
+        if "requestBody" not in operation:
+            continue
+        body = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert body["properties"], f"{method} {path}"
+        for name, field in body["properties"].items():
+            assert any(key in field for key in ("type", "$ref", "oneOf", "anyOf", "enum", "const")), f"{method} {path} {name}"
+
+
+async def test_the_main_documents_carry_examples(schema):
+    components = schema["components"]["schemas"]
+    for name, field in (("StopRequest", "starts_at"), ("EmployerRequest", "credit_code"), ("JobRequest", "salary_months"),
+                        ("Booth", "label"), ("Problem", "code"), ("LoginRequest", "login")):
+        assert components[name]["properties"][field].get("examples"), f"{name}.{field} has no example"
+
+
+async def test_the_bearer_scheme_is_declared(schema):
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+async def test_the_documented_paths_are_the_ones_mobile_clients_use(schema):
+    expected = {
+        "/api/auth/login": {"post"},
+        "/api/me": {"get"},
+        "/api/employers": {"get", "post"},
+        "/api/employers/{employer_id}": {"get", "patch"},
+        "/api/employers/{employer_id}/staff": {"post"},
+        "/api/events": {"get", "post"},
+        "/api/events/{slug}": {"get", "patch"},
+        "/api/events/{slug}/publish": {"post"},
+        "/api/events/{slug}/cancel": {"post"},
+        "/api/events/{slug}/stops": {"post"},
+        "/api/stops/{stop_id}": {"get", "patch"},
+        "/api/stops/{stop_id}/cancel": {"post"},
+        "/api/stops/{stop_id}/booths": {"get", "post"},
+        "/api/booths/{booth_id}": {"delete"},
+        "/api/events/{slug}/jobs": {"get", "post"},
+        "/api/jobs/{job_id}": {"get", "patch", "delete"},
+        "/health": {"get"},
+    }
+    documented = {path: {m for m in item if m in {"get", "post", "patch", "put", "delete"}} for path, item in schema["paths"].items()}
+    for path, methods in expected.items():
+        assert methods <= documented.get(path, set()), path
