@@ -146,13 +146,6 @@ def account_view(account: Account) -> views.Account:
     )
 
 
-async def me(*, actor: Actor) -> views.Account:
-    account = await Account.objects().where(Account.id == actor.id).first()
-    if account is None:
-        raise Unauthorized("token_invalid", "The access token is not valid.")
-    return account_view(account)
-
-
 async def create_account(
     *,
     role: str,

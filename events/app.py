@@ -21,7 +21,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from events import db
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, booths, employers, health, jobs, schedule
+from events.routes import accounts, booths, employers, health, jobs, registrations, schedule, seekers
 from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
@@ -94,7 +94,16 @@ def create_app(config: Settings = settings) -> Litestar:
             await db.close_database()
 
     return Litestar(
-        route_handlers=[health.health, accounts.router, employers.router, schedule.router, booths.router, jobs.router],
+        route_handlers=[
+            health.health,
+            accounts.router,
+            seekers.router,
+            employers.router,
+            schedule.router,
+            booths.router,
+            jobs.router,
+            registrations.router,
+        ],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from piccolo.columns import Column
@@ -32,17 +35,29 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
-def write_transaction():
+#: SQLite allows one writer at a time; queueing writers here, in order, beats letting
+#: hundreds of them poll the file lock (measured in STACK-NOTES: p99 1.4 s → 0.2 s).
+_SQLITE_WRITER = asyncio.Lock()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
     """A transaction that may read then write without losing a race.
 
-    SQLite: `BEGIN IMMEDIATE` takes the write lock up front (a deferred transaction that
-    reads and then writes fails with "database is locked"). PostgreSQL: a plain transaction;
-    callers that must serialise lock rows or use conditional updates.
+    SQLite: one writer at a time in this process, then `BEGIN IMMEDIATE`, which takes the
+    database's write lock up front (a deferred transaction that reads and then writes fails
+    with "database is locked"). PostgreSQL: a plain transaction; callers that must
+    serialise lock rows (`for_update`) or use conditional updates.
     """
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+    if not isinstance(db, SQLiteEngine):
+        async with db.transaction():
+            yield
+    elif db.transaction_exists():
+        yield
+    else:
+        async with _SQLITE_WRITER, db.transaction(transaction_type=TransactionType.immediate):
+            yield
 
 
 def for_update(query):

@@ -66,3 +66,10 @@ class Malformed(DomainError):
 
     status = 400
     title = "Bad request"
+
+
+class Refused(DomainError):
+    """A well-formed request the current state refuses: a forged ticket, a closed registration window."""
+
+    status = 409
+    title = "Refused"

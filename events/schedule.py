@@ -16,6 +16,7 @@ from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, Invalid, NotFound
 from events.settings import settings
 from events.tables import Booth, Event, Stop
+from events.waitlist import fill_free_seats
 
 #: Longest a single stop may last: a campus visit or a night is hours, a fair a few days.
 MAX_STOP_SPAN = timedelta(days=14)
@@ -48,6 +49,8 @@ def event_view(row: Event) -> views.Event:
         starts_at=_in_zone(row.starts_at, zone),
         ends_at=_in_zone(row.ends_at, zone),
         published_at=_in_zone(row.published_at, zone),
+        registration_opens_at=_in_zone(row.registration_opens_at, zone),
+        registration_closes_at=_in_zone(row.registration_closes_at, zone),
         created_at=_in_zone(row.created_at, zone),
         updated_at=_in_zone(row.updated_at, zone),
     )
@@ -64,11 +67,19 @@ def booth_view(row: dict[str, Any], zone: str) -> views.Booth:
     )
 
 
-def stop_view(row: Stop, event_slug: str, booths: list[views.Booth]) -> views.Stop:
+def registration_window(stop: Stop, event: Event) -> tuple[datetime | None, datetime]:
+    """When registration opens and closes: the stop's own times, else the event's, else from publication to the stop's end."""
+    opens = stop.registration_opens_at or event.registration_opens_at or event.published_at
+    closes = stop.registration_closes_at or event.registration_closes_at or stop.ends_at
+    return opens, min(closes, stop.ends_at)
+
+
+def stop_view(row: Stop, event: Event, booths: list[views.Booth]) -> views.Stop:
     zone = row.timezone
+    opens, closes = registration_window(row, event)
     return views.Stop(
         id=row.id,
-        event_slug=event_slug,
+        event_slug=event.slug,
         name=row.name,
         school=row.school,
         campus=row.campus,
@@ -80,6 +91,9 @@ def stop_view(row: Stop, event_slug: str, booths: list[views.Booth]) -> views.St
         ends_at=_in_zone(row.ends_at, zone),
         timezone=zone,
         capacity=row.capacity,
+        seats_left=max(0, row.capacity - row.confirmed_count),
+        registration_opens_at=_in_zone(opens, zone),
+        registration_closes_at=_in_zone(closes, zone),
         status=row.status,
         sequence=row.sequence,
         booths=booths,
@@ -160,8 +174,11 @@ async def create_event(
     host: str = "",
     city: str = "",
     timezone: str | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
 ) -> views.Event:
     require_organiser(actor)
+    _check_window(registration_opens_at, registration_closes_at)
     event = Event(
         slug=await _unique_slug(title, slug),
         kind=kind,
@@ -170,6 +187,8 @@ async def create_event(
         host=host.strip(),
         city=city.strip(),
         timezone=identifiers.timezone(timezone or settings.default_timezone),
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
         created_at=now,
         updated_at=now,
     )
@@ -224,7 +243,7 @@ async def event_detail(event: Event, actor: Actor) -> views.EventDetail:
     booths = await booths_by_stop([stop.id for stop in stops])
     return views.EventDetail(
         **{field: getattr(event_view(event), field) for field in views.Event.__struct_fields__},
-        stops=[stop_view(stop, event.slug, [booth_view(b, stop.timezone) for b in booths[stop.id]]) for stop in stops],
+        stops=[stop_view(stop, event, [booth_view(b, stop.timezone) for b in booths[stop.id]]) for stop in stops],
     )
 
 
@@ -241,6 +260,9 @@ async def update_event(*, actor: Actor, now: datetime, slug: str, changes: Mappi
     fields = {name: value.strip() if isinstance(value, str) and name != "description" else value for name, value in changes.items()}
     if "timezone" in fields:
         fields["timezone"] = identifiers.timezone(fields["timezone"])
+    _check_window(
+        fields.get("registration_opens_at", event.registration_opens_at), fields.get("registration_closes_at", event.registration_closes_at)
+    )
     if fields:
         await Event.update({**fields, "updated_at": now}).where(Event.id == event.id)
     return await get_event(actor=actor, slug=slug)
@@ -289,6 +311,11 @@ def _check_times(*, starts_at: datetime, ends_at: datetime, now: datetime, publi
         raise Invalid("stop_in_past", "A stop of a published event cannot start in the past.")
 
 
+def _check_window(opens: datetime | None, closes: datetime | None) -> None:
+    if opens is not None and closes is not None and closes <= opens:
+        raise Invalid("registration_window_inverted", "Registration must close after it opens.")
+
+
 def _check_place(kind: str, *, school: str, address: str) -> None:
     if kind == Event.Kind.talent_train and not school.strip():
         raise Invalid("school_required", "A talent train stop names the school it visits.")
@@ -320,8 +347,11 @@ async def add_stop(
     latitude: float | None = None,
     longitude: float | None = None,
     timezone: str | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
 ) -> views.Stop:
     require_organiser(actor)
+    _check_window(registration_opens_at, registration_closes_at)
     async with write_transaction():
         event = await load_event(slug, actor, lock=True)
         if event.status == Event.Status.cancelled:
@@ -342,18 +372,20 @@ async def add_stop(
             ends_at=ends_at,
             timezone=zone,
             capacity=capacity,
+            registration_opens_at=registration_opens_at,
+            registration_closes_at=registration_closes_at,
             created_at=now,
             updated_at=now,
         )
         await Stop.insert(stop)
         await _refresh_event_span(event.id, now)
-    return stop_view(stop, event.slug, [])
+    return stop_view(stop, event, [])
 
 
 async def get_stop(*, actor: Actor, stop_id: uuid.UUID) -> views.Stop:
     stop, event = await load_stop(stop_id, actor)
     booths = (await booths_by_stop([stop.id]))[stop.id]
-    return stop_view(stop, event.slug, [booth_view(row, stop.timezone) for row in booths])
+    return stop_view(stop, event, [booth_view(row, stop.timezone) for row in booths])
 
 
 async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, changes: Mapping[str, Any]) -> views.Stop:
@@ -365,7 +397,11 @@ async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, change
         fields = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
         if "timezone" in fields:
             fields["timezone"] = identifiers.timezone(fields["timezone"])
-        merged = {name: fields.get(name, getattr(stop, name)) for name in ("school", "address", "starts_at", "ends_at")}
+        merged = {
+            name: fields.get(name, getattr(stop, name))
+            for name in ("school", "address", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+        }
+        _check_window(merged["registration_opens_at"], merged["registration_closes_at"])
         _check_place(event.kind, school=merged["school"], address=merged["address"])
         if "starts_at" in fields or "ends_at" in fields:
             _check_times(
@@ -381,6 +417,9 @@ async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, change
                 update["sequence"] = stop.sequence + 1
             await Stop.update(update).where(Stop.id == stop.id)
             await _refresh_event_span(event.id, now)
+            if "capacity" in fields:
+                # More seats confirm the first in line; fewer seats take no confirmed seat away.
+                await fill_free_seats(stop_id=stop.id, now=now)
     return await get_stop(actor=actor, stop_id=stop_id)
 
 

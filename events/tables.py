@@ -92,6 +92,9 @@ class Event(Table):
     starts_at = Timestamptz(null=True, default=None, index=True)
     ends_at = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
+    #: Registration window for every stop that sets none of its own; unset: from publication until the stop ends.
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
     created_at = _created_at()
     updated_at = _created_at()
 
@@ -120,6 +123,12 @@ class Stop(Table):
     status = Varchar(length=16, choices=Status, default=Status.scheduled)
     #: Bumped whenever time, place or status changes, so calendar subscribers see the change.
     sequence = Integer(default=0)
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    #: Confirmed registrations; only ever changed by conditional UPDATEs in `registrations`.
+    confirmed_count = Integer(default=0)
+    #: Last waitlist ticket number handed out; waitlist order is by this number.
+    waitlist_seq = Integer(default=0)
     created_at = _created_at()
     updated_at = _created_at()
 
@@ -174,4 +183,70 @@ class Job(Table):
     updated_at = _created_at()
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Employer, Account, Event, Stop, Booth, Job)
+class SeekerProfile(Table):
+    """What a seeker tells about themselves at sign-up; one row per seeker account."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, unique=True, on_delete=OnDelete.restrict)
+    school = Varchar(length=200, default="")
+    major = Varchar(length=100, default="")
+    #: One of Job.Education's values.
+    degree = Varchar(length=16, choices=Job.Education, default=Job.Education.bachelor)
+    graduation_year = Integer()
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Consent(Table):
+    """A seeker's recorded consent: to the privacy notice, or to share their profile with one employer."""
+
+    class Purpose(StrEnum):
+        privacy_notice = "privacy_notice"
+        share_profile = "share_profile"
+
+    id = UUID(primary_key=True)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    purpose = Varchar(length=32, choices=Purpose)
+    #: Version of the text agreed to (the privacy notice's, or of the sharing wording).
+    version = Varchar(length=32)
+    #: For share_profile: the employer the seeker agreed to share with.
+    employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.restrict)
+    given_at = Timestamptz()
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class Registration(Table):
+    """A seeker's place at one stop. Unique: registration_stop_seeker_unique, registration_stop_short_code_unique."""
+
+    class Status(StrEnum):
+        confirmed = "confirmed"
+        waitlisted = "waitlisted"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=16, choices=Status)
+    #: Place in the stop's waitlist order while waitlisted (see Stop.waitlist_seq).
+    waitlist_seq = Integer(null=True, default=None)
+    #: Eight characters a gate volunteer can type when the QR will not scan.
+    short_code = Varchar(length=12)
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class AuditEntry(Table):
+    """Who did what to whose data, and when: exports of personal data, access changes."""
+
+    id = UUID(primary_key=True)
+    actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    action = Varchar(length=64)
+    #: What was acted on, as "table:id".
+    target = Varchar(length=100, default="")
+    detail = Text(default="")
+    at = Timestamptz(index=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Employer, Account, Event, Stop, Booth, Job, SeekerProfile, Consent, Registration, AuditEntry)

@@ -86,6 +86,9 @@ class Stop(View):
     ends_at: Moment
     timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
     capacity: Annotated[int, Meta(examples=[300])]
+    seats_left: Annotated[int, Meta(examples=[42], description="Free seats; 0 means new registrations join the waitlist.")]
+    registration_opens_at: Annotated[datetime | None, Meta(description="When registration opens (the stop's, else the event's, else publication).")]
+    registration_closes_at: Annotated[datetime, Meta(description="When registration closes (the stop's, else the event's, else the stop's end).")]
     status: Literal["scheduled", "cancelled"]
     sequence: Annotated[int, Meta(description="Rises whenever the stop's time, place or status changes.")]
     booths: list[Booth]
@@ -106,6 +109,8 @@ class Event(View):
     starts_at: Annotated[datetime | None, Meta(description="Start of the first stop that is not cancelled.")]
     ends_at: Annotated[datetime | None, Meta(description="End of the last stop that is not cancelled.")]
     published_at: datetime | None
+    registration_opens_at: Annotated[datetime | None, Meta(description="Default registration opening for the event's stops.")]
+    registration_closes_at: Annotated[datetime | None, Meta(description="Default registration closing for the event's stops.")]
     created_at: Moment
     updated_at: Moment
 
@@ -169,3 +174,106 @@ class Problem(View, kw_only=True):
         list[dict[str, str]] | msgspec.UnsetType,
         Meta(description="With validation_failed: what did not match, field by field."),
     ] = msgspec.UNSET
+
+
+class SeekerProfile(View):
+    school: Annotated[str, Meta(examples=["南京大学"])]
+    major: Annotated[str, Meta(examples=["软件工程"])]
+    degree: Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
+    graduation_year: Annotated[int, Meta(examples=[2027])]
+
+
+class Me(Account):
+    """The signed-in account; seekers also see their profile."""
+
+    profile: SeekerProfile | None = None
+
+
+class SignedUp(View):
+    seeker: Me
+    token: Token
+
+
+class Ticket(View):
+    code: Annotated[
+        str,
+        Meta(examples=["T1.f5CDfIMyT-idLvYEvix-3JFfELPJG0V7hq1djxGW1wzgN0pVi-tV63woKbqVQXXeSQPkuCT_y0WPp5Xu1MZWPcJb6aNOauCw1rURL18fOfRlbLpHeGPdO1fvr5zywFQA"],
+             description="Signed (Ed25519): scanners verify it offline with GET /api/tickets/public-key."),
+    ]
+    short_code: Annotated[str, Meta(examples=["K7Q4M2XA"], description="Eight characters to type when the QR will not scan.")]
+    qr_url: Annotated[str, Meta(examples=["/api/registrations/3f0c…/ticket.svg"])]
+    png_url: Annotated[str, Meta(examples=["/api/registrations/3f0c…/ticket.png"])]
+
+
+class StopSummary(View):
+    id: uuid.UUID
+    event_slug: Slug
+    event_title: Annotated[str, Meta(examples=["2026 南京人才专列"])]
+    name: Annotated[str, Meta(examples=["南京大学仙林校区站"])]
+    address: str
+    starts_at: Moment
+    ends_at: Moment
+    timezone: str
+    status: Literal["scheduled", "cancelled"]
+
+
+class Registration(View):
+    id: uuid.UUID
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    waitlist_position: Annotated[int | None, Meta(examples=[3], description="1 is next in line; only while waitlisted.")]
+    stop: StopSummary
+    ticket: Annotated[Ticket | None, Meta(description="None once cancelled.")]
+    created_at: Moment
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class RegisteredSeeker(View):
+    id: uuid.UUID
+    name: str
+    phone: Annotated[str | None, Meta(examples=["138****5678"], description="Masked unless the organiser asked for an export.")]
+    email: str | None
+    school: str
+    major: str
+    degree: str
+    graduation_year: int | None
+
+
+class StopRegistration(View):
+    id: uuid.UUID
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    waitlist_position: int | None
+    short_code: str
+    seeker: RegisteredSeeker
+    created_at: Moment
+    cancelled_at: datetime | None
+
+
+class StopRegistrationPage(Page):
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    items: list[StopRegistration]
+
+
+class TicketKey(View):
+    algorithm: Literal["Ed25519"]
+    public_key: Annotated[str, Meta(description="Raw 32-byte key, base64url without padding.")]
+    format: Annotated[str, Meta(examples=["T1.<base64url(registration id 16 B | stop id 16 B | signature 64 B)>"])]
+
+
+class ConsentRecord(View):
+    purpose: Literal["privacy_notice", "share_profile"]
+    version: Annotated[str, Meta(examples=["2026-11"])]
+    employer: uuid.UUID | None
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class PersonalData(View):
+    """Everything stored about a seeker."""
+
+    exported_at: datetime
+    account: Me
+    consents: list[ConsentRecord]
+    registrations: list[Registration]

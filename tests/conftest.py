@@ -221,3 +221,32 @@ async def job(client, hr, booth, published_train) -> dict[str, Any]:
     return await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(), hr)
 
 
+
+
+_phone_serial = iter(range(1, 10**8))
+
+
+async def many_seekers(count: int) -> list[dict[str, str]]:
+    """Headers of `count` seekers, inserted in one statement (sign-up itself is tested elsewhere)."""
+    from events.accounts import hash_password
+    from events.tables import Account
+
+    password_hash = await hash_password(HR_PASSWORD)
+    rows = [
+        Account(role="seeker", name=f"学生{n}", phone=f"+86139{n:08d}", password_hash=password_hash, created_at=now(), updated_at=now())
+        for n in (next(_phone_serial) for _ in range(count))
+    ]
+    await Account.insert(*rows)
+    return [bearer(row.id, "seeker") for row in rows]
+
+
+@pytest.fixture
+async def stop(client, organiser, published_train) -> dict[str, Any]:
+    """The published train's first stop, open for registration, with 300 seats."""
+    return published_train["stops"][0]
+
+
+async def set_capacity(client, organiser, stop_id: str, capacity: int) -> dict[str, Any]:
+    response = await client.patch(f"/api/stops/{stop_id}", json={"capacity": capacity}, headers=organiser)
+    assert response.status_code == 200, response.text
+    return response.json()

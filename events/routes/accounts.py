@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, Router, get, post
+from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from events import accounts, views
 from events.ratelimit import Limiter
-from events.routes.common import Body, Caller, allow, client_address, now, problems
+from events.routes.common import Body, client_address, now, problems
 
 
 class LoginRequest(Body):
@@ -27,10 +27,5 @@ async def login(request: Request, data: JSONBody[LoginRequest], limiter: NamedDe
     )
 
 
-@get("/me", summary="The signed-in account", guards=allow("organiser", "hr", "seeker"), responses=problems())
-async def me(actor: Caller) -> views.Account:
-    return await accounts.me(actor=actor)
-
-
-router = Router(path="/api", route_handlers=[login, me], tags=["accounts"])
+router = Router(path="/api", route_handlers=[login], tags=["accounts"])
 

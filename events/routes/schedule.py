@@ -33,6 +33,8 @@ class EventRequest(Body):
     host: PlaceName = ""
     city: Short = ""
     timezone: Zone | None = None
+    registration_opens_at: Aware | None = None
+    registration_closes_at: Aware | None = None
 
 
 class EventPatch(Body):
@@ -41,6 +43,8 @@ class EventPatch(Body):
     host: PlaceName | UnsetType = UNSET
     city: Short | UnsetType = UNSET
     timezone: Zone | UnsetType = UNSET
+    registration_opens_at: Aware | None | UnsetType = UNSET
+    registration_closes_at: Aware | None | UnsetType = UNSET
 
 
 class StopRequest(Body):
@@ -55,6 +59,8 @@ class StopRequest(Body):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     timezone: Zone | None = None
+    registration_opens_at: Aware | None = None
+    registration_closes_at: Aware | None = None
 
 
 class StopPatch(Body):
@@ -69,6 +75,8 @@ class StopPatch(Body):
     latitude: Latitude | None | UnsetType = UNSET
     longitude: Longitude | None | UnsetType = UNSET
     timezone: Zone | UnsetType = UNSET
+    registration_opens_at: Aware | None | UnsetType = UNSET
+    registration_closes_at: Aware | None | UnsetType = UNSET
 
 
 @post("/events", summary="Create an event (organiser)", guards=allow("organiser"), responses=problems(403, 409, 413, 422))

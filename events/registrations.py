@@ -1,0 +1,317 @@
+"""Registrations: a seeker's place at a stop, confirmed or waitlisted without ever overbooking, and its ticket."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events import tickets, views
+from events.accounts import Actor, require_organiser, require_role
+from events.db import for_update, write_transaction
+from events.errors import Conflict, NotFound, Refused
+from events.schedule import load_stop, registration_window
+from events.tables import AuditEntry, Event, Registration, SeekerProfile, Stop
+from events.waitlist import fill_free_seats, waitlist_position
+
+ACTIVE = (Registration.Status.confirmed, Registration.Status.waitlisted)
+SUMMARY_COLUMNS = (
+    Registration.all_columns(),
+    Registration.stop.event.slug,
+    Registration.stop.event.title,
+    Registration.stop.name,
+    Registration.stop.address,
+    Registration.stop.starts_at,
+    Registration.stop.ends_at,
+    Registration.stop.timezone,
+    Registration.stop.status,
+)
+
+
+# ---------------------------------------------------------------- views
+
+
+def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(zone))
+
+
+def ticket_view(registration_id: uuid.UUID, stop_id: uuid.UUID, short_code: str) -> views.Ticket:
+    base = f"/api/registrations/{registration_id}/ticket"
+    return views.Ticket(
+        code=tickets.issue(registration_id=registration_id, stop_id=stop_id),
+        short_code=short_code,
+        qr_url=f"{base}.svg",
+        png_url=f"{base}.png",
+    )
+
+
+async def registration_view(row: dict[str, Any]) -> views.Registration:
+    zone = row["stop.timezone"]
+    position = None
+    if row["status"] == Registration.Status.waitlisted:
+        position = await waitlist_position(stop_id=row["stop"], waitlist_seq=row["waitlist_seq"])
+    return views.Registration(
+        id=row["id"],
+        status=row["status"],
+        waitlist_position=position,
+        stop=views.StopSummary(
+            id=row["stop"],
+            event_slug=row["stop.event.slug"],
+            event_title=row["stop.event.title"],
+            name=row["stop.name"],
+            address=row["stop.address"],
+            starts_at=_in_zone(row["stop.starts_at"], zone),
+            ends_at=_in_zone(row["stop.ends_at"], zone),
+            timezone=zone,
+            status=row["stop.status"],
+        ),
+        ticket=None if row["status"] == Registration.Status.cancelled else ticket_view(row["id"], row["stop"], row["short_code"]),
+        created_at=_in_zone(row["created_at"], zone),
+        confirmed_at=_in_zone(row["confirmed_at"], zone),
+        cancelled_at=_in_zone(row["cancelled_at"], zone),
+    )
+
+
+async def _row(registration_id: uuid.UUID) -> dict[str, Any]:
+    row = await Registration.select(*SUMMARY_COLUMNS).where(Registration.id == registration_id).first()
+    if row is None:
+        raise NotFound("registration_not_found", "No such registration.")
+    return row
+
+
+async def _owned_row(actor: Actor, registration_id: uuid.UUID) -> dict[str, Any]:
+    """The registration, if the actor is its seeker or an organiser; others learn nothing (404)."""
+    require_role(actor, "seeker", "organiser")
+    row = await _row(registration_id)
+    if not actor.is_organiser and row["seeker"] != actor.id:
+        raise NotFound("registration_not_found", "No such registration.")
+    return row
+
+
+# ---------------------------------------------------------------- the window
+
+
+def _check_open(stop: Stop, event: Event, now: datetime) -> None:
+    if stop.status == Stop.Status.cancelled or event.status == Event.Status.cancelled:
+        raise Refused("stop_cancelled", "This stop has been cancelled.")
+    if event.status != Event.Status.published:
+        raise NotFound("stop_not_found", "No such stop.")
+    if now >= stop.ends_at:
+        raise Refused("stop_ended", "This stop is over.")
+    opens, closes = registration_window(stop, event)
+    if opens is None or now < opens:
+        raise Refused("registration_not_open", "Registration for this stop has not opened yet.")
+    if now >= closes:
+        raise Refused("registration_closed", "Registration for this stop is closed.")
+
+
+# ---------------------------------------------------------------- seekers
+
+
+async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.Registration:
+    """Take a seat if one is free, else a place in the waitlist. One registration per seeker and stop.
+
+    The seat is claimed by a conditional UPDATE of the stop's confirmed count, inside a
+    transaction that holds the stop (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): a
+    count-then-insert would overbook under a burst.
+    """
+    require_role(actor, "seeker")
+    async with write_transaction():
+        # Hold the stop first, then read it: every change to its seats queues behind this lock.
+        await for_update(Stop.select(Stop.id).where(Stop.id == stop_id))
+        stop, event = await load_stop(stop_id, actor)
+        _check_open(stop, event, now)
+        existing = await Registration.select(Registration.id, Registration.status).where(
+            (Registration.stop == stop.id) & (Registration.seeker == actor.id)
+        ).first()
+        if existing is not None and existing["status"] != Registration.Status.cancelled:
+            raise Conflict("already_registered", "You are already registered for this stop.", registration_id=str(existing["id"]))
+        seated = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + 1}).where(
+            (Stop.id == stop.id) & (Stop.confirmed_count < Stop.capacity)
+        ).returning(Stop.confirmed_count)
+        if seated:
+            fields = {"status": Registration.Status.confirmed, "waitlist_seq": None, "confirmed_at": now}
+        else:
+            numbered = await Stop.update({Stop.waitlist_seq: Stop.waitlist_seq + 1}).where(Stop.id == stop.id).returning(Stop.waitlist_seq)
+            fields = {"status": Registration.Status.waitlisted, "waitlist_seq": numbered[0]["waitlist_seq"], "confirmed_at": None}
+        if existing is not None:
+            # Coming back after a cancellation: the same row (and ticket) comes back to life.
+            await Registration.update({**fields, "cancelled_at": None, "created_at": now, "updated_at": now}).where(
+                Registration.id == existing["id"]
+            )
+            registration_id = existing["id"]
+        else:
+            registration = Registration(
+                stop=stop.id, seeker=actor.id, short_code=tickets.new_short_code(), created_at=now, updated_at=now, **fields
+            )
+            # The unique (stop, seeker) index settles a seeker racing themself; an empty result means the other request won.
+            if not await Registration.insert(registration).on_conflict(action="DO NOTHING").returning(Registration.id):
+                raise Conflict("already_registered", "You are already registered for this stop.")
+            registration_id = registration.id
+    return await registration_view(await _row(registration_id))
+
+
+async def my_registrations(*, actor: Actor) -> list[views.Registration]:
+    require_role(actor, "seeker")
+    rows = await Registration.select(*SUMMARY_COLUMNS).where(Registration.seeker == actor.id).order_by(Registration.stop.starts_at)
+    return [await registration_view(row) for row in rows]
+
+
+async def get_registration(*, actor: Actor, registration_id: uuid.UUID) -> views.Registration:
+    return await registration_view(await _owned_row(actor, registration_id))
+
+
+async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> views.Registration:
+    """Give the place up; a freed seat goes to the first in the waitlist in the same transaction. Twice changes nothing."""
+    row = await _owned_row(actor, registration_id)
+    async with write_transaction():
+        await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
+        await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now)
+    return await registration_view(await _row(registration_id))
+
+
+async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now: datetime) -> None:
+    """Cancel one registration of a stop the caller holds locked."""
+    was = await Registration.update(
+        {Registration.status: Registration.Status.cancelled, Registration.cancelled_at: now, Registration.updated_at: now, Registration.waitlist_seq: None}
+    ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at)
+    if was and was[0]["confirmed_at"] is not None:
+        await Stop.update({Stop.confirmed_count: Stop.confirmed_count - 1}).where(Stop.id == stop_id)
+        await fill_free_seats(stop_id=stop_id, now=now)
+
+
+async def cancel_all_upcoming(*, seeker_id: uuid.UUID, now: datetime) -> int:
+    """Cancel a seeker's registrations for stops that have not ended (account deletion); returns how many."""
+    rows = await Registration.select(Registration.id, Registration.stop).where(
+        (Registration.seeker == seeker_id) & Registration.status.is_in(list(ACTIVE)) & (Registration.stop.ends_at > now)
+    )
+    for row in rows:
+        async with write_transaction():
+            await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
+            await _cancel_locked(registration_id=row["id"], stop_id=row["stop"], now=now)
+    return len(rows)
+
+
+async def ticket_code(*, actor: Actor, registration_id: uuid.UUID) -> str:
+    row = await _owned_row(actor, registration_id)
+    if row["status"] == Registration.Status.cancelled:
+        raise Refused("registration_cancelled", "A cancelled registration has no ticket.")
+    return tickets.issue(registration_id=row["id"], stop_id=row["stop"])
+
+
+# ---------------------------------------------------------------- organisers
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678 for +8613812345678: enough to tell two people apart at a desk, not enough to call."""
+    if not phone:
+        return phone
+    digits = phone.removeprefix("+86")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
+
+
+async def stop_registrations(
+    *,
+    actor: Actor,
+    now: datetime,
+    stop_id: uuid.UUID,
+    status: str | None,
+    limit: int,
+    offset: int,
+    unmasked: bool = False,
+) -> views.StopRegistrationPage:
+    """Registrations of a stop for organisers; phones masked unless an export is asked for, which is logged."""
+    require_organiser(actor)
+    stop, _event = await load_stop(stop_id, actor)
+    where = [Registration.stop == stop.id]
+    if status:
+        where.append(Registration.status == status)
+    rows = (
+        await Registration.select(
+            Registration.all_columns(),
+            Registration.seeker.name,
+            Registration.seeker.phone,
+            Registration.seeker.email,
+        )
+        .where(*where)
+        .order_by(Registration.status)
+        .order_by(Registration.waitlist_seq)
+        .order_by(Registration.created_at)
+        .limit(limit)
+        .offset(offset)
+    )
+    profiles = {
+        row["account"]: row
+        for row in await SeekerProfile.select().where(SeekerProfile.account.is_in([row["seeker"] for row in rows] or [uuid.uuid4()]))
+    }
+    counts = {value: await Registration.count().where((Registration.stop == stop.id) & (Registration.status == value)) for value in Registration.Status}
+    if unmasked:
+        await AuditEntry.insert(
+            AuditEntry(actor=actor.id, action="export_registrations", target=f"stop:{stop.id}", detail=f"status={status or 'all'} rows={len(rows)}", at=now)
+        )
+    zone = ZoneInfo(stop.timezone)
+    items = []
+    for row in rows:
+        profile = profiles.get(row["seeker"], {})
+        position = None
+        if row["status"] == Registration.Status.waitlisted:
+            position = await waitlist_position(stop_id=stop.id, waitlist_seq=row["waitlist_seq"])
+        items.append(
+            views.StopRegistration(
+                id=row["id"],
+                status=row["status"],
+                waitlist_position=position,
+                short_code=row["short_code"],
+                seeker=views.RegisteredSeeker(
+                    id=row["seeker"],
+                    name=row["seeker.name"],
+                    phone=row["seeker.phone"] if unmasked else mask_phone(row["seeker.phone"]),
+                    email=row["seeker.email"] if unmasked else None,
+                    school=profile.get("school", ""),
+                    major=profile.get("major", ""),
+                    degree=profile.get("degree", ""),
+                    graduation_year=profile.get("graduation_year"),
+                ),
+                created_at=row["created_at"].astimezone(zone),
+                cancelled_at=_in_zone(row["cancelled_at"], stop.timezone),
+            )
+        )
+    return views.StopRegistrationPage(
+        items=items,
+        total=sum(counts.values()) if not status else counts[status],
+        limit=limit,
+        offset=offset,
+        confirmed=counts[Registration.Status.confirmed],
+        waitlisted=counts[Registration.Status.waitlisted],
+        cancelled=counts[Registration.Status.cancelled],
+    )
+
+
+CSV_HEADER = ["报名编号 ID", "状态 Status", "候补序号 Waitlist", "核验码 Code", "姓名 Name", "手机 Phone", "学校 School", "专业 Major", "学历 Degree", "毕业年份 Graduation", "报名时间 Registered at"]
+
+
+def registrations_csv(page: views.StopRegistrationPage) -> str:
+    """The page as CSV with a BOM, so that Excel opens the Chinese text correctly."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for item in page.items:
+        seeker = item.seeker
+        writer.writerow(
+            [item.id, item.status, item.waitlist_position or "", item.short_code, seeker.name, seeker.phone or "", seeker.school, seeker.major,
+             seeker.degree, seeker.graduation_year or "", item.created_at.isoformat()]
+        )
+    return out.getvalue()
+
+
+async def close_registration(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> None:
+    """Close registration for a stop from now on."""
+    require_organiser(actor)
+    async with write_transaction():
+        stop, _event = await load_stop(stop_id, actor, lock=True)
+        await Stop.update({Stop.registration_closes_at: now, Stop.updated_at: now}).where(Stop.id == stop.id)
+
