@@ -15,6 +15,8 @@ import httpx
 import pytest
 from conftest import ORGANISER_PASSWORD, credit_code, job_body, post_ok, stop_body
 
+from events.seekers import PRIVACY_NOTICE_VERSION
+
 ROLES = ("anonymous", "seeker", "hr", "other_hr", "organiser")
 
 # A cell is a status, or (status, code) where the refusal's code is the point of the cell.
@@ -67,6 +69,21 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/jobs/{draft_job_id}", (404, 404, 200, 404, 200)),
     ("PATCH", "/api/jobs/{job_id}", (401, 403, 200, NOT_YOUR_JOB, 200)),
     ("DELETE", "/api/jobs/{job_id}", (401, 403, 204, NOT_YOUR_JOB, 204)),
+    # Seekers and their registrations; {registration_id} is `seeker`'s place at the train's second stop.
+    ("POST", "/api/seekers", (201, 201, 201, 201, 201)),
+    ("PATCH", "/api/me", (401, 200, 200, 200, 200)),
+    ("DELETE", "/api/me", (401, 204, 403, 403, 403)),
+    ("GET", "/api/me/export", (401, 200, 403, 403, 403)),
+    ("POST", "/api/stops/{stop_id}/registrations", (401, 201, 403, 403, 403)),
+    ("GET", "/api/me/registrations", (401, 200, 403, 403, 403)),
+    ("GET", "/api/registrations/{registration_id}", (401, 200, 403, 403, 200)),
+    ("DELETE", "/api/registrations/{registration_id}", (401, 200, 403, 403, 200)),
+    ("GET", "/api/registrations/{registration_id}/ticket.svg", (401, 200, 403, 403, 200)),
+    ("GET", "/api/registrations/{registration_id}/ticket.png", (401, 200, 403, 403, 200)),
+    ("GET", "/api/tickets/public-key", PUBLIC),
+    ("GET", "/api/stops/{stop_id}/registrations", ORGANISER_ACTS),
+    ("GET", "/api/stops/{stop_id}/registrations?format=csv", ORGANISER_ACTS),
+    ("POST", "/api/stops/{stop_id}/close-registration", ORGANISER_ACTS),
 ]
 
 
@@ -97,6 +114,9 @@ class Scene:
     other_employer_id: str
 
 
+_phones = iter(range(10_000))
+
+
 def body_for(method: str, route: str, scene: Scene) -> Any:
     """A valid body for the route (None where it takes none); fresh on every call, for unique fields."""
     bodies = {
@@ -111,6 +131,18 @@ def body_for(method: str, route: str, scene: Scene) -> Any:
         ("POST", "/api/stops/{stop_id}/booths"): lambda: {"employer_id": scene.other_employer_id, "label": "B7"},
         ("POST", "/api/events/{slug}/jobs"): lambda: job_body(employer_id=scene.employer_id),
         ("PATCH", "/api/jobs/{job_id}"): lambda: {"headcount": 5},
+        ("POST", "/api/seekers"): lambda: {
+            "name": "李华",
+            "phone": f"1370000{next(_phones):04d}",
+            "password": "campus-2026",
+            "school": "南京大学",
+            "major": "软件工程",
+            "degree": "bachelor",
+            "graduation_year": 2027,
+            "accept_privacy_notice": True,
+            "privacy_notice_version": PRIVACY_NOTICE_VERSION,
+        },
+        ("PATCH", "/api/me"): lambda: {"name": "新名字"},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -139,6 +171,7 @@ async def scene(
     response = await client.patch(f"/api/jobs/{closed['id']}", json={"status": "closed"}, headers=hr)
     assert response.status_code == 200, response.text
     me = (await client.get("/api/me", headers=organiser)).json()
+    registration = await post_ok(client, f"/api/stops/{published_train['stops'][1]['id']}/registrations", None, seeker)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -151,6 +184,7 @@ async def scene(
             "draft_slug": draft_market["slug"],
             "draft_stop_id": draft_market["stop_id"],
             "draft_job_id": draft_market["job_id"],
+            "registration_id": registration["id"],
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
