@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +21,26 @@ $(VENV)/.test-installed: requirements/test.lock $(VENV)/.app-installed
 run: $(VENV)/.app-installed
 	$(BIN)/python main.py run
 
+# The page tests drive Debian's Chromium; screenshots need a CJK font. Installed once, as root (as CI runs).
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+
 ## Install and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.test-installed
-	$(BIN)/ruff check events tests main.py piccolo_conf.py
+test: $(VENV)/.test-installed /usr/bin/chromium
+	$(BIN)/ruff check events tests scripts main.py piccolo_conf.py
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest; \
 	fi
 
+## Regenerate docs/screenshots/*.png from the running pages.
+screenshots: $(VENV)/.test-installed /usr/bin/chromium
+	$(BIN)/python scripts/screenshots.py
+
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check events tests main.py piccolo_conf.py
+	$(BIN)/ruff check events tests scripts main.py piccolo_conf.py
 
 ## Re-pin every dependency (needs uv: pip install uv).
 lock:

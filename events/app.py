@@ -8,20 +8,25 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
+from pathlib import Path
 
 import asyncpg
+import jinja2
 from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from events import db
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, booths, employers, health, jobs, registrations, schedule, seekers
+from events.routes import accounts, booths, employers, health, jobs, pages, registrations, schedule, seekers
 from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
@@ -34,10 +39,11 @@ def _code_for_status(status: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", HTTPStatus(status).phrase.lower()).strip("_")
 
 
-def _problem(request: Request, *, status: int, code: str, detail: str, title: str | None = None, **extra: object) -> Response:
+def _problem(request: Request, *, status: int, code: str, detail: str, **extra: object) -> Response:
+    # With type about:blank, RFC 9457 wants the title to be the status's own phrase.
     body = {
         "type": "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "code": code,
@@ -59,11 +65,11 @@ def _unique_violation(error: Exception) -> bool:
 def problem_response(request: Request, error: Exception) -> Response:
     """Every error leaves as application/problem+json with a stable `code`; nothing internal leaks."""
     if isinstance(error, RateLimited):
-        response = _problem(request, status=error.status, code=error.code, detail=error.detail, title=error.title)
+        response = _problem(request, status=error.status, code=error.code, detail=error.detail)
         response.headers["Retry-After"] = str(error.retry_after)
         return response
     if isinstance(error, DomainError):
-        return _problem(request, status=error.status, code=error.code, detail=error.detail, title=error.title, **error.extra)
+        return _problem(request, status=error.status, code=error.code, detail=error.detail, **error.extra)
     if isinstance(error, ValidationException):
         errors = error.extra if isinstance(error.extra, list) else []
         return _problem(request, status=400, code="validation_failed", detail="The request does not match the schema.", errors=errors)
@@ -77,6 +83,12 @@ def problem_response(request: Request, error: Exception) -> Response:
         return _problem(request, status=409, code="conflict", detail="This clashes with a record that was just written.")
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return _problem(request, status=500, code="internal_error", detail="Something went wrong on our side.")
+
+
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def create_app(config: Settings = settings) -> Litestar:
@@ -103,12 +115,21 @@ def create_app(config: Settings = settings) -> Litestar:
             booths.router,
             jobs.router,
             registrations.router,
+            pages.router,
         ],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,
         lifespan=[database],
         request_max_body_size=config.max_request_bytes,
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja())),
+        # Only the cookie-signed pages need CSRF tokens; the API takes bearer tokens and never reads cookies.
+        csrf_config=CSRFConfig(
+            secret=config.secret_key,
+            exclude=["^/api/", "^/health", "^/schema"],
+            cookie_secure=config.environment == "production",
+            cookie_samesite="lax",
+        ),
         openapi_config=OpenAPIConfig(
             title="Recruitment events API · 招聘活动接口",
             version="1.0.0",

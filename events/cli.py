@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from events import accounts
+from events.errors import DomainError
 from events.settings import settings
 
 log = logging.getLogger("events")
@@ -76,7 +77,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate())
     elif args.command == "create-organiser":
         password = settings.organiser_password or getpass.getpass("Password: ")
-        view = asyncio.run(_create_organiser(args.email, args.name, password))
+        try:
+            view = asyncio.run(_create_organiser(args.email, args.name, password))
+        except DomainError as error:
+            raise SystemExit(f"Could not create the organiser: {error.detail} ({error.code})") from None
         print(f"Created organiser {view.email}")
     elif args.command == "demo":
         asyncio.run(_demo())

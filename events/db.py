@@ -61,8 +61,14 @@ async def write_transaction() -> AsyncIterator[None]:
 
 
 def for_update(query):
-    """Lock the selected rows until the transaction ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds the database."""
-    return query if is_sqlite() else query.lock_rows()
+    """Lock the selected rows until the transaction ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds the database.
+
+    NO KEY UPDATE, not UPDATE: we never change a key, and a plain FOR UPDATE also blocks the
+    KEY SHARE locks that PostgreSQL's foreign-key checks take on the parent row. That deadlocked
+    a capacity change (event locked) against a cancellation whose second UPDATE of the stop
+    re-checked the stop's foreign key to the event.
+    """
+    return query if is_sqlite() else query.lock_rows("NO KEY UPDATE")
 
 
 async def open_database() -> None:

@@ -10,7 +10,6 @@ class DomainError(Exception):
     """Base of every refusal the domain makes on purpose."""
 
     status = 400
-    title = "Bad request"
 
     def __init__(self, code: str, detail: str, **extra: object) -> None:
         super().__init__(detail)
@@ -23,38 +22,32 @@ class Invalid(DomainError):
     """The request is well-formed but breaks a rule (a stop that ends before it starts)."""
 
     status = 422
-    title = "Unprocessable request"
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
 
 
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 
     status = 403
-    title = "Forbidden"
 
 
 class Unauthorized(DomainError):
     """The caller could not be identified (no, bad or expired credentials)."""
 
     status = 401
-    title = "Unauthorized"
 
 
 class Conflict(DomainError):
     """The request clashes with the current state (a label already taken)."""
 
     status = 409
-    title = "Conflict"
 
 
 class RateLimited(DomainError):
     status = 429
-    title = "Too many requests"
 
     def __init__(self, code: str, detail: str, retry_after: int) -> None:
         super().__init__(code, detail)
@@ -65,11 +58,9 @@ class Malformed(DomainError):
     """The request cannot be read at all (not UTF-8 JSON, or absurdly deep)."""
 
     status = 400
-    title = "Bad request"
 
 
 class Refused(DomainError):
     """A well-formed request the current state refuses: a forged ticket, a closed registration window."""
 
     status = 409
-    title = "Refused"

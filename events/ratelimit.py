@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -9,8 +10,11 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 
 from events.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 class Limiter:
@@ -22,15 +26,23 @@ class Limiter:
 
     async def hit(self, name: str, key: str) -> None:
         """Count one request against the limit `name` for `key`; raise RateLimited when over."""
-        item = self._limits[name]
-        if not await self._strategy.hit(item, name, key):
-            raise RateLimited(f"{name}_rate_limited", "Too many attempts; try again later.", await self._retry_after(item, name, key))
+        await self._enforce(self._strategy.hit, name, key)
 
     async def check(self, name: str, key: str) -> None:
         """Raise RateLimited if `key` has used up `name`, without counting this request."""
+        await self._enforce(self._strategy.test, name, key)
+
+    async def _enforce(self, probe, name: str, key: str) -> None:
         item = self._limits[name]
-        if not await self._strategy.test(item, name, key):
-            raise RateLimited(f"{name}_rate_limited", "Too many attempts; try again later.", await self._retry_after(item, name, key))
+        try:
+            allowed = await probe(item, name, key)
+            retry_after = 0 if allowed else await self._retry_after(item, name, key)
+        except (RedisError, OSError) as error:
+            # A limit is a guard, not a gate: when Redis is away, let people sign in and say so loudly.
+            log.warning("rate limit %s unavailable, allowing the request: %s", name, error)
+            return
+        if not allowed:
+            raise RateLimited(f"{name}_rate_limited", "Too many attempts; try again later.", retry_after)
 
     async def reset(self) -> None:
         await self._strategy.storage.reset()

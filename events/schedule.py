@@ -294,6 +294,7 @@ async def cancel_event(*, actor: Actor, now: datetime, slug: str) -> views.Event
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
             ).where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled))
             await Event.update({Event.status: Event.Status.cancelled, Event.updated_at: now}).where(Event.id == event.id)
+            await _refresh_event_span(event.id, now)
     return await get_event(actor=actor, slug=slug)
 
 
@@ -324,8 +325,10 @@ def _check_place(kind: str, *, school: str, address: str) -> None:
 
 
 async def _refresh_event_span(event_id: uuid.UUID, now: datetime) -> None:
-    """Keep the event's starts_at/ends_at equal to the span of its scheduled stops."""
-    rows = await Stop.select(Stop.starts_at, Stop.ends_at).where((Stop.event == event_id) & (Stop.status == Stop.Status.scheduled))
+    """Keep the event's starts_at/ends_at equal to the span of its scheduled stops (of all its stops once every one is cancelled)."""
+    rows = await Stop.select(Stop.starts_at, Stop.ends_at, Stop.status).where(Stop.event == event_id)
+    scheduled = [row for row in rows if row["status"] == Stop.Status.scheduled]
+    rows = scheduled or rows
     starts_at = min((row["starts_at"] for row in rows), default=None)
     ends_at = max((row["ends_at"] for row in rows), default=None)
     await Event.update({Event.starts_at: starts_at, Event.ends_at: ends_at, Event.updated_at: now}).where(Event.id == event_id)

@@ -84,6 +84,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError("APP_ENV must be development, production or test.")
     data_dir = Path(env.get("DATA_DIR", "data"))
     database_url = env.get("DATABASE_URL") or None
+    if database_url and not database_url.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        raise SettingsError("DATABASE_URL must start with postgresql:// or sqlite:///.")
     profile = env.get("PASSWORD_HASH_PROFILE", "standard")
     if profile not in {"standard", "fast"}:
         raise SettingsError("PASSWORD_HASH_PROFILE must be standard or fast.")

@@ -106,8 +106,8 @@ class Event(View):
     city: Annotated[str, Meta(examples=["南京"])]
     timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
     status: Literal["draft", "published", "cancelled"]
-    starts_at: Annotated[datetime | None, Meta(description="Start of the first stop that is not cancelled.")]
-    ends_at: Annotated[datetime | None, Meta(description="End of the last stop that is not cancelled.")]
+    starts_at: Annotated[datetime | None, Meta(description="Start of the first stop that is not cancelled (of any stop, once all are).")]
+    ends_at: Annotated[datetime | None, Meta(description="End of the last stop that is not cancelled (of any stop, once all are).")]
     published_at: datetime | None
     registration_opens_at: Annotated[datetime | None, Meta(description="Default registration opening for the event's stops.")]
     registration_closes_at: Annotated[datetime | None, Meta(description="Default registration closing for the event's stops.")]
@@ -277,3 +277,8 @@ class PersonalData(View):
     account: Me
     consents: list[ConsentRecord]
     registrations: list[Registration]
+
+
+class PrivacyNotice(View):
+    version: Annotated[str, Meta(examples=["2026-11"], description="Send this as privacy_notice_version when signing up.")]
+    url: Annotated[str, Meta(examples=["/privacy"])]

@@ -71,6 +71,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("DELETE", "/api/jobs/{job_id}", (401, 403, 204, NOT_YOUR_JOB, 204)),
     # Seekers and their registrations; {registration_id} is `seeker`'s place at the train's second stop.
     ("POST", "/api/seekers", (201, 201, 201, 201, 201)),
+    ("GET", "/api/privacy-notice", PUBLIC),
     ("PATCH", "/api/me", (401, 200, 200, 200, 200)),
     ("DELETE", "/api/me", (401, 204, 403, 403, 403)),
     ("GET", "/api/me/export", (401, 200, 403, 403, 403)),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import os
 import uuid
 from datetime import timedelta
 
@@ -140,3 +142,40 @@ async def test_a_non_bearer_authorization_header_is_refused(client):
     response = await client.get("/api/me", headers={"Authorization": "Basic b3JnOnB3"})
     assert response.status_code == 401 and response.json()["code"] == "token_invalid"
     assert (await client.get("/api/me", headers=bearer(actor.id, "organiser"))).status_code == 200
+
+
+def _app_with(**changes):
+    return create_app(dataclasses.replace(settings, **changes))
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL (CI sets it)")
+async def test_with_redis_two_workers_share_one_login_limit():
+    apps = [_app_with(redis_url=os.environ["TEST_REDIS_URL"], login_rate_limit_account="3/minute") for _ in range(2)]
+    await apps[0].state.limiter.reset()
+    actor, _ = await make_account("hr")
+    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+    answers = []
+    for n in range(4):
+        transport = httpx.ASGITransport(app=apps[n % 2])
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            answers.append((await _login(http, email, "wrong-password-1")).status_code)
+    assert answers == [401, 401, 401, 429]
+    await apps[0].state.limiter.reset()
+
+
+async def test_when_redis_is_down_sign_in_still_works_and_the_outage_is_logged():
+    down = _app_with(redis_url="redis://127.0.0.1:1/0")
+    # Litestar's logging set-up replaces root handlers when an app is built, so listen on the module's logger itself.
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("events.ratelimit").addHandler(handler)
+    try:
+        actor, _ = await make_account("hr")
+        email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=down), base_url="http://test") as http:
+            response = await _login(http, email, HR_PASSWORD)
+    finally:
+        logging.getLogger("events.ratelimit").removeHandler(handler)
+    assert response.status_code == 200
+    assert any("rate limit" in record.getMessage() for record in records)

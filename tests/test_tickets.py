@@ -73,3 +73,22 @@ def test_short_codes_use_only_unambiguous_characters():
     codes = {tickets.new_short_code() for _ in range(2000)}
     assert len(codes) == 2000
     assert not set("".join(codes)) & set("ILOU")
+
+
+async def test_the_qr_image_decodes_with_an_independent_reader_even_dim_and_blurred(client, stop, seeker):
+    import io
+
+    import zxingcpp
+    from PIL import Image, ImageEnhance, ImageFilter
+
+    registration = (await client.post(f"/api/stops/{stop['id']}/registrations", headers=seeker)).json()
+    png = (await client.get(registration["ticket"]["png_url"], headers=seeker)).content
+    image = Image.open(io.BytesIO(png)).convert("L")
+    (read,) = zxingcpp.read_barcodes(image)
+    assert read.text == registration["ticket"]["code"]
+
+    # A phone screen at night, seen by another phone's camera: smaller, softer, washed out.
+    dim = image.resize((image.width // 3, image.height // 3)).filter(ImageFilter.GaussianBlur(1))
+    dim = ImageEnhance.Contrast(dim).enhance(0.35)
+    dim = ImageEnhance.Brightness(dim).enhance(0.5)
+    assert [r.text for r in zxingcpp.read_barcodes(dim)] == [registration["ticket"]["code"]]

@@ -131,7 +131,7 @@ async def decode_body_strictly(request: Request) -> None:
     API means what its schema says. It runs after the guards, so a stranger still gets 401.
     """
     field = request.route_handler.parsed_data_field
-    if field is None:
+    if field is None or not request.url.path.startswith("/api/"):
         return
     body = await request.body()
     try:

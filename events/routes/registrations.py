@@ -93,7 +93,7 @@ async def stop_registrations(
         )
         return Response(
             registrations.registrations_csv(page),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="registrations-{stop_id}.csv"'},
         )
     page = await registrations.stop_registrations(

@@ -49,6 +49,11 @@ async def sign_up(data: JSONBody[SignUpRequest]) -> views.SignedUp:
     return await seekers.sign_up(now=now(), **data.changes())
 
 
+@get("/privacy-notice", summary="The privacy notice a sign-up must agree to", responses=problems())
+async def privacy_notice() -> views.PrivacyNotice:
+    return views.PrivacyNotice(version=seekers.PRIVACY_NOTICE_VERSION, url="/privacy")
+
+
 @get("/me", summary="The signed-in account", guards=allow("organiser", "hr", "seeker"), responses=problems())
 async def me(actor: Caller) -> views.Me:
     return await seekers.me(actor=actor)
@@ -70,4 +75,4 @@ async def export_me(actor: Caller) -> views.PersonalData:
     return await seekers.export_me(actor=actor, now=now())
 
 
-router = Router(path="/api", route_handlers=[sign_up, me, update_me, delete_me, export_me], tags=["seekers and accounts"])
+router = Router(path="/api", route_handlers=[sign_up, privacy_notice, me, update_me, delete_me, export_me], tags=["seekers and accounts"])

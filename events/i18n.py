@@ -1,0 +1,126 @@
+"""Words on the pages, in Simplified Chinese first and English second, and how dates read in each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "site": {"zh": "校园招聘活动", "en": "Campus recruitment"},
+    "events": {"zh": "招聘活动", "en": "Events"},
+    "my_tickets": {"zh": "我的报名", "en": "My tickets"},
+    "sign_in": {"zh": "登录", "en": "Sign in"},
+    "sign_out": {"zh": "退出", "en": "Sign out"},
+    "sign_up": {"zh": "注册", "en": "Sign up"},
+    "switch_language": {"zh": "English", "en": "中文"},
+    "kind.talent_train": {"zh": "人才专列", "en": "Talent train"},
+    "kind.night_market": {"zh": "人才夜市", "en": "Night market"},
+    "kind.job_fair": {"zh": "双选会", "en": "Job fair"},
+    "all_kinds": {"zh": "全部", "en": "All"},
+    "no_events": {"zh": "暂无招聘活动。", "en": "No events yet."},
+    "stops": {"zh": "站点与场次", "en": "Stops"},
+    "booths": {"zh": "家用人单位", "en": "employers"},
+    "seats_left": {"zh": "剩余名额", "en": "Seats left"},
+    "full_waitlist": {"zh": "名额已满，可排队候补", "en": "Full: join the waitlist"},
+    "register": {"zh": "报名", "en": "Register"},
+    "join_waitlist": {"zh": "排队候补", "en": "Join the waitlist"},
+    "registered": {"zh": "已报名", "en": "Registered"},
+    "view_ticket": {"zh": "查看入场码", "en": "View ticket"},
+    "cancelled_stop": {"zh": "本场已取消", "en": "This stop is cancelled"},
+    "registration_not_open": {"zh": "报名尚未开始", "en": "Registration has not opened"},
+    "registration_closed": {"zh": "报名已截止", "en": "Registration is closed"},
+    "jobs": {"zh": "岗位", "en": "Jobs"},
+    "no_jobs": {"zh": "暂无岗位。", "en": "No jobs yet."},
+    "more_jobs": {"zh": "还有 {n} 个岗位", "en": "{n} more jobs"},
+    "headcount": {"zh": "招 {n} 人", "en": "{n} openings"},
+    "per_month": {"zh": "元/月", "en": "CNY/month"},
+    "months": {"zh": "{n}薪", "en": "{n} months' pay"},
+    "education.none": {"zh": "学历不限", "en": "Any education"},
+    "education.high_school": {"zh": "高中及以上", "en": "High school+"},
+    "education.associate": {"zh": "大专及以上", "en": "Associate degree+"},
+    "education.bachelor": {"zh": "本科及以上", "en": "Bachelor's+"},
+    "education.master": {"zh": "硕士及以上", "en": "Master's+"},
+    "education.doctorate": {"zh": "博士", "en": "Doctorate"},
+    "degree.none": {"zh": "其他", "en": "Other"},
+    "degree.high_school": {"zh": "高中", "en": "High school"},
+    "degree.associate": {"zh": "大专", "en": "Associate"},
+    "degree.bachelor": {"zh": "本科", "en": "Bachelor's"},
+    "degree.master": {"zh": "硕士", "en": "Master's"},
+    "degree.doctorate": {"zh": "博士", "en": "Doctorate"},
+    "name": {"zh": "姓名", "en": "Name"},
+    "phone": {"zh": "手机号", "en": "Mobile number"},
+    "phone_hint": {"zh": "中国大陆手机号，用于登录", "en": "Mainland China mobile, used to sign in"},
+    "password": {"zh": "密码", "en": "Password"},
+    "password_hint": {"zh": "至少 8 位，含字母和数字", "en": "At least 8 characters, letters and digits"},
+    "login": {"zh": "手机号或邮箱", "en": "Mobile number or email"},
+    "school": {"zh": "学校", "en": "School"},
+    "major": {"zh": "专业", "en": "Major"},
+    "degree": {"zh": "学历", "en": "Degree"},
+    "graduation_year": {"zh": "毕业年份", "en": "Graduation year"},
+    "email_optional": {"zh": "邮箱（选填）", "en": "Email (optional)"},
+    "accept_privacy": {"zh": "我已阅读并同意《个人信息保护说明》", "en": "I have read and agree to the privacy notice"},
+    "privacy_notice": {"zh": "个人信息保护说明", "en": "Privacy notice"},
+    "have_account": {"zh": "已有账号？", "en": "Have an account?"},
+    "no_account": {"zh": "还没有账号？", "en": "No account yet?"},
+    "status.confirmed": {"zh": "报名成功", "en": "Confirmed"},
+    "status.waitlisted": {"zh": "候补中", "en": "Waitlisted"},
+    "status.cancelled": {"zh": "已取消", "en": "Cancelled"},
+    "waitlist_position": {"zh": "候补第 {n} 位", "en": "Number {n} in line"},
+    "ticket": {"zh": "入场码", "en": "Ticket"},
+    "ticket_hint": {"zh": "入场时出示此码，调亮屏幕更易扫描。", "en": "Show this code at the entrance; turn your screen brightness up."},
+    "short_code": {"zh": "核验码", "en": "Code"},
+    "waitlisted_ticket_hint": {"zh": "候补转正后此码即可入场。", "en": "This code admits you once you are off the waitlist."},
+    "cancel_registration": {"zh": "取消报名", "en": "Cancel registration"},
+    "confirm_cancel": {"zh": "确定取消这次报名吗？", "en": "Cancel this registration?"},
+    "no_tickets": {"zh": "还没有报名。", "en": "No registrations yet."},
+    "browse_events": {"zh": "去看看招聘活动", "en": "Browse events"},
+    "back": {"zh": "返回", "en": "Back"},
+    "error": {"zh": "出错了", "en": "Something is wrong"},
+    "time": {"zh": "时间", "en": "Time"},
+    "place": {"zh": "地点", "en": "Place"},
+}
+
+#: Refusals people meet on the pages, by the domain's stable code.
+ERRORS: dict[str, dict[str, str]] = {
+    "already_registered": {"zh": "你已报名这一场。", "en": "You are already registered for this stop."},
+    "stop_cancelled": {"zh": "本场已取消。", "en": "This stop has been cancelled."},
+    "stop_ended": {"zh": "本场已结束。", "en": "This stop is over."},
+    "registration_not_open": {"zh": "报名尚未开始。", "en": "Registration has not opened yet."},
+    "registration_closed": {"zh": "报名已截止。", "en": "Registration is closed."},
+    "invalid_credentials": {"zh": "账号或密码错误。", "en": "The login or password is wrong."},
+    "login_taken": {"zh": "该手机号或邮箱已注册，请直接登录。", "en": "This number or email already has an account; sign in."},
+    "mainland_mobile_required": {"zh": "请填写中国大陆手机号。", "en": "Use a mainland China mobile number."},
+    "invalid_phone": {"zh": "手机号格式不正确。", "en": "That is not a valid phone number."},
+    "invalid_email": {"zh": "邮箱格式不正确。", "en": "That is not a valid email address."},
+    "weak_password": {"zh": "密码至少 8 位，并同时包含字母和数字。", "en": "Use at least 8 characters, with letters and digits."},
+    "privacy_consent_required": {"zh": "请阅读并同意个人信息保护说明。", "en": "Please agree to the privacy notice."},
+    "graduation_year_out_of_range": {"zh": "毕业年份不正确。", "en": "That graduation year is out of range."},
+    "login_account_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
+    "login_address_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
+    "form_incomplete": {"zh": "请填写所有必填项。", "en": "Please fill in every required field."},
+}
+WEEKDAYS = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def translate(key: str, language: str, **values: object) -> str:
+    entry = TEXT.get(key)
+    text = entry[language] if entry else key
+    return text.format(**values) if values else text
+
+
+def error_message(code: str, language: str, fallback: str) -> str:
+    entry = ERRORS.get(code)
+    return entry[language] if entry else fallback
+
+
+def when(starts_at: datetime, ends_at: datetime, language: str) -> str:
+    """'12月10日 周四 14:00–17:00' or 'Thu 10 Dec 14:00–17:00', in the times' own zone; a second date if it runs past midnight."""
+    if language == "zh":
+        day = f"{starts_at.month}月{starts_at.day}日 周{WEEKDAYS['zh'][starts_at.weekday()]}"
+        end_day = f"{ends_at.month}月{ends_at.day}日 " if ends_at.date() != starts_at.date() else ""
+    else:
+        day = f"{WEEKDAYS['en'][starts_at.weekday()]} {starts_at.day} {MONTHS_EN[starts_at.month - 1]}"
+        end_day = f"{ends_at.day} {MONTHS_EN[ends_at.month - 1]} " if ends_at.date() != starts_at.date() else ""
+    return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}"

@@ -1,0 +1,311 @@
+"""Server-rendered pages for students on phones: browse, sign up, register, show the ticket, cancel.
+
+Pages sign people in with an HttpOnly session cookie holding the same token the API takes as a
+bearer; the API itself never reads the cookie, so only the pages need CSRF protection.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from events import accounts, i18n, jobs, registrations, schedule, seekers, tickets
+from events.accounts import ANONYMOUS, Actor
+from events.errors import DomainError, Invalid, Unauthorized
+from events.ratelimit import Limiter
+from events.routes.common import Id, Slug, client_address
+from events.settings import settings
+from events.tables import Stop
+
+SESSION_COOKIE = "session"
+LANG_COOKIE = "lang"
+
+
+# ---------------------------------------------------------------- who and in what language
+
+
+async def page_actor(request: Request) -> Actor:
+    """The signed-in person from the session cookie; a stale or forged cookie just means nobody."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return ANONYMOUS
+    try:
+        return await accounts.actor_from_token(token)
+    except Unauthorized:
+        return ANONYMOUS
+
+
+def language(request: Request) -> str:
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in i18n.LANGUAGES:
+        return wanted
+    accept = request.headers.get("accept-language", "")
+    return "en" if accept.lower().startswith("en") else "zh"
+
+
+def _cookies(request: Request, lang: str) -> list[Cookie]:
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        return [Cookie(key=LANG_COOKIE, value=lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)]
+    return []
+
+
+def session_cookie(token: str, max_age: int) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value=token, max_age=max_age, httponly=True, samesite="lax", secure=settings.environment == "production")
+
+
+def render(request: Request, name: str, actor: Actor, status_code: int = 200, **context: Any) -> Template:
+    lang = language(request)
+
+    def t(key: str, **values: object) -> str:
+        return i18n.translate(key, lang, **values)
+
+    def when(stop: Any) -> str:
+        return i18n.when(stop.starts_at, stop.ends_at, lang)
+
+    def span(event: Any) -> str:
+        return i18n.when(event.starts_at, event.ends_at, lang)
+
+    return Template(
+        template_name=name,
+        context={"t": t, "when": when, "span": span, "lang": lang, "actor": actor, "error": None, **context},
+        status_code=status_code,
+        cookies=_cookies(request, lang),
+    )
+
+
+def _safe_next(target: str | None, default: str = "/events") -> str:
+    """Only same-site paths: a `next` that leaves the site would make the sign-in page an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def _sign_in_first(request: Request) -> Redirect:
+    return Redirect(f"/login?next={quote(request.url.path)}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- browsing
+
+
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    return Redirect("/events")
+
+
+@get("/events", include_in_schema=False)
+async def events_page(
+    request: Request, kind: Annotated[Literal["talent_train", "night_market", "job_fair"] | None, QueryParameter()] = None
+) -> Template:
+    actor = await page_actor(request)
+    page = await schedule.list_events(actor=ANONYMOUS, kind=kind, limit=50, offset=0)
+    return render(request, "events.html", actor, events=page.items, kind=kind)
+
+
+def _window_state(stop: Any, now: datetime) -> str:
+    if now >= stop.ends_at:
+        return "registration_closed"
+    if stop.registration_opens_at is None or now < stop.registration_opens_at:
+        return "registration_not_open"
+    if now >= stop.registration_closes_at:
+        return "registration_closed"
+    return "open"
+
+
+@get("/events/{slug:str}", include_in_schema=False)
+async def event_page(request: Request, slug: Slug) -> Template:
+    actor = await page_actor(request)
+    event = await schedule.get_event(actor=ANONYMOUS, slug=slug)
+    found = await jobs.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
+    registered = {}
+    if actor.role == "seeker":
+        registered = {r.stop.id: r for r in await registrations.my_registrations(actor=actor) if r.status != "cancelled"}
+    now = _now()
+    window = {stop.id: _window_state(stop, now) for stop in event.stops}
+    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window)
+
+
+@get("/privacy", include_in_schema=False)
+async def privacy_page(request: Request) -> Template:
+    return render(request, "privacy.html", await page_actor(request), privacy_version=seekers.PRIVACY_NOTICE_VERSION)
+
+
+# ---------------------------------------------------------------- signing up and in
+
+
+@get("/signup", include_in_schema=False)
+async def signup_page(request: Request) -> Template:
+    return render(
+        request,
+        "signup.html",
+        await page_actor(request),
+        form={},
+        next=_safe_next(request.query_params.get("next")),
+        privacy_version=seekers.PRIVACY_NOTICE_VERSION,
+        default_year=_now().year + 1,
+    )
+
+
+@post("/signup", include_in_schema=False)
+async def signup(request: Request) -> Response:
+    form = dict(await request.form())
+    lang = language(request)
+    try:
+        year = int(form.get("graduation_year", ""))
+    except ValueError:
+        year = 0
+    try:
+        if not all(str(form.get(field, "")).strip() for field in ("name", "phone", "password", "school", "major")):
+            raise Invalid("form_incomplete", "Fill in every required field.")
+        signed = await seekers.sign_up(
+            now=_now(),
+            name=str(form["name"])[:100],
+            phone=str(form["phone"])[:32],
+            password=str(form["password"])[:200],
+            school=str(form["school"])[:200],
+            major=str(form["major"])[:100],
+            degree=form.get("degree") if form.get("degree") in jobs.EDUCATION_LEVELS else "bachelor",
+            graduation_year=year,
+            privacy_notice_version=str(form.get("privacy_notice_version", "")),
+            accept_privacy_notice=form.get("accept_privacy_notice") == "yes",
+            email=str(form["email"]).strip()[:254] or None if form.get("email") else None,
+        )
+    except DomainError as error:
+        form.pop("password", None)
+        return render(
+            request,
+            "signup.html",
+            ANONYMOUS,
+            status_code=error.status,
+            form=form,
+            next=_safe_next(form.get("next")),
+            privacy_version=seekers.PRIVACY_NOTICE_VERSION,
+            default_year=_now().year + 1,
+            error=i18n.error_message(error.code, lang, error.detail),
+        )
+    token = signed.token
+    max_age = int((token.expires_at - _now()).total_seconds())
+    return Redirect(_safe_next(form.get("next")), cookies=[session_cookie(token.access_token, max_age)])
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request) -> Template:
+    return render(request, "login.html", await page_actor(request), form={}, next=_safe_next(request.query_params.get("next")))
+
+
+@post("/login", include_in_schema=False)
+async def login(request: Request, limiter: NamedDependency[Limiter]) -> Response:
+    form = dict(await request.form())
+    try:
+        token = await accounts.login(
+            login=str(form.get("login", ""))[:254], password=str(form.get("password", ""))[:200], address=client_address(request), now=_now(), limiter=limiter
+        )
+    except DomainError as error:
+        return render(
+            request,
+            "login.html",
+            ANONYMOUS,
+            status_code=error.status,
+            form={"login": form.get("login", "")},
+            next=_safe_next(form.get("next")),
+            error=i18n.error_message(error.code, language(request), error.detail),
+        )
+    max_age = int((token.expires_at - _now()).total_seconds())
+    return Redirect(_safe_next(form.get("next")), cookies=[session_cookie(token.access_token, max_age)])
+
+
+@post("/logout", include_in_schema=False)
+async def logout() -> Response:
+    return Redirect("/events", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax")])
+
+
+# ---------------------------------------------------------------- registering and tickets
+
+
+@post("/stops/{stop_id:uuid}/register", include_in_schema=False)
+async def register(request: Request, stop_id: Id) -> Response:
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        stop = await Stop.select(Stop.event.slug).where(Stop.id == stop_id).first()
+        back = f"/events/{stop['event.slug']}" if stop else "/events"
+        return Redirect(f"/signup?next={quote(back)}")
+    registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
+    return Redirect(f"/me/tickets/{registration.id}")
+
+
+@get("/me/tickets", include_in_schema=False)
+async def tickets_page(request: Request) -> Response:
+    actor = await page_actor(request)
+    if actor.role != "seeker":
+        return _sign_in_first(request)
+    return render(request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor))
+
+
+@get("/me/tickets/{registration_id:uuid}", include_in_schema=False)
+async def ticket_page(request: Request, registration_id: Id) -> Response:
+    actor = await page_actor(request)
+    if actor.role != "seeker":
+        return _sign_in_first(request)
+    registration = await registrations.get_registration(actor=actor, registration_id=registration_id)
+    qr = Markup(tickets.qr_svg(registration.ticket.code)) if registration.ticket else None  # noqa: S704 - segno's own SVG
+    return render(request, "ticket.html", actor, registration=registration, qr=qr)
+
+
+@post("/me/tickets/{registration_id:uuid}/cancel", include_in_schema=False)
+async def cancel(request: Request, registration_id: Id) -> Response:
+    actor = await page_actor(request)
+    if actor.role != "seeker":
+        return _sign_in_first(request)
+    await registrations.cancel(actor=actor, now=_now(), registration_id=registration_id)
+    return Redirect("/me/tickets")
+
+
+# ---------------------------------------------------------------- refusals, as pages
+
+
+def page_error(request: Request, error: Exception) -> Response:
+    """A refusal on a page is a page in the reader's language, with the same status the API would give."""
+    lang = language(request)
+    if isinstance(error, DomainError):
+        status, message = error.status, i18n.error_message(error.code, lang, error.detail)
+    elif isinstance(error, HTTPException):
+        status, message = error.status_code, error.detail
+    else:
+        raise error
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = _safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return render(request, "error.html", ANONYMOUS, status_code=status, message=message, back=back)
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        home,
+        events_page,
+        event_page,
+        privacy_page,
+        signup_page,
+        signup,
+        login_page,
+        login,
+        logout,
+        register,
+        tickets_page,
+        ticket_page,
+        cancel,
+    ],
+    exception_handlers={DomainError: page_error, HTTPException: page_error},
+    include_in_schema=False,
+)

@@ -1,0 +1,30 @@
+"""Debian's Chromium, driven by Playwright, the way a student's phone would show the pages."""
+
+from __future__ import annotations
+
+import shutil
+
+from playwright.async_api import Browser, Playwright
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+# Without the background-networking flags Chromium keeps calling home, and this closed network refuses it.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        raise RuntimeError("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+    return path
+
+
+async def launch(playwright: Playwright) -> Browser:
+    return await playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS)

@@ -1,0 +1,115 @@
+"""The student's pages in a real headless Chromium on a 360×740 phone: sign up, register, see the QR, cancel."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+from browser import PHONE, launch
+from conftest import post_ok, stop_body
+from playwright.async_api import Page, async_playwright, expect
+from server import Server
+
+from events.settings import settings
+
+
+@pytest.fixture
+async def live_server(app):
+    server = Server(
+        {"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]}
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def phone():
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        context = await browser.new_context(**PHONE, locale="zh-CN")
+        yield await context.new_page()
+        await browser.close()
+
+
+async def _fits_the_screen(page: Page) -> None:
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+async def test_a_student_signs_up_registers_sees_the_qr_and_cancels(client, organiser, published_train, live_server, phone):
+    slug = published_train["slug"]
+    await phone.goto(f"{live_server.url}/events")
+    await expect(phone.get_by_role("link", name=published_train["title"])).to_be_visible()
+    await _fits_the_screen(phone)
+
+    await phone.get_by_role("link", name=published_train["title"]).click()
+    await expect(phone.get_by_role("heading", name="南京大学 仙林校区")).to_be_visible()
+    await _fits_the_screen(phone)
+    await phone.get_by_role("button", name="报名").first.click()
+
+    await expect(phone.get_by_role("heading", name="注册")).to_be_visible()
+    await _fits_the_screen(phone)
+    await phone.get_by_label("姓名").fill("李华")
+    await phone.get_by_label("手机号").fill("13812345678")
+    await phone.get_by_label("密码").fill("campus-2026")
+    await phone.get_by_label("学校").fill("南京大学")
+    await phone.get_by_label("专业").fill("软件工程")
+    await phone.get_by_label("学历").select_option("master")
+    await phone.get_by_label("毕业年份").fill("2027")
+    await phone.get_by_label("我已阅读并同意").check()
+    await phone.get_by_role("button", name="注册").click()
+
+    await phone.wait_for_url(f"**/events/{slug}")
+    await phone.get_by_role("button", name="报名").first.click()
+    await phone.wait_for_url("**/me/tickets/*")
+    await expect(phone.get_by_text("报名成功")).to_be_visible()
+    qr = phone.get_by_role("img", name="入场码 QR")
+    await expect(qr).to_be_visible()
+    box = await qr.bounding_box()
+    assert box["width"] >= 280, "the QR fills most of a phone's width, to scan in a dim hall"
+    short_code = await phone.locator("#short-code").inner_text()
+    assert len(short_code) == 8
+    await _fits_the_screen(phone)
+
+    mine = (await client.get("/api/stops/{}/registrations".format(published_train["stops"][0]["id"]), headers=organiser)).json()
+    assert [(item["short_code"], item["status"], item["seeker"]["degree"]) for item in mine["items"]] == [(short_code, "confirmed", "master")]
+
+    phone.on("dialog", lambda dialog: dialog.accept())
+    await phone.get_by_role("button", name="取消报名").click()
+    await phone.wait_for_url("**/me/tickets")
+    await expect(phone.get_by_text("已取消")).to_be_visible()
+
+    await phone.goto(f"{live_server.url}/me/tickets?lang=en")
+    await expect(phone.get_by_text("Cancelled")).to_be_visible()
+    await expect(phone.get_by_role("link", name="My tickets")).to_be_visible()
+    await _fits_the_screen(phone)
+
+
+async def test_a_refused_registration_reads_as_a_page_in_the_students_language(client, organiser, talent_train, live_server, phone):
+    # A stop whose registration opens next week.
+    body = stop_body(30, "河海大学", registration_opens_at=stop_body(7)["starts_at"])
+    await post_ok(client, f"/api/events/{talent_train['slug']}/stops", body, organiser)
+    await post_ok(client, f"/api/events/{talent_train['slug']}/publish", None, organiser, status=200)
+    await phone.goto(f"{live_server.url}/events/{talent_train['slug']}?lang=en")
+    await expect(phone.get_by_text("Registration has not opened")).to_be_visible()
+
+
+async def test_a_sign_up_with_a_landline_is_refused_with_the_form_kept(live_server, phone):
+    await phone.goto(f"{live_server.url}/signup")
+    await phone.get_by_label("姓名").fill("李华")
+    await phone.get_by_label("手机号").fill("025 8359 3186")
+    await phone.get_by_label("密码").fill("campus-2026")
+    await phone.get_by_label("学校").fill("南京大学")
+    await phone.get_by_label("专业").fill("软件工程")
+    await phone.get_by_label("我已阅读并同意").check()
+    await phone.get_by_role("button", name="注册").click()
+    await expect(phone.get_by_role("alert")).to_have_text("请填写中国大陆手机号。")
+    await expect(phone.get_by_label("学校")).to_have_value("南京大学")
+
+
+async def test_a_form_post_without_the_csrf_token_is_refused(live_server, phone):
+    await phone.goto(f"{live_server.url}/login")
+    response = await phone.request.post(f"{live_server.url}/login", form={"login": "13812345678", "password": "x"})
+    assert response.status == 403
