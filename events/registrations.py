@@ -202,6 +202,29 @@ async def ticket_code(*, actor: Actor, registration_id: uuid.UUID) -> str:
     return tickets.issue(registration_id=row["id"], stop_id=row["stop"])
 
 
+async def admit(*, code: str, stop_id: uuid.UUID) -> dict[str, Any]:
+    """The registration a ticket admits to this stop, or a refusal a scanner can switch on.
+
+    `ticket_invalid` (forged, altered, garbled), `wrong_stop` (a genuine ticket for another stop),
+    `registration_cancelled`, `waitlisted` (not yet off the waitlist), `stop_cancelled`.
+    """
+    content = tickets.read(code)
+    if content.stop_id != stop_id:
+        raise Refused("wrong_stop", "This ticket is for another stop.")
+    row = await Registration.select(Registration.id, Registration.seeker, Registration.status, Registration.stop.status).where(
+        (Registration.id == content.registration_id) & (Registration.stop == stop_id)
+    ).first()
+    if row is None:
+        raise Refused("ticket_invalid", "No registration matches this ticket.")
+    if row["stop.status"] == Stop.Status.cancelled:
+        raise Refused("stop_cancelled", "This stop has been cancelled.")
+    if row["status"] == Registration.Status.cancelled:
+        raise Refused("registration_cancelled", "This registration was cancelled.")
+    if row["status"] == Registration.Status.waitlisted:
+        raise Refused("waitlisted", "This seeker is still on the waitlist.")
+    return row
+
+
 # ---------------------------------------------------------------- organisers
 
 

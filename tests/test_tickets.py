@@ -92,3 +92,34 @@ async def test_the_qr_image_decodes_with_an_independent_reader_even_dim_and_blur
     dim = ImageEnhance.Contrast(dim).enhance(0.35)
     dim = ImageEnhance.Brightness(dim).enhance(0.5)
     assert [r.text for r in zxingcpp.read_barcodes(dim)] == [registration["ticket"]["code"]]
+
+
+async def _admitted(code, stop_id):
+    from events.registrations import admit
+
+    try:
+        await admit(code=code, stop_id=uuid.UUID(stop_id))
+    except Refused as refusal:
+        return refusal.code
+    return "admitted"
+
+
+async def test_at_the_gate_a_ticket_admits_only_a_live_confirmed_place_at_its_own_stop(client, organiser, published_train, seeker):
+    from conftest import many_seekers, set_capacity
+
+    first, second = published_train["stops"][0]["id"], published_train["stops"][1]["id"]
+    await set_capacity(client, organiser, first, 1)
+    mine = (await client.post(f"/api/stops/{first}/registrations", headers=seeker)).json()
+    (late,) = await many_seekers(1)
+    waiting = (await client.post(f"/api/stops/{first}/registrations", headers=late)).json()
+    code = mine["ticket"]["code"]
+
+    assert await _admitted(code, first) == "admitted"
+    assert await _admitted(code, second) == "wrong_stop"
+    assert await _admitted(_flip_signature_bit(code), first) == "ticket_invalid"
+    assert await _admitted(waiting["ticket"]["code"], first) == "waitlisted"
+    await client.delete(f"/api/registrations/{mine['id']}", headers=seeker)
+    assert await _admitted(code, first) == "registration_cancelled", "a cancelled place's ticket is refused"
+    assert await _admitted(waiting["ticket"]["code"], first) == "admitted", "promoted from the waitlist, the same ticket now admits"
+    await client.post(f"/api/stops/{first}/cancel", headers=organiser)
+    assert await _admitted(waiting["ticket"]["code"], first) == "stop_cancelled"
