@@ -26,8 +26,12 @@ run: $(VENV)/.app-installed
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
 
+# Mozilla's ical.js: the second, independent iCal parser the feed tests check against.
+tests/icaljs/node_modules/.package-lock.json: tests/icaljs/package-lock.json
+	npm ci --prefix tests/icaljs --no-audit --no-fund --silent
+
 ## Install and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.test-installed /usr/bin/chromium
+test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.package-lock.json
 	$(BIN)/ruff check events tests scripts main.py piccolo_conf.py
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 from events import db
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, booths, employers, health, jobs, pages, registrations, schedule, seekers
+from events.routes import accounts, booths, calendar, employers, health, jobs, pages, registrations, schedule, seekers
 from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
@@ -115,6 +115,7 @@ def create_app(config: Settings = settings) -> Litestar:
             booths.router,
             jobs.router,
             registrations.router,
+            calendar.router,
             pages.router,
         ],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
@@ -126,7 +127,7 @@ def create_app(config: Settings = settings) -> Litestar:
         # Only the cookie-signed pages need CSRF tokens; the API takes bearer tokens and never reads cookies.
         csrf_config=CSRFConfig(
             secret=config.secret_key,
-            exclude=["^/api/", "^/health", "^/schema"],
+            exclude=["^/api/", "^/health", "^/schema", "^/calendar/"],
             cookie_secure=config.environment == "production",
             cookie_samesite="lax",
         ),

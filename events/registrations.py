@@ -139,7 +139,9 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
             fields = {"status": Registration.Status.waitlisted, "waitlist_seq": numbered[0]["waitlist_seq"], "confirmed_at": None}
         if existing is not None:
             # Coming back after a cancellation: the same row (and ticket) comes back to life.
-            await Registration.update({**fields, "cancelled_at": None, "created_at": now, "updated_at": now}).where(
+            await Registration.update(
+                {**fields, "cancelled_at": None, "created_at": now, "updated_at": now, "revision": Registration.revision + 1}
+            ).where(
                 Registration.id == existing["id"]
             )
             registration_id = existing["id"]
@@ -176,7 +178,13 @@ async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> 
 async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now: datetime) -> None:
     """Cancel one registration of a stop the caller holds locked."""
     was = await Registration.update(
-        {Registration.status: Registration.Status.cancelled, Registration.cancelled_at: now, Registration.updated_at: now, Registration.waitlist_seq: None}
+        {
+            Registration.status: Registration.Status.cancelled,
+            Registration.cancelled_at: now,
+            Registration.updated_at: now,
+            Registration.waitlist_seq: None,
+            Registration.revision: Registration.revision + 1,
+        }
     ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at)
     if was and was[0]["confirmed_at"] is not None:
         await Stop.update({Stop.confirmed_count: Stop.confirmed_count - 1}).where(Stop.id == stop_id)

@@ -33,6 +33,7 @@ class Settings:
     redis_url: str | None
     max_request_bytes: int
     password_hash_profile: str
+    public_url: str
 
     @property
     def is_development(self) -> bool:
@@ -107,6 +108,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
         password_hash_profile=profile,
+        public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
     )
 
 

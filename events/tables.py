@@ -231,6 +231,8 @@ class Registration(Table):
     waitlist_seq = Integer(null=True, default=None)
     #: Eight characters a gate volunteer can type when the QR will not scan.
     short_code = Varchar(length=12)
+    #: Bumped on every change of status, so a seeker's calendar feed can raise its SEQUENCE.
+    revision = Integer(default=0)
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     created_at = _created_at()
@@ -249,4 +251,26 @@ class AuditEntry(Table):
     at = Timestamptz(index=True)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Employer, Account, Event, Stop, Booth, Job, SeekerProfile, Consent, Registration, AuditEntry)
+class CalendarToken(Table):
+    """The secret in an account's private feed URL; only its SHA-256 is stored, one per account."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, unique=True, on_delete=OnDelete.cascade)
+    #: hex SHA-256 of the token; the token itself is shown once.
+    token_hash = Varchar(length=64, unique=True)
+    created_at = _created_at()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Employer,
+    Account,
+    Event,
+    Stop,
+    Booth,
+    Job,
+    SeekerProfile,
+    Consent,
+    Registration,
+    AuditEntry,
+    CalendarToken,
+)

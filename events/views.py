@@ -282,3 +282,8 @@ class PersonalData(View):
 class PrivacyNotice(View):
     version: Annotated[str, Meta(examples=["2026-11"], description="Send this as privacy_notice_version when signing up.")]
     url: Annotated[str, Meta(examples=["/privacy"])]
+
+
+class CalendarLink(View):
+    url: Annotated[str, Meta(examples=["https://jobs.example.com/calendar/private/3q2…x.ics"], description="Shown once; keep it secret.")]
+    webcal_url: Annotated[str, Meta(examples=["webcal://jobs.example.com/calendar/private/3q2…x.ics"], description="Opens the subscribe dialog of calendar apps.")]

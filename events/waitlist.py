@@ -33,6 +33,7 @@ async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
             Registration.waitlist_seq: None,
             Registration.confirmed_at: now,
             Registration.updated_at: now,
+            Registration.revision: Registration.revision + 1,
         }
     ).where(Registration.id.is_in(ids))
     await Stop.update({Stop.confirmed_count: Stop.confirmed_count + len(ids)}).where(Stop.id == stop_id)

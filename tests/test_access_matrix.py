@@ -85,6 +85,13 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/stops/{stop_id}/registrations", ORGANISER_ACTS),
     ("GET", "/api/stops/{stop_id}/registrations?format=csv", ORGANISER_ACTS),
     ("POST", "/api/stops/{stop_id}/close-registration", ORGANISER_ACTS),
+    # Calendar feeds: public ones for all; a private feed's secret token is the only credential it takes.
+    ("GET", "/calendar/events.ics", PUBLIC),
+    ("GET", "/calendar/events/{event_name}", PUBLIC),
+    ("GET", "/calendar/events/{draft_event_name}", (404, 404, 404, 404, 404)),
+    ("GET", "/calendar/private/{private_name}", PUBLIC),
+    ("POST", "/api/me/calendar-token", (401, 201, 201, 201, 201)),
+    ("DELETE", "/api/me/calendar-token", (401, 204, 204, 204, 204)),
 ]
 
 
@@ -101,7 +108,7 @@ CELLS = [
 
 def route_of(path: str) -> str:
     """The OpenAPI route a path template exercises: variant placeholders and query strings dropped."""
-    return re.sub(r"\{(?:draft|closed)_", "{", path.partition("?")[0])
+    return re.sub(r"\{(?:draft_|closed_)?(?:event_|private_)?", "{", path.partition("?")[0])
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,7 @@ async def scene(
     assert response.status_code == 200, response.text
     me = (await client.get("/api/me", headers=organiser)).json()
     registration = await post_ok(client, f"/api/stops/{published_train['stops'][1]['id']}/registrations", None, seeker)
+    private_feed = await post_ok(client, "/api/me/calendar-token", None, organiser)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -186,6 +194,9 @@ async def scene(
             "draft_stop_id": draft_market["stop_id"],
             "draft_job_id": draft_market["job_id"],
             "registration_id": registration["id"],
+            "event_name": f"{published_train['slug']}.ics",
+            "draft_event_name": f"{draft_market['slug']}.ics",
+            "private_name": private_feed["url"].rsplit("/", 1)[1],
         },
         organiser_email=me["email"],
         employer_id=employer["id"],

@@ -1,0 +1,131 @@
+"""Calendar feeds over HTTP: text/calendar with a strong ETag, Last-Modified, 304s and HEAD, and the private-feed token."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Literal
+
+from litestar import Request, Response, Router, delete, get, head, post
+from litestar.params import PathParameter, QueryParameter
+
+from events import calendar, views
+from events.calendar import Scope
+from events.errors import NotFound
+from events.routes.common import Caller, allow, now, problems
+
+CalendarKind = Annotated[Literal["talent_train", "night_market", "job_fair"] | None, QueryParameter()]
+City = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+#: Litestar appends "; charset=utf-8" to text/* types.
+FEED_MEDIA_TYPE = "text/calendar"
+FeedName = Annotated[str, PathParameter(max_length=200, description="`{slug}.ics` or `{token}.ics`.")]
+
+
+def _not_modified(request: Request, version: calendar.Version) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or f'"{version.etag}"' in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
+        try:
+            return version.last_modified <= parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+async def _serve(request: Request, scope: Scope, *, with_body: bool) -> Response:
+    version = await calendar.version(scope)
+    max_age = int(calendar.REFRESH.total_seconds())
+    headers = {
+        "ETag": f'"{version.etag}"',
+        "Last-Modified": format_datetime(version.last_modified, usegmt=True),
+        "Cache-Control": f"{'private' if scope.is_private else 'public'}, max-age={max_age}",
+        # Private feed URLs are secrets: keep them out of Referer headers of anything they link to.
+        **({"Referrer-Policy": "no-referrer"} if scope.is_private else {}),
+    }
+    if _not_modified(request, version):
+        return Response(content=b"", status_code=304, headers=headers, media_type=FEED_MEDIA_TYPE)
+    body = await calendar.document(scope, version)
+    headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    if not with_body:
+        headers["Content-Length"] = str(len(body))
+        return Response(content=b"", headers=headers, media_type=FEED_MEDIA_TYPE)
+    return Response(content=body, headers=headers, media_type=FEED_MEDIA_TYPE)
+
+
+def _stem(name: str) -> str:
+    if not name.endswith(".ics") or len(name) <= 4:
+        raise NotFound("feed_not_found", "No such calendar feed.")
+    return name[:-4]
+
+
+async def _event_scope(name: str) -> Scope:
+    return await calendar.event_scope(_stem(name))
+
+
+async def _private_scope(name: str) -> Scope:
+    return await calendar.private_scope(_stem(name))
+
+
+FEED_DOC = {"summary": "", "responses": problems(404), "media_type": FEED_MEDIA_TYPE, "tags": ["calendar feeds"]}
+
+
+@get("/calendar/events.ics", **{**FEED_DOC, "summary": "Every published event's stops, as iCal"})
+async def public_feed(request: Request, kind: CalendarKind = None, city: City = None) -> Response[bytes]:
+    return await _serve(request, calendar.public_scope(kind=kind, city=city), with_body=True)
+
+
+@head("/calendar/events.ics", summary="Headers of the public feed", tags=["calendar feeds"], include_in_schema=False)
+async def public_feed_head(request: Request, kind: CalendarKind = None, city: City = None) -> Response[None]:
+    return await _serve(request, calendar.public_scope(kind=kind, city=city), with_body=False)
+
+
+@get("/calendar/events/{name:str}", **{**FEED_DOC, "summary": "One event's stops, as iCal: /calendar/events/{slug}.ics"})
+async def event_feed(request: Request, name: FeedName) -> Response[bytes]:
+    return await _serve(request, await _event_scope(name), with_body=True)
+
+
+@head("/calendar/events/{name:str}", tags=["calendar feeds"], include_in_schema=False)
+async def event_feed_head(request: Request, name: FeedName) -> Response[None]:
+    return await _serve(request, await _event_scope(name), with_body=False)
+
+
+@get("/calendar/private/{name:str}", **{**FEED_DOC, "summary": "A personal feed behind a secret token: /calendar/private/{token}.ics"})
+async def private_feed(request: Request, name: FeedName) -> Response[bytes]:
+    """A seeker's registrations, an HR account's booths, or (organisers) every event including drafts."""
+    return await _serve(request, await _private_scope(name), with_body=True)
+
+
+@head("/calendar/private/{name:str}", tags=["calendar feeds"], include_in_schema=False)
+async def private_feed_head(request: Request, name: FeedName) -> Response[None]:
+    return await _serve(request, await _private_scope(name), with_body=False)
+
+
+@post("/api/me/calendar-token", summary="Create or rotate my private feed link", status_code=201, guards=allow("organiser", "hr", "seeker"),
+      responses=problems(), tags=["calendar feeds"])
+async def rotate_calendar_token(actor: Caller) -> views.CalendarLink:
+    """The link is shown once; only its hash is stored. Rotating makes the previous link 404 at once."""
+    return await calendar.rotate_token(actor=actor, now=now())
+
+
+@delete("/api/me/calendar-token", summary="Revoke my private feed link", guards=allow("organiser", "hr", "seeker"), responses=problems(),
+        tags=["calendar feeds"])
+async def revoke_calendar_token(actor: Caller) -> None:
+    await calendar.revoke_token(actor=actor)
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        public_feed,
+        public_feed_head,
+        event_feed,
+        event_feed_head,
+        private_feed,
+        private_feed_head,
+        rotate_calendar_token,
+        revoke_calendar_token,
+    ],
+)

@@ -1,0 +1,268 @@
+"""Calendar feeds, read back by icalendar and by an independent parser (Mozilla's ical.js, which trusts only the VTIMEZONEs in the document)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import future, many_seekers, post_ok, set_capacity, stop_body
+from icalendar import Calendar
+
+from events import calendar
+
+ICALJS = Path(__file__).parent / "icaljs"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    calendar.clear_caches()
+
+
+def icaljs(body: bytes) -> dict:
+    result = subprocess.run(["node", str(ICALJS / "parse.mjs")], input=body, capture_output=True, check=False, timeout=60)
+    assert result.returncode == 0, f"ical.js could not read the feed: {result.stderr.decode()}"
+    return json.loads(result.stdout)
+
+
+def utc_text(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def feed(client, path, **headers):
+    response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    return response
+
+
+async def test_a_published_event_feed_has_one_vevent_per_stop_that_both_parsers_read_alike(client, published_train):
+    response = await feed(client, f"/calendar/events/{published_train['slug']}.ics")
+    parsed = icaljs(response.content)
+    by_uid = {event["uid"]: event for event in parsed["events"]}
+    assert len(by_uid) == 3
+    for stop in published_train["stops"]:
+        event = by_uid[f"{stop['id']}@recruitment-events"]
+        assert (event["start_utc"], event["end_utc"]) == (utc_text(stop["starts_at"]), utc_text(stop["ends_at"]))
+        assert event["start_zone"] == "Asia/Shanghai" and event["status"] == "CONFIRMED"
+        assert event["summary"] == f"{published_train['title']} · {stop['name']}"
+        assert stop["address"] in event["location"] and event["categories"] == ["人才专列", "Talent train"]
+        assert event["url"].endswith(f"/events/{published_train['slug']}#stop-{stop['id']}")
+        assert not event["has_organizer"] and not event["has_attendee"]
+    theirs = Calendar.from_ical(response.content)
+    for vevent in theirs.walk("VEVENT"):
+        event = by_uid[str(vevent["UID"])]
+        assert vevent.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") == event["start_utc"]
+        assert vevent["DTSTART"].params["TZID"] == "Asia/Shanghai", "never floating times"
+
+
+async def test_the_calendar_carries_the_properties_subscribers_need(client, published_train):
+    body = (await feed(client, f"/calendar/events/{published_train['slug']}.ics")).content
+    properties = icaljs(body)["properties"]
+    assert properties["method"] == "PUBLISH" and properties["version"] == "2.0" and properties["prodid"].startswith("-//")
+    assert properties["x-wr-calname"] == properties["name"] == published_train["title"]
+    assert properties["x-wr-timezone"] == "Asia/Shanghai"
+    assert properties["refresh-interval"] == "PT1H" and properties["refresh-interval-value-type"] == "duration"
+    assert properties["x-published-ttl"] == "PT1H"
+    assert b"BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai" in body
+
+
+def _next_dst_change(zone: str) -> datetime:
+    tz = ZoneInfo(zone)
+    day = datetime.now(tz).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    offset = day.utcoffset()
+    while day.utcoffset() == offset:
+        day += timedelta(days=1)
+    return day
+
+
+async def test_times_in_a_daylight_saving_zone_stay_right_across_the_transition(client, organiser):
+    change = _next_dst_change("America/New_York")
+    event = await post_ok(client, "/api/events", {"kind": "talent_train", "title": "North America tour", "timezone": "America/New_York"}, organiser)
+    stops = []
+    for day in (change - timedelta(days=3), change + timedelta(days=3)):
+        start = day.replace(hour=10)
+        body = stop_body(0, "Columbia University", starts_at=start.isoformat(), ends_at=(start + timedelta(hours=2)).isoformat())
+        stops.append(await post_ok(client, f"/api/events/{event['slug']}/stops", body, organiser))
+    await post_ok(client, f"/api/events/{event['slug']}/publish", None, organiser, status=200)
+    assert stops[0]["starts_at"][-6:] != stops[1]["starts_at"][-6:], "the two stops straddle a change of offset"
+
+    body = (await feed(client, f"/calendar/events/{event['slug']}.ics")).content
+    parsed = icaljs(body)
+    assert parsed["timezones"] == ["America/New_York"]
+    starts = {e["uid"]: e["start_utc"] for e in parsed["events"]}
+    for stop in stops:
+        assert starts[f"{stop['id']}@recruitment-events"] == utc_text(stop["starts_at"])
+        assert stop["starts_at"][11:16] == "10:00", "shown at ten o'clock local on both sides of the change"
+
+
+async def test_a_moved_stop_keeps_its_uid_raises_sequence_and_changes_the_etag(client, organiser, published_train):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    first = await feed(client, path)
+    etag = first.headers["etag"]
+    assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    assert (await client.get(path, headers={"If-Modified-Since": first.headers["last-modified"]})).status_code == 304
+
+    stop = published_train["stops"][0]
+    moved = (future(11) , future(11) + timedelta(hours=2))
+    await client.patch(f"/api/stops/{stop['id']}", json={"starts_at": moved[0].isoformat(), "ends_at": moved[1].isoformat()}, headers=organiser)
+    second = await client.get(path, headers={"If-None-Match": etag})
+    assert second.status_code == 200 and second.headers["etag"] != etag
+    before = {e["uid"]: e for e in icaljs(first.content)["events"]}
+    after = {e["uid"]: e for e in icaljs(second.content)["events"]}
+    uid = f"{stop['id']}@recruitment-events"
+    assert set(before) == set(after)
+    assert after[uid]["sequence"] == before[uid]["sequence"] + 1
+    assert after[uid]["start_utc"] == utc_text(moved[0].isoformat())
+
+
+async def test_a_new_booth_or_job_changes_the_feed_but_not_the_sequence(client, organiser, published_train, employer, hr):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    etag = (await feed(client, path)).headers["etag"]
+    stop = published_train["stops"][0]
+    await post_ok(client, f"/api/stops/{stop['id']}/booths", {"employer_id": employer["id"], "label": "A12"}, organiser)
+    response = await client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    event = next(e for e in icaljs(response.content)["events"] if e["uid"].startswith(stop["id"]))
+    assert f"A12 {employer['name']}" in event["description"] and event["sequence"] == stop["sequence"]
+    etag = response.headers["etag"]
+    await post_ok(client, f"/api/events/{published_train['slug']}/jobs", {"title": "测试", "headcount": 1, "salary_min": 1, "salary_max": 2}, hr)
+    response = await client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "岗位 Jobs: 1" in icaljs(response.content)["events"][0]["description"]
+
+
+async def test_a_cancelled_stop_stays_in_the_feed_as_cancelled_with_a_higher_sequence(client, organiser, published_train):
+    stop = published_train["stops"][1]
+    await client.post(f"/api/stops/{stop['id']}/cancel", headers=organiser)
+    events = {e["uid"]: e for e in icaljs((await feed(client, f"/calendar/events/{published_train['slug']}.ics")).content)["events"]}
+    cancelled = events[f"{stop['id']}@recruitment-events"]
+    assert cancelled["status"] == "CANCELLED" and cancelled["sequence"] == stop["sequence"] + 1
+    assert len(events) == 3
+
+
+async def test_head_answers_with_the_headers_and_no_body(client, published_train):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    got = await feed(client, path)
+    headed = await client.head(path)
+    assert headed.status_code == 200 and headed.content == b""
+    assert headed.headers["etag"] == got.headers["etag"] and int(headed.headers["content-length"]) == len(got.content)
+    assert got.headers["cache-control"] == "public, max-age=3600"
+
+
+async def test_the_public_feed_lists_published_events_only_and_filters_by_kind_and_city(client, organiser, published_train, talent_train):
+    market = await post_ok(client, "/api/events", {"kind": "night_market", "title": "苏州人才夜市", "city": "苏州"}, organiser)
+    await post_ok(client, f"/api/events/{market['slug']}/stops", stop_body(9, school="", city="苏州"), organiser)
+    await post_ok(client, f"/api/events/{market['slug']}/publish", None, organiser, status=200)
+    draft = await post_ok(client, "/api/events", {"kind": "job_fair", "title": "草稿"}, organiser)
+    await post_ok(client, f"/api/events/{draft['slug']}/stops", stop_body(9), organiser)
+
+    def summaries(response):
+        return sorted({e["summary"].split(" · ")[0] for e in icaljs(response.content)["events"]})
+
+    assert summaries(await feed(client, "/calendar/events.ics")) == sorted([published_train["title"], "苏州人才夜市"])
+    assert summaries(await feed(client, "/calendar/events.ics?kind=night_market")) == ["苏州人才夜市"]
+    assert summaries(await feed(client, "/calendar/events.ics?city=南京")) == [published_train["title"]]
+    assert (await client.get(f"/calendar/events/{draft['slug']}.ics")).status_code == 404
+    assert (await client.get(f"/calendar/events/{draft['slug']}")).status_code == 404
+
+
+async def test_chinese_commas_semicolons_and_long_text_are_escaped_and_folded_within_75_octets(client, organiser):
+    title = "人才夜市，第一季; 夜场, 南京 · " + "招聘" * 40
+    event = await post_ok(client, "/api/events", {"kind": "night_market", "title": title[:200], "city": "南京"}, organiser)
+    address = "南京市秦淮区夫子庙贡院街; 入口, 东门 \\ 北门 " + "很长的地址" * 30
+    await post_ok(client, f"/api/events/{event['slug']}/stops", stop_body(9, school="", name="第一晚; 主场, A区", address=address[:300]), organiser)
+    await post_ok(client, f"/api/events/{event['slug']}/publish", None, organiser, status=200)
+    body = (await feed(client, f"/calendar/events/{event['slug']}.ics")).content
+    for line in body.split(b"\r\n"):
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # a fold never splits a character: each physical line decodes on its own
+    (parsed,) = icaljs(body)["events"]
+    assert parsed["summary"] == f"{title[:200]} · 第一晚; 主场, A区"
+    assert parsed["location"] == f"仙林校区, {address[:300]}"
+    assert b"\\;" in body and b"\\," in body
+
+
+async def _token(client, headers):
+    response = await client.post("/api/me/calendar-token", headers=headers)
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert link["webcal_url"].startswith("webcal://") and link["url"].endswith(".ics")
+    return "/" + link["url"].split("/", 3)[3]
+
+
+async def test_a_seekers_feed_shows_each_place_with_its_status_and_a_reminder_the_evening_before(client, organiser, published_train):
+    stops = published_train["stops"]
+    await set_capacity(client, organiser, stops[1]["id"], 0)
+    (student,) = await many_seekers(1)
+    confirmed = await post_ok(client, f"/api/stops/{stops[0]['id']}/registrations", None, student)
+    waitlisted = await post_ok(client, f"/api/stops/{stops[1]['id']}/registrations", None, student)
+    cancelled = await post_ok(client, f"/api/stops/{stops[2]['id']}/registrations", None, student)
+    await client.delete(f"/api/registrations/{cancelled['id']}", headers=student)
+    path = await _token(client, student)
+
+    response = await feed(client, path)
+    assert response.headers["cache-control"] == "private, max-age=3600"
+    events = {e["uid"].split("@")[0]: e for e in icaljs(response.content)["events"]}
+    assert {key: e["status"] for key, e in events.items()} == {
+        stops[0]["id"]: "CONFIRMED",
+        stops[1]["id"]: "TENTATIVE",
+        stops[2]["id"]: "CANCELLED",
+    }
+    assert events[stops[2]["id"]]["sequence"] > stops[2]["sequence"], "a cancelled place raises SEQUENCE"
+    start = datetime.fromisoformat(confirmed["stop"]["starts_at"])
+    evening = (start - timedelta(days=1)).replace(hour=20, minute=0)
+    assert events[stops[0]["id"]]["alarm_utc"] == evening.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert waitlisted["status"] == "waitlisted"
+
+    etag = response.headers["etag"]
+    await set_capacity(client, organiser, stops[1]["id"], 5)
+    promoted = await client.get(path, headers={"If-None-Match": etag})
+    assert promoted.status_code == 200
+    assert next(e for e in icaljs(promoted.content)["events"] if e["uid"].startswith(stops[1]["id"]))["status"] == "CONFIRMED"
+
+
+async def test_rotating_a_token_kills_the_old_link_and_revoking_kills_the_new(client, seeker, stop):
+    old = await _token(client, seeker)
+    new = await _token(client, seeker)
+    assert (await client.get(old)).status_code == 404
+    assert (await client.get(new)).status_code == 200
+    assert (await client.delete("/api/me/calendar-token", headers=seeker)).status_code == 204
+    gone = await client.get(new)
+    assert gone.status_code == 404 and gone.json()["code"] == "feed_not_found"
+    assert (await client.get("/calendar/private/not-a-token.ics")).status_code == 404
+
+
+async def test_another_seekers_feed_shows_nothing_of_this_seekers(client, published_train):
+    mine, theirs = await many_seekers(2)
+    await post_ok(client, f"/api/stops/{published_train['stops'][0]['id']}/registrations", None, mine)
+    await post_ok(client, f"/api/stops/{published_train['stops'][1]['id']}/registrations", None, theirs)
+    their_events = icaljs((await feed(client, await _token(client, theirs))).content)["events"]
+    assert [e["uid"].split("@")[0] for e in their_events] == [published_train["stops"][1]["id"]]
+
+
+async def test_an_hr_feed_shows_the_stops_with_the_employers_booth_label(client, hr, booth, published_train):
+    events = icaljs((await feed(client, await _token(client, hr))).content)["events"]
+    assert [e["uid"].split("@")[0] for e in events] == [booth["stop_id"]]
+    assert events[0]["summary"].endswith("展位 A12") and "Our booth: A12" in events[0]["description"]
+
+
+async def test_an_organisers_feed_includes_drafts_as_tentative(client, organiser, published_train):
+    draft = await post_ok(client, "/api/events", {"kind": "job_fair", "title": "筹备中的双选会"}, organiser)
+    draft_stop = await post_ok(client, f"/api/events/{draft['slug']}/stops", stop_body(30), organiser)
+    events = icaljs((await feed(client, await _token(client, organiser))).content)["events"]
+    statuses = {e["uid"].split("@")[0]: e["status"] for e in events}
+    assert statuses[draft_stop["id"]] == "TENTATIVE"
+    assert {statuses[s["id"]] for s in published_train["stops"]} == {"CONFIRMED"}
+
+
+async def test_a_cached_feed_is_served_again_without_a_rebuild_but_never_stale(client, organiser, published_train):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    first = (await feed(client, path)).content
+    assert len(calendar._DOCUMENTS) == 1
+    assert (await feed(client, path)).content == first
+    await client.patch(f"/api/events/{published_train['slug']}", json={"title": "改名后的专列"}, headers=organiser)
+    renamed = icaljs((await feed(client, path)).content)
+    assert all(e["summary"].startswith("改名后的专列") for e in renamed["events"])
