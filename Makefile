@@ -32,7 +32,7 @@ tests/icaljs/node_modules/.package-lock.json: tests/icaljs/package-lock.json
 
 ## Install and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.package-lock.json
-	$(BIN)/ruff check events tests scripts main.py piccolo_conf.py
+	$(BIN)/ruff check events tests scripts bench main.py piccolo_conf.py
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
@@ -44,7 +44,7 @@ screenshots: $(VENV)/.test-installed /usr/bin/chromium
 	$(BIN)/python scripts/screenshots.py
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check events tests scripts main.py piccolo_conf.py
+	$(BIN)/ruff check events tests scripts bench main.py piccolo_conf.py
 
 ## Re-pin every dependency (needs uv: pip install uv).
 lock:

@@ -78,6 +78,15 @@ TEXT: dict[str, dict[str, str]] = {
     "back": {"zh": "返回", "en": "Back"},
     "error": {"zh": "出错了", "en": "Something is wrong"},
     "time": {"zh": "时间", "en": "Time"},
+    "add_to_calendar": {"zh": "添加到日历", "en": "Add to calendar"},
+    "download_ics": {"zh": "下载 .ics 文件", "en": "Download .ics"},
+    "subscribe_mine": {"zh": "订阅我的报名日历", "en": "Subscribe to my registrations"},
+    "subscribe_hint": {
+        "zh": "用日历应用订阅这个链接，报名、候补转正和取消都会自动同步。链接只显示这一次，请勿分享；重新生成后旧链接立即失效。",
+        "en": "Subscribe to this link in your calendar app: registrations, promotions and cancellations stay in sync. "
+        "It is shown only once; keep it private. Making a new one disables the old link at once.",
+    },
+    "subscribe_link": {"zh": "一键订阅", "en": "Subscribe"},
     "place": {"zh": "地点", "en": "Place"},
 }
 

@@ -113,3 +113,29 @@ async def test_a_form_post_without_the_csrf_token_is_refused(live_server, phone)
     await phone.goto(f"{live_server.url}/login")
     response = await phone.request.post(f"{live_server.url}/login", form={"login": "13812345678", "password": "x"})
     assert response.status == 403
+
+
+async def test_a_student_subscribes_to_their_registrations_from_the_tickets_page(client, published_train, live_server, phone):
+    import httpx
+    from conftest import many_seekers
+
+    (student,) = await many_seekers(1)
+    await post_ok(client, f"/api/stops/{published_train['stops'][0]['id']}/registrations", None, student)
+    # Sign the browser in with the same token the API uses, as the session cookie.
+    await phone.context.add_cookies([{"name": "session", "value": student["Authorization"].split()[1], "url": live_server.url}])
+    await phone.goto(f"{live_server.url}/me/tickets")
+    await phone.get_by_role("button", name="订阅我的报名日历").click()
+    link = phone.get_by_role("link", name="一键订阅")
+    await expect(link).to_be_visible()
+    webcal = await link.get_attribute("href")
+    assert webcal.startswith("webcal://") and webcal.endswith(".ics")
+    async with httpx.AsyncClient() as http:
+        feed = await http.get("http://" + webcal.removeprefix("webcal://"))
+    assert feed.status_code == 200 and published_train["stops"][0]["id"].encode() in feed.content
+    await _fits_the_screen(phone)
+
+
+async def test_an_event_page_offers_its_feed_to_calendar_apps(published_train, live_server, phone):
+    await phone.goto(f"{live_server.url}/events/{published_train['slug']}")
+    add = phone.get_by_role("link", name="添加到日历")
+    assert await add.get_attribute("href") == f"webcal://127.0.0.1:{live_server.port}/calendar/events/{published_train['slug']}.ics"

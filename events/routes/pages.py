@@ -18,7 +18,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from events import accounts, i18n, jobs, registrations, schedule, seekers, tickets
+from events import accounts, calendar, i18n, jobs, registrations, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Invalid, Unauthorized
 from events.ratelimit import Limiter
@@ -134,7 +134,8 @@ async def event_page(request: Request, slug: Slug) -> Template:
         registered = {r.stop.id: r for r in await registrations.my_registrations(actor=actor) if r.status != "cancelled"}
     now = _now()
     window = {stop.id: _window_state(stop, now) for stop in event.stops}
-    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window)
+    webcal = "webcal://" + settings.public_url.split("://", 1)[1]
+    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window, webcal=webcal)
 
 
 @get("/privacy", include_in_schema=False)
@@ -272,6 +273,15 @@ async def cancel(request: Request, registration_id: Id) -> Response:
     return Redirect("/me/tickets")
 
 
+@post("/me/calendar", include_in_schema=False)
+async def subscribe(request: Request) -> Response:
+    """A fresh private feed link (the old one stops working), shown once."""
+    actor = await page_actor(request)
+    if actor.role != "seeker":
+        return _sign_in_first(request)
+    return render(request, "calendar_link.html", actor, link=await calendar.rotate_token(actor=actor, now=_now()))
+
+
 # ---------------------------------------------------------------- refusals, as pages
 
 
@@ -305,6 +315,7 @@ router = Router(
         tickets_page,
         ticket_page,
         cancel,
+        subscribe,
     ],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
     include_in_schema=False,
