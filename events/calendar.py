@@ -10,6 +10,7 @@ shows, so after one stop changes a 10,000-stop feed is re-assembled, not rebuilt
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -43,6 +44,7 @@ REMINDER_HOUR = 20
 
 _DOCUMENTS: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _VEVENTS: OrderedDict[str, bytes] = OrderedDict()
+_RENDER_LOCKS: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 MAX_DOCUMENTS = 64
 MAX_VEVENTS = 50_000
 
@@ -153,14 +155,17 @@ async def version(scope: Scope) -> Version:
 async def document(scope: Scope, current: Version) -> bytes:
     """The feed's bytes for this version: from the cache, or rendered off the event loop."""
     key = (scope.key, current.etag)
-    if key in _DOCUMENTS:
-        _DOCUMENTS.move_to_end(key)
-        return _DOCUMENTS[key]
-    items = await _items(scope)
-    body = await anyio.to_thread.run_sync(_render, scope, items)
-    _DOCUMENTS[key] = body
-    while len(_DOCUMENTS) > MAX_DOCUMENTS:
-        _DOCUMENTS.popitem(last=False)
+    # Many calendar apps polling a changed feed at once wait for one render instead of each starting their own.
+    async with _RENDER_LOCKS[key]:
+        if key in _DOCUMENTS:
+            _DOCUMENTS.move_to_end(key)
+            return _DOCUMENTS[key]
+        items = await _items(scope)
+        body = await anyio.to_thread.run_sync(_render, scope, items)
+        _DOCUMENTS[key] = body
+        while len(_DOCUMENTS) > MAX_DOCUMENTS:
+            _DOCUMENTS.popitem(last=False)
+    _RENDER_LOCKS.pop(key, None)
     return body
 
 

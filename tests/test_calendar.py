@@ -266,3 +266,15 @@ async def test_a_cached_feed_is_served_again_without_a_rebuild_but_never_stale(c
     await client.patch(f"/api/events/{published_train['slug']}", json={"title": "改名后的专列"}, headers=organiser)
     renamed = icaljs((await feed(client, path)).content)
     assert all(e["summary"].startswith("改名后的专列") for e in renamed["events"])
+
+
+async def test_twenty_polls_at_once_of_a_changed_feed_render_it_once(client, published_train, monkeypatch):
+    import asyncio
+
+    renders = []
+    real = calendar._render
+    monkeypatch.setattr(calendar, "_render", lambda scope, items: renders.append(scope.key) or real(scope, items))
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    responses = await asyncio.gather(*(client.get(path) for _ in range(20)))
+    assert {r.status_code for r in responses} == {200} and len({r.content for r in responses}) == 1
+    assert renders == [f"event:{published_train['slug']}"]
