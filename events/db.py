@@ -104,3 +104,23 @@ def contains(column: Column, text: str) -> WhereRaw:
     operator = "LIKE" if is_sqlite() else "ILIKE"  # SQLite's LIKE already ignores ASCII case
     pattern = f"%{text.translate(_LIKE_ESCAPES)}%"
     return WhereRaw(f"{column._meta.get_full_name(with_alias=False)} {operator} {{}} ESCAPE '\\'", pattern)
+
+
+def raw_migration(*, migration_id: str, description: str, statements: dict[str, str]):
+    """A Piccolo migration that runs SQL both engines accept (named CREATE INDEX statements) and drops them going back."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+    from piccolo.engine.finder import engine_finder
+
+    manager = MigrationManager(migration_id=migration_id, app_name="events", description=description)
+
+    async def forwards() -> None:
+        for sql in statements.values():
+            await engine_finder().run_ddl(sql)
+
+    async def backwards() -> None:
+        for name in statements:
+            await engine_finder().run_ddl(f"DROP INDEX {name}")
+
+    manager.add_raw(forwards)
+    manager.add_raw_backwards(backwards)
+    return manager

@@ -250,3 +250,21 @@ async def set_capacity(client, organiser, stop_id: str, capacity: int) -> dict[s
     response = await client.patch(f"/api/stops/{stop_id}", json={"capacity": capacity}, headers=organiser)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def sign_up_body(**extra: Any) -> dict[str, Any]:
+    """A valid seeker sign-up; `extra` overrides fields."""
+    from events.seekers import PRIVACY_NOTICE_VERSION
+
+    return {
+        "name": "李华",
+        "phone": "138 1234 5678",
+        "password": "campus-2026",
+        "school": "南京大学",
+        "major": "软件工程",
+        "degree": "bachelor",
+        "graduation_year": 2027,
+        "accept_privacy_notice": True,
+        "privacy_notice_version": PRIVACY_NOTICE_VERSION,
+        **extra,
+    }

@@ -13,9 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ORGANISER_PASSWORD, credit_code, job_body, post_ok, stop_body
-
-from events.seekers import PRIVACY_NOTICE_VERSION
+from conftest import ORGANISER_PASSWORD, credit_code, job_body, post_ok, sign_up_body, stop_body
 
 ROLES = ("anonymous", "seeker", "hr", "other_hr", "organiser")
 
@@ -139,17 +137,7 @@ def body_for(method: str, route: str, scene: Scene) -> Any:
         ("POST", "/api/stops/{stop_id}/booths"): lambda: {"employer_id": scene.other_employer_id, "label": "B7"},
         ("POST", "/api/events/{slug}/jobs"): lambda: job_body(employer_id=scene.employer_id),
         ("PATCH", "/api/jobs/{job_id}"): lambda: {"headcount": 5},
-        ("POST", "/api/seekers"): lambda: {
-            "name": "李华",
-            "phone": f"1370000{next(_phones):04d}",
-            "password": "campus-2026",
-            "school": "南京大学",
-            "major": "软件工程",
-            "degree": "bachelor",
-            "graduation_year": 2027,
-            "accept_privacy_notice": True,
-            "privacy_notice_version": PRIVACY_NOTICE_VERSION,
-        },
+        ("POST", "/api/seekers"): lambda: sign_up_body(phone=f"1370000{next(_phones):04d}"),
         ("PATCH", "/api/me"): lambda: {"name": "新名字"},
     }
     make = bodies.get((method, route))

@@ -6,25 +6,10 @@ import csv
 import io
 
 import pytest
-from conftest import many_seekers, post_ok, set_capacity
+from conftest import many_seekers, post_ok, set_capacity, sign_up_body
 
 from events.seekers import PRIVACY_NOTICE_VERSION
 from events.tables import Account, AuditEntry, Consent
-
-
-def sign_up_body(**extra):
-    return {
-        "name": "李华",
-        "phone": "138 1234 5678",
-        "password": "campus-2026",
-        "school": "南京大学",
-        "major": "软件工程",
-        "degree": "bachelor",
-        "graduation_year": 2027,
-        "accept_privacy_notice": True,
-        "privacy_notice_version": PRIVACY_NOTICE_VERSION,
-        **extra,
-    }
 
 
 async def test_a_student_signs_up_on_a_phone_and_is_signed_in_at_once(client):
