@@ -20,7 +20,7 @@ from events.ratelimit import Limiter
 from events.settings import settings
 from events.tables import Account
 
-Role = Literal["organiser", "hr", "seeker", "anonymous"]
+Role = Literal["organiser", "hr", "seeker", "scanner", "anonymous"]
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
 
 # RFC 9106's low-memory argon2id profile (64 MiB, 3 passes) in production; a tiny
@@ -36,11 +36,14 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: an account's id, role and (for hr) employer; or nobody."""
+    """Who is calling: an account's id, role and (for hr) employer; a gate scanner's access to one stop; or nobody."""
 
     role: Role
     id: uuid.UUID | None = None
     employer_id: uuid.UUID | None = None
+    #: For role "scanner": the one stop its check-in-only access opens, and that access.
+    stop_id: uuid.UUID | None = None
+    access_id: uuid.UUID | None = None
 
     @property
     def is_organiser(self) -> bool:

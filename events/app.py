@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 from events import db
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, booths, calendar, employers, health, jobs, pages, registrations, schedule, seekers
+from events.routes import accounts, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
@@ -115,6 +115,7 @@ def create_app(config: Settings = settings) -> Litestar:
             booths.router,
             jobs.router,
             registrations.router,
+            scanning.router,
             calendar.router,
             pages.router,
         ],

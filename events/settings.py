@@ -34,6 +34,8 @@ class Settings:
     max_request_bytes: int
     password_hash_profile: str
     public_url: str
+    gate_opens_minutes: int
+    gate_closes_minutes: int
 
     @property
     def is_development(self) -> bool:
@@ -108,6 +110,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
         password_hash_profile=profile,
+        gate_opens_minutes=int(env.get("GATE_OPENS_MINUTES_BEFORE", "120")),
+        gate_closes_minutes=int(env.get("GATE_CLOSES_MINUTES_AFTER", "60")),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
     )
 

@@ -261,6 +261,91 @@ class CalendarToken(Table):
     created_at = _created_at()
 
 
+class ScannerAccess(Table):
+    """Check-in-only access to one stop's gate, for a volunteer's phone without an account."""
+
+    id = UUID(primary_key=True)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    label = Varchar(length=100, default="")
+    #: hex SHA-256 of the access code; the code itself is shown once.
+    token_hash = Varchar(length=64, unique=True)
+    created_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = _created_at()
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Scan(Table):
+    """One raw scan from one device, kept for history and replay safety. Unique: scan_nonce_unique."""
+
+    class Kind(StrEnum):
+        check_in = "check_in"
+        visit = "visit"
+
+    id = UUID(primary_key=True)
+    #: The device's own id for this scan; a replayed scan carries the same nonce.
+    nonce = Varchar(length=64)
+    kind = Varchar(length=16, choices=Kind)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    booth = ForeignKey(Booth, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    registration = ForeignKey(Registration, null=True, default=None, on_delete=OnDelete.restrict)
+    #: "first", "repeat", or the refusal's code.
+    outcome = Varchar(length=40)
+    device = Varchar(length=100, default="")
+    staff = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    scanner_access = ForeignKey(ScannerAccess, null=True, default=None, on_delete=OnDelete.set_null)
+    #: The device's clock when it scanned (offline scans arrive later).
+    scanned_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz()
+    #: JSON array of job ids HR attached to a visit scan.
+    job_ids = Text(default="[]")
+
+
+class CheckIn(Table):
+    """A registration's entry through a stop's gate, once. Unique: registration."""
+
+    id = UUID(primary_key=True)
+    registration = ForeignKey(Registration, null=False, unique=True, on_delete=OnDelete.restrict)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    scan = ForeignKey(Scan, null=False, on_delete=OnDelete.restrict)
+    checked_in_at = Timestamptz()
+    #: Unix time // 900 of checked_in_at: the 15-minute slot, so reports group without date maths per engine.
+    slot = Integer(index=True)
+
+
+class Visit(Table):
+    """A seeker's first scan at a booth; unique per (booth, seeker): visit_booth_seeker_unique."""
+
+    id = UUID(primary_key=True)
+    booth = ForeignKey(Booth, null=False, on_delete=OnDelete.restrict)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    registration = ForeignKey(Registration, null=False, on_delete=OnDelete.restrict)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    scan = ForeignKey(Scan, null=False, on_delete=OnDelete.restrict)
+    visited_at = Timestamptz()
+    slot = Integer()
+
+
+class VisitJob(Table):
+    """A job a visitor asked about at a booth, as HR noted it. Unique: visit_job_visit_job_unique."""
+
+    id = UUID(primary_key=True)
+    visit = ForeignKey(Visit, null=False, on_delete=OnDelete.restrict)
+    job = ForeignKey(Job, null=False, on_delete=OnDelete.restrict)
+
+
+class Interest(Table):
+    """A seeker's consented "send my profile to this employer for this job" (扫码投递). Unique: interest_seeker_job_unique."""
+
+    id = UUID(primary_key=True)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    job = ForeignKey(Job, null=False, on_delete=OnDelete.restrict, index=True)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    consent = ForeignKey(Consent, null=False, on_delete=OnDelete.restrict)
+    created_at = _created_at()
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -273,4 +358,10 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Registration,
     AuditEntry,
     CalendarToken,
+    ScannerAccess,
+    Scan,
+    CheckIn,
+    Visit,
+    VisitJob,
+    Interest,
 )

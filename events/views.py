@@ -287,3 +287,29 @@ class PrivacyNotice(View):
 class CalendarLink(View):
     url: Annotated[str, Meta(examples=["https://jobs.example.com/calendar/private/3q2…x.ics"], description="Shown once; keep it secret.")]
     webcal_url: Annotated[str, Meta(examples=["webcal://jobs.example.com/calendar/private/3q2…x.ics"], description="Opens the subscribe dialog of calendar apps.")]
+
+
+class ScannerAccessCreated(View):
+    id: uuid.UUID
+    stop_id: uuid.UUID
+    label: Annotated[str, Meta(examples=["东门志愿者 East gate"])]
+    code: Annotated[str, Meta(examples=["7K2M-XQ9P-4HND"], description="Shown once. Typed on the scanner page, or sent as `Authorization: Bearer <code>`.")]
+    link: Annotated[str, Meta(examples=["https://jobs.example.com/scan/stops/…#access=7K2M-XQ9P-4HND"])]
+    expires_at: datetime
+
+
+class ScanResult(View):
+    nonce: Annotated[str, Meta(examples=["6f1c2e0a-4b1d-4c55-9a8e-1f0f3c2d9b77"])]
+    kind: Literal["check_in", "visit"]
+    result: Literal["checked_in", "already_checked_in", "visited", "already_visited", "refused"]
+    code: Annotated[
+        str | None,
+        Meta(examples=["wrong_stop"], description="With refused: ticket_invalid, wrong_stop, registration_cancelled, waitlisted, stop_cancelled, stop_closed."),
+    ]
+    registration_id: uuid.UUID | None
+    first_at: Annotated[datetime | None, Meta(description="When this seeker first checked in (or visited this booth).")]
+    seeker_name: Annotated[str | None, Meta(examples=["李*"], description="Masked.")]
+
+
+class SyncResults(View):
+    results: list[ScanResult]

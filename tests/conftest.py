@@ -268,3 +268,42 @@ def sign_up_body(**extra: Any) -> dict[str, Any]:
         "privacy_notice_version": PRIVACY_NOTICE_VERSION,
         **extra,
     }
+
+
+@pytest.fixture
+async def night_market(client, organiser, employer, other_employer) -> dict[str, Any]:
+    """A published night market whose first night is on now (started half an hour ago), with stalls A12 (`employer`) and B3 (`other_employer`)."""
+    event = await post_ok(client, "/api/events", {"kind": "night_market", "title": "秦淮人才夜市", "city": "南京"}, organiser)
+    start = now() - timedelta(minutes=30)
+    tonight = await post_ok(
+        client,
+        f"/api/events/{event['slug']}/stops",
+        stop_body(0, school="", name="今晚", starts_at=start.isoformat(), ends_at=(start + timedelta(hours=3)).isoformat(), capacity=5000),
+        organiser,
+    )
+    tomorrow = await post_ok(client, f"/api/events/{event['slug']}/stops", stop_body(1, school="", name="明晚"), organiser)
+    a12 = await post_ok(client, f"/api/stops/{tonight['id']}/booths", {"employer_id": employer["id"], "label": "A12"}, organiser)
+    b3 = await post_ok(client, f"/api/stops/{tonight['id']}/booths", {"employer_id": other_employer["id"], "label": "B3"}, organiser)
+    await post_ok(client, f"/api/events/{event['slug']}/publish", None, organiser, status=200)
+    return {"slug": event["slug"], "tonight": tonight, "tomorrow": tomorrow, "a12": a12, "b3": b3}
+
+
+async def confirmed_tickets(stop_id: str, count: int) -> list[dict[str, Any]]:
+    """`count` seekers with confirmed places at the stop, inserted directly; their ticket codes and short codes."""
+    from events import tickets
+    from events.tables import Registration, Stop
+
+    seekers = await many_seekers(count)
+    from events.accounts import actor_from_token
+
+    rows = []
+    for headers in seekers:
+        actor = await actor_from_token(headers["Authorization"].split()[1])
+        rows.append(Registration(stop=stop_id, seeker=actor.id, status="confirmed", short_code=tickets.new_short_code(), confirmed_at=now(), created_at=now(), updated_at=now()))
+    for start in range(0, len(rows), 500):
+        await Registration.insert(*rows[start : start + 500])
+    await Stop.update({Stop.confirmed_count: Stop.confirmed_count + count}).where(Stop.id == stop_id)
+    return [
+        {"id": str(row.id), "code": tickets.issue(registration_id=row.id, stop_id=uuid.UUID(str(stop_id))), "short_code": row.short_code, "seeker": headers}
+        for row, headers in zip(rows, seekers, strict=True)
+    ]

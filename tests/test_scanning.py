@@ -1,0 +1,161 @@
+"""Gate check-ins and booth visits: counted once, refused with a code a scanner can switch on, safe to replay."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from conftest import confirmed_tickets, many_seekers, now, post_ok
+
+from events.tables import CheckIn, Scan, Visit
+
+
+def nonce() -> str:
+    return str(uuid.uuid4())
+
+
+async def check_in(client, stop_id, ticket, headers, **extra):
+    return await client.post(f"/api/stops/{stop_id}/check-ins", json={"ticket": ticket, "nonce": extra.pop("nonce", None) or nonce(), **extra}, headers=headers)
+
+
+async def test_the_first_scan_checks_in_and_a_repeat_says_when_without_counting_again(client, organiser, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    first = await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser)
+    assert first.status_code == 201 and first.json()["result"] == "checked_in"
+    again = await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser)
+    assert again.status_code == 200 and again.json()["result"] == "already_checked_in"
+    assert again.json()["first_at"] == first.json()["first_at"] and again.json()["seeker_name"].endswith("*")
+    assert await CheckIn.count() == 1 and await Scan.count() == 2
+
+
+async def test_a_replayed_nonce_gets_the_first_answer_and_is_stored_once(client, organiser, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    same = nonce()
+    answers = [await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser, nonce=same) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert await Scan.count() == 1 and await CheckIn.count() == 1
+
+
+async def test_a_typed_short_code_checks_in_like_the_qr(client, organiser, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    typed = f"{ticket['short_code'][:4].lower()}-{ticket['short_code'][4:]}"
+    assert (await check_in(client, night_market["tonight"]["id"], typed, organiser)).status_code == 201
+    assert (await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser)).json()["result"] == "already_checked_in"
+
+
+async def test_refusals_carry_a_code_and_are_kept_as_scans(client, organiser, night_market):
+    tonight, tomorrow = night_market["tonight"]["id"], night_market["tomorrow"]["id"]
+    (other_night,) = await confirmed_tickets(tomorrow, 1)
+    (cancelled,) = await confirmed_tickets(tonight, 1)
+    await client.delete(f"/api/registrations/{cancelled['id']}", headers=cancelled["seeker"])
+    cases = {
+        "wrong_stop": other_night["code"],
+        "ticket_invalid": "T1." + "A" * 128,
+        "registration_cancelled": cancelled["code"],
+    }
+    for code, ticket in cases.items():
+        response = await check_in(client, tonight, ticket, organiser)
+        assert response.status_code == 409 and response.json()["code"] == code, (code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    unknown_short = await check_in(client, tonight, "ZZZZZZZZ", organiser)
+    assert unknown_short.json()["code"] == "ticket_invalid"
+    assert await Scan.count() == 4 and await CheckIn.count() == 0
+
+
+async def test_the_gate_is_closed_before_its_window_but_an_offline_scan_from_inside_it_counts(client, organiser, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tomorrow"]["id"], 1)
+    closed = await check_in(client, night_market["tomorrow"]["id"], ticket["code"], organiser)
+    assert closed.status_code == 409 and closed.json()["code"] == "stop_closed"
+    (tonight_ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    scanned = (now() - timedelta(minutes=20)).isoformat()
+    late = await check_in(client, night_market["tonight"]["id"], tonight_ticket["code"], organiser, scanned_at=scanned)
+    assert late.status_code == 201 and late.json()["first_at"] == scanned.replace("+00:00", "Z")
+
+
+async def test_a_waitlisted_ticket_does_not_open_the_gate(client, organiser, night_market):
+    stop_id = night_market["tonight"]["id"]
+    await client.patch(f"/api/stops/{stop_id}", json={"capacity": 0}, headers=organiser)
+    (student,) = await many_seekers(1)
+    waiting = await post_ok(client, f"/api/stops/{stop_id}/registrations", None, student)
+    response = await check_in(client, stop_id, waiting["ticket"]["code"], organiser)
+    assert response.status_code == 409 and response.json()["code"] == "waitlisted"
+
+
+async def test_a_volunteers_access_opens_one_gate_until_revoked(client, organiser, night_market):
+    tonight, tomorrow = night_market["tonight"]["id"], night_market["tomorrow"]["id"]
+    access = await post_ok(client, f"/api/stops/{tonight}/scanner-access", {"label": "东门"}, organiser)
+    assert access["link"].endswith(f"/scan/stops/{tonight}#access={access['code']}")
+    volunteer = {"Authorization": f"Bearer {access['code']}"}
+    (ticket,) = await confirmed_tickets(tonight, 1)
+    assert (await check_in(client, tonight, ticket["code"], volunteer)).status_code == 201
+    other = await check_in(client, tomorrow, ticket["code"], volunteer)
+    assert other.status_code == 403 and other.json()["code"] == "not_your_stop"
+    for method, path in (("get", f"/api/stops/{tonight}/registrations"), ("post", f"/api/stops/{tonight}/cancel"), ("get", "/api/me")):
+        assert (await client.request(method, path, headers=volunteer)).status_code == 403, (method, path)
+    visit = await client.post(f"/api/booths/{night_market['a12']['id']}/visits", json={"ticket": ticket["code"], "nonce": nonce()}, headers=volunteer)
+    assert visit.status_code == 403
+
+    assert (await client.delete(f"/api/stops/{tonight}/scanner-access/{access['id']}", headers=organiser)).status_code == 204
+    revoked = await check_in(client, tonight, ticket["code"], volunteer)
+    assert revoked.status_code == 401 and revoked.json()["code"] == "token_invalid"
+
+
+async def test_an_expired_access_code_is_refused(client, organiser, night_market):
+    from events.tables import ScannerAccess
+
+    access = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/scanner-access", {}, organiser)
+    await ScannerAccess.update({ScannerAccess.expires_at: now() - timedelta(seconds=1)}).where(ScannerAccess.id == access["id"])
+    response = await check_in(client, night_market["tonight"]["id"], "x" * 10, {"Authorization": f"Bearer {access['code']}"})
+    assert response.status_code == 401
+
+
+async def test_hr_counts_one_visit_per_seeker_at_its_booth_and_notes_the_jobs_asked_about(client, hr, night_market):
+    from conftest import job_body
+
+    job = await post_ok(client, f"/api/events/{night_market['slug']}/jobs", job_body(), hr)
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    path = f"/api/booths/{night_market['a12']['id']}/visits"
+    first = await client.post(path, json={"ticket": ticket["code"], "nonce": nonce(), "job_ids": [job["id"]]}, headers=hr)
+    assert first.status_code == 201 and first.json()["result"] == "visited"
+    again = await client.post(path, json={"ticket": ticket["short_code"], "nonce": nonce()}, headers=hr)
+    assert again.status_code == 200 and again.json()["result"] == "already_visited"
+    assert await Visit.count() == 1 and await Scan.count() == 2
+    from events.tables import VisitJob
+
+    assert [row["job"] for row in await VisitJob.select(VisitJob.job)] == [uuid.UUID(job["id"])]
+
+
+async def test_hr_of_another_employer_cannot_scan_at_this_booth(client, other_hr, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    response = await client.post(f"/api/booths/{night_market['a12']['id']}/visits", json={"ticket": ticket["code"], "nonce": nonce()}, headers=other_hr)
+    assert response.status_code == 403 and response.json()["code"] == "not_your_booth"
+    assert await Scan.count() == 0
+
+
+async def test_a_sync_batch_answers_each_scan_and_a_resent_batch_counts_nothing_twice(client, hr, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    tickets = await confirmed_tickets(tonight, 5)
+    scans = [{"kind": "check_in", "stop_id": tonight, "ticket": t["code"], "nonce": nonce()} for t in tickets]
+    scans.append({"kind": "check_in", "stop_id": tonight, "ticket": tickets[0]["code"], "nonce": nonce()})
+    scans.append({"kind": "visit", "booth_id": night_market["b3"]["id"], "ticket": tickets[1]["code"], "nonce": nonce()})
+    first = (await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)).json()["results"]
+    assert [r["result"] for r in first] == ["checked_in"] * 5 + ["already_checked_in", "visited"]
+    again = (await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)).json()["results"]
+    assert again == first
+    assert await CheckIn.count() == 5 and await Scan.count() == 7 and await Visit.count() == 1
+    hr_batch = [{"kind": "visit", "booth_id": night_market["b3"]["id"], "ticket": tickets[2]["code"], "nonce": nonce()}]
+    refused = (await client.post("/api/scans/sync", json={"scans": hr_batch}, headers=hr)).json()["results"]
+    assert refused[0]["result"] == "refused" and refused[0]["code"] == "not_your_booth"
+
+
+async def test_a_batch_over_a_thousand_scans_is_refused(client, organiser, night_market):
+    scans = [{"kind": "check_in", "stop_id": night_market["tonight"]["id"], "ticket": "K7Q4M2XA", "nonce": nonce()} for _ in range(1001)]
+    response = await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)
+    assert response.status_code == 400 and await Scan.count() == 0
+
+
+@pytest.mark.parametrize("body", [{"ticket": "x"}, {"nonce": "12345678"}, {"ticket": "x", "nonce": "short"}])
+async def test_a_scan_without_ticket_or_nonce_is_a_bad_request(client, organiser, night_market, body):
+    response = await client.post(f"/api/stops/{night_market['tonight']['id']}/check-ins", json=body, headers=organiser)
+    assert response.status_code == 400
