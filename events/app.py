@@ -13,6 +13,9 @@ from pathlib import Path
 import asyncpg
 import jinja2
 from litestar import Litestar, Request, Response
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -23,10 +26,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from events import db
+from events import db, live
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
+from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.common import decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
@@ -91,18 +94,31 @@ def _jinja() -> jinja2.Environment:
     )
 
 
+def _channels_backend(redis_url: str | None):
+    """Live updates reach dashboards on every worker through Redis pub/sub; with one worker, memory is enough."""
+    if redis_url:
+        from redis.asyncio import Redis
+
+        return RedisChannelsPubSubBackend(redis=Redis.from_url(redis_url))
+    return MemoryChannelsBackend()
+
+
 def create_app(config: Settings = settings) -> Litestar:
     limiter = Limiter(
         make_storage(config.redis_url),
         {"login_account": config.login_rate_limit_account, "login_address": config.login_rate_limit_address},
     )
 
+    channels = ChannelsPlugin(backend=_channels_backend(config.redis_url), arbitrary_channels_allowed=True)
+
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
         await db.open_database()
+        live.plug(channels.publish)
         try:
             yield
         finally:
+            live.plug(None)
             await db.close_database()
 
     return Litestar(
@@ -116,6 +132,7 @@ def create_app(config: Settings = settings) -> Litestar:
             jobs.router,
             registrations.router,
             scanning.router,
+            attendance.router,
             calendar.router,
             pages.router,
         ],
@@ -147,6 +164,7 @@ def create_app(config: Settings = settings) -> Litestar:
             security=[{"bearer": []}, {}],
             use_handler_docstrings=True,
         ),
+        plugins=[channels],
         debug=False,
         state=State({"limiter": limiter}),
     )

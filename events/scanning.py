@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import tickets, views
+from events import live, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import write_transaction
 from events.errors import Forbidden, Invalid, NotFound, Refused
@@ -221,7 +221,10 @@ async def record_scan(*, actor: Actor, now: datetime, request: ScanRequest) -> v
             replayed = False
             outcome, registration_id = await _count(request, stop, booth, scan, now)
             await Scan.update({Scan.outcome: outcome, Scan.registration: registration_id}).where(Scan.id == scan.id)
-    return await _replayed(request.nonce) if replayed else await _result_of(await Scan.select().where(Scan.id == scan.id).first())
+    result = await _replayed(request.nonce) if replayed else await _result_of(await Scan.select().where(Scan.id == scan.id).first())
+    if not replayed and result.result != "refused":
+        live.announce(stop["event"], kind=request.kind, stop_id=stop["id"], booth_id=booth["id"] if booth else "", result=result.result)
+    return result
 
 
 async def _count(request: ScanRequest, stop: dict[str, Any], booth: dict[str, Any] | None, scan: Scan, now: datetime) -> tuple[str, uuid.UUID | None]:

@@ -313,3 +313,84 @@ class ScanResult(View):
 
 class SyncResults(View):
     results: list[ScanResult]
+
+
+class Interest(View):
+    id: uuid.UUID
+    job_id: uuid.UUID
+    job_title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    employer: EmployerSummary
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class Arrivals(View):
+    slot_start: Annotated[datetime, Meta(description="Start of a 15-minute slot.")]
+    count: int
+
+
+class StopAttendance(View):
+    stop_id: uuid.UUID
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    registered: Annotated[int, Meta(description="Confirmed registrations.")]
+    waitlisted: int
+    cancelled: int
+    checked_in: int
+    walk_ins: Annotated[int, Meta(description="Checked in, having registered after the stop began.")]
+    no_shows: Annotated[int, Meta(description="Confirmed but not (yet) checked in.")]
+    check_in_rate: Annotated[float, Meta(examples=[0.82], description="checked_in / registered; 0 when nobody registered.")]
+    arrivals: list[Arrivals]
+
+
+class JobInterest(View):
+    job_id: uuid.UUID
+    title: str
+    interests: int
+
+
+class BoothAttendance(View):
+    booth_id: uuid.UUID
+    stop_id: uuid.UUID
+    label: str
+    employer: EmployerSummary
+    unique_visitors: int
+    total_scans: int
+    interests: list[JobInterest]
+
+
+class EventAttendance(View):
+    event_slug: Slug
+    title: str
+    generated_at: datetime
+    stops: list[StopAttendance]
+    booths: list[BoothAttendance]
+
+
+class VisitorProfile(View):
+    name: str
+    phone: str | None
+    email: str | None
+    school: str
+    major: str
+    degree: str
+    graduation_year: int | None
+
+
+class Visitor(View):
+    visit_id: uuid.UUID
+    visited_at: datetime
+    scans: int
+    jobs_asked: Annotated[list[str], Meta(description="Titles of the jobs HR noted at the booth.")]
+    shared: Annotated[bool, Meta(description="Whether the seeker consented to share their profile with this employer.")]
+    interests: Annotated[list[str], Meta(description="Titles of the jobs the seeker applied for (扫码投递).")]
+    profile: Annotated[VisitorProfile | None, Meta(description="Only when shared.")]
+
+
+class BoothVisitors(View):
+    booth_id: uuid.UUID
+    label: str
+    unique_visitors: int
+    shared_profiles: int
+    visitors: list[Visitor]

@@ -289,7 +289,7 @@ async def night_market(client, organiser, employer, other_employer) -> dict[str,
 
 
 async def confirmed_tickets(stop_id: str, count: int) -> list[dict[str, Any]]:
-    """`count` seekers with confirmed places at the stop, inserted directly; their ticket codes and short codes."""
+    """`count` seekers with confirmed places at the stop (registered a day ago), inserted directly; their ticket codes and short codes."""
     from events import tickets
     from events.tables import Registration, Stop
 
@@ -299,7 +299,8 @@ async def confirmed_tickets(stop_id: str, count: int) -> list[dict[str, Any]]:
     rows = []
     for headers in seekers:
         actor = await actor_from_token(headers["Authorization"].split()[1])
-        rows.append(Registration(stop=stop_id, seeker=actor.id, status="confirmed", short_code=tickets.new_short_code(), confirmed_at=now(), created_at=now(), updated_at=now()))
+        day_ago = now() - timedelta(days=1)
+        rows.append(Registration(stop=stop_id, seeker=actor.id, status="confirmed", short_code=tickets.new_short_code(), confirmed_at=day_ago, created_at=day_ago, updated_at=day_ago))
     for start in range(0, len(rows), 500):
         await Registration.insert(*rows[start : start + 500])
     await Stop.update({Stop.confirmed_count: Stop.confirmed_count + count}).where(Stop.id == stop_id)

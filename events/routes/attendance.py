@@ -1,0 +1,77 @@
+"""Attendance reports, live updates, an employer's visitors, and seekers' interests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from litestar import Response, Router, delete, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from events import attendance, interests, live, schedule, views
+from events.accounts import Actor
+from events.routes.common import Caller, Id, Slug, allow, now, problems
+
+Format = Annotated[Literal["json", "csv", "xlsx"], QueryParameter(description="csv and xlsx have Chinese and English headers.")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: str | bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@get("/events/{slug:str}/attendance", summary="Attendance per stop and booth (organiser), as JSON, CSV or XLSX", guards=allow("organiser"), responses=problems(403, 404))
+async def event_attendance(slug: Slug, actor: Caller, format: Format = "json") -> Response[views.EventAttendance] | Response[bytes] | Response[str]:
+    report = await attendance.event_attendance(actor=actor, now=now(), slug=slug)
+    if format == "csv":
+        return _download(attendance.attendance_csv(report), "text/csv", f"attendance-{slug}.csv")
+    if format == "xlsx":
+        return _download(attendance.attendance_xlsx(report), XLSX, f"attendance-{slug}.xlsx")
+    return Response(report)
+
+
+async def live_stream(channels: ChannelsPlugin, actor: Actor, slug: str) -> AsyncIterator[ServerSentEventMessage]:
+    event = await schedule.load_event(slug, actor)
+    yield ServerSentEventMessage(event="ready", data="{}")
+    async with channels.start_subscription([live.channel(event.id)]) as subscriber:
+        async for message in subscriber.iter_events():
+            yield ServerSentEventMessage(event="count", data=message.decode())
+
+
+@get("/events/{slug:str}/attendance/live", summary="Live attendance updates (organiser), as server-sent events", guards=allow("organiser"), responses=problems(403, 404))
+async def attendance_live(slug: Slug, actor: Caller, channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
+    """An `event: count` message for every check-in and visit counted at the event, from whichever worker counted it."""
+    await schedule.load_event(slug, actor)
+    return ServerSentEvent(live_stream(channels, actor, slug))
+
+
+@get("/booths/{booth_id:uuid}/visitors", summary="A booth's visitors (HR of its employer): profiles only where shared", guards=allow("hr", "organiser"), responses=problems(403, 404))
+async def booth_visitors(booth_id: Id, actor: Caller, format: Format = "json") -> Response[views.BoothVisitors] | Response[bytes] | Response[str]:
+    report = await attendance.booth_visitors(actor=actor, now=now(), booth_id=booth_id)
+    if format == "csv":
+        return _download(attendance.visitors_csv(report), "text/csv", f"visitors-{report.label}.csv")
+    if format == "xlsx":
+        return _download(attendance.visitors_xlsx(report), XLSX, f"visitors-{report.label}.xlsx")
+    return Response(report)
+
+
+@post("/jobs/{job_id:uuid}/interests", summary="Share my profile with this job's employer (扫码投递)", guards=allow("seeker"), responses=problems(403, 404))
+async def express_interest(job_id: Id, actor: Caller) -> Response[views.Interest]:
+    """Records the seeker's consent to share name, school, major, degree and contact with this employer. 201 new, 200 already shared."""
+    interest, new = await interests.express_interest(actor=actor, now=now(), job_id=job_id)
+    return Response(interest, status_code=201 if new else 200)
+
+
+@delete("/jobs/{job_id:uuid}/interests", summary="Withdraw my interest (and the consent behind it)", guards=allow("seeker"), responses=problems(403, 404))
+async def withdraw_interest(job_id: Id, actor: Caller) -> None:
+    await interests.withdraw_interest(actor=actor, now=now(), job_id=job_id)
+
+
+router = Router(
+    path="/api",
+    route_handlers=[event_attendance, attendance_live, booth_visitors, express_interest, withdraw_interest],
+    tags=["attendance and interests"],
+)
