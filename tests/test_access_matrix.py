@@ -8,12 +8,13 @@ never about what they sent. The roles act on records owned by `employer`: `hr` i
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from conftest import ORGANISER_PASSWORD, credit_code, job_body, post_ok, sign_up_body, stop_body
+from conftest import ORGANISER_PASSWORD, confirmed_tickets, credit_code, job_body, post_ok, sign_up_body, stop_body
 
 ROLES = ("anonymous", "seeker", "hr", "other_hr", "organiser")
 
@@ -90,6 +91,18 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/calendar/private/{private_name}", PUBLIC),
     ("POST", "/api/me/calendar-token", (401, 201, 201, 201, 201)),
     ("DELETE", "/api/me/calendar-token", (401, 204, 204, 204, 204)),
+    # Scanning and attendance; {live_*} belong to a night market whose first night is on now.
+    ("POST", "/api/stops/{live_stop_id}/check-ins", (401, 403, 403, 403, 201)),
+    ("POST", "/api/booths/{live_booth_id}/visits", (401, 403, 201, (403, "not_your_booth"), 201)),
+    ("POST", "/api/scans/sync", (401, 403, 200, 200, 200)),
+    ("POST", "/api/stops/{live_stop_id}/scanner-access", ORGANISER_CREATES),
+    ("DELETE", "/api/stops/{live_stop_id}/scanner-access/{access_id}", (401, 403, 403, 403, 204)),
+    ("GET", "/api/events/{slug}/attendance", ORGANISER_ACTS),
+    # The organiser's cell is an endless stream, tested against a live server in test_live.py.
+    ("GET", "/api/events/{slug}/attendance/live", (401, 403, 403, 403, None)),
+    ("GET", "/api/booths/{live_booth_id}/visitors", (401, 403, 200, (403, "not_your_booth"), 200)),
+    ("POST", "/api/jobs/{job_id}/interests", (401, 201, 403, 403, 403)),
+    ("DELETE", "/api/jobs/{job_id}/interests", (401, (404, "interest_not_found"), 403, 403, 403)),
 ]
 
 
@@ -101,12 +114,13 @@ CELLS = [
     pytest.param(method, path, role, *_cell(expected), id=f"{method} {path} as {role}")
     for method, path, row in MATRIX
     for role, expected in zip(ROLES, row, strict=True)
+    if expected is not None
 ]
 
 
 def route_of(path: str) -> str:
     """The OpenAPI route a path template exercises: variant placeholders and query strings dropped."""
-    return re.sub(r"\{(?:draft_|closed_)?(?:event_|private_)?", "{", path.partition("?")[0])
+    return re.sub(r"\{(?:draft_|closed_|live_)?(?:event_|private_)?", "{", path.partition("?")[0])
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,12 @@ def body_for(method: str, route: str, scene: Scene) -> Any:
         ("PATCH", "/api/jobs/{job_id}"): lambda: {"headcount": 5},
         ("POST", "/api/seekers"): lambda: sign_up_body(phone=f"1370000{next(_phones):04d}"),
         ("PATCH", "/api/me"): lambda: {"name": "新名字"},
+        ("POST", "/api/stops/{stop_id}/check-ins"): lambda: {"ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())},
+        ("POST", "/api/booths/{booth_id}/visits"): lambda: {"ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())},
+        ("POST", "/api/scans/sync"): lambda: {
+            "scans": [{"kind": "check_in", "stop_id": scene.ids["live_stop_id"], "ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())}]
+        },
+        ("POST", "/api/stops/{stop_id}/scanner-access"): lambda: {"label": "东门"},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -156,7 +176,7 @@ async def draft_market(client, organiser, employer) -> dict[str, Any]:
 
 @pytest.fixture
 async def scene(
-    client, organiser, employer, other_employer, hr, other_hr, seeker, published_train, booth, job, draft_market
+    client, organiser, employer, other_employer, hr, other_hr, seeker, published_train, booth, job, draft_market, night_market
 ) -> Scene:
     """The published train with `employer`'s booth A12 and job, a spare booth, a closed job, and the draft market."""
     # The booth to remove: `employer` keeps A12 at the first stop, so its open job does not block the removal.
@@ -169,6 +189,8 @@ async def scene(
     me = (await client.get("/api/me", headers=organiser)).json()
     registration = await post_ok(client, f"/api/stops/{published_train['stops'][1]['id']}/registrations", None, seeker)
     private_feed = await post_ok(client, "/api/me/calendar-token", None, organiser)
+    (live_ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    access = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/scanner-access", {}, organiser)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -185,6 +207,10 @@ async def scene(
             "event_name": f"{published_train['slug']}.ics",
             "draft_event_name": f"{draft_market['slug']}.ics",
             "private_name": private_feed["url"].rsplit("/", 1)[1],
+            "live_stop_id": night_market["tonight"]["id"],
+            "live_booth_id": night_market["a12"]["id"],
+            "live_ticket": live_ticket["code"],
+            "access_id": access["id"],
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
