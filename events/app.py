@@ -24,6 +24,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events import db, live
@@ -135,6 +136,7 @@ def create_app(config: Settings = settings) -> Litestar:
             attendance.router,
             calendar.router,
             pages.router,
+            create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
         ],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
@@ -145,7 +147,7 @@ def create_app(config: Settings = settings) -> Litestar:
         # Only the cookie-signed pages need CSRF tokens; the API takes bearer tokens and never reads cookies.
         csrf_config=CSRFConfig(
             secret=config.secret_key,
-            exclude=["^/api/", "^/health", "^/schema", "^/calendar/"],
+            exclude=["^/api/", "^/health", "^/schema", "^/calendar/", "^/static/"],
             cookie_secure=config.environment == "production",
             cookie_samesite="lax",
         ),

@@ -87,6 +87,25 @@ TEXT: dict[str, dict[str, str]] = {
         "It is shown only once; keep it private. Making a new one disables the old link at once.",
     },
     "subscribe_link": {"zh": "一键订阅", "en": "Subscribe"},
+    "scanner": {"zh": "扫码", "en": "Scanner"},
+    "access_code": {"zh": "授权码（主办方提供）", "en": "Access code (from the organiser)"},
+    "use_access_code": {"zh": "使用授权码", "en": "Use this code"},
+    "typed_code": {"zh": "手动输入核验码或粘贴入场码", "en": "Type the short code, or paste the ticket"},
+    "submit_scan": {"zh": "核验", "en": "Check"},
+    "open_camera": {"zh": "打开摄像头扫码", "en": "Scan with the camera"},
+    "recent_scans": {"zh": "最近扫码", "en": "Recent scans"},
+    "dashboard": {"zh": "现场数据", "en": "Live attendance"},
+    "registered_count": {"zh": "已报名", "en": "Registered"},
+    "checked_in_count": {"zh": "已签到", "en": "Checked in"},
+    "walk_ins": {"zh": "现场报名", "en": "Walk-ins"},
+    "no_shows": {"zh": "未到", "en": "Not arrived"},
+    "check_in_rate": {"zh": "签到率", "en": "Check-in rate"},
+    "arrivals_chart": {"zh": "每 15 分钟到场人数", "en": "Arrivals per 15 minutes"},
+    "stalls_chart": {"zh": "各摊位到访人数", "en": "Visitors per stall"},
+    "no_data_yet": {"zh": "暂无数据", "en": "No data yet"},
+    "export_xlsx": {"zh": "导出 Excel", "en": "Export Excel"},
+    "export_csv": {"zh": "导出 CSV", "en": "Export CSV"},
+    "live_on": {"zh": "实时更新中", "en": "Live"},
     "place": {"zh": "地点", "en": "Place"},
 }
 
@@ -109,6 +128,37 @@ ERRORS: dict[str, dict[str, str]] = {
     "login_address_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
     "form_incomplete": {"zh": "请填写所有必填项。", "en": "Please fill in every required field."},
 }
+#: What the scanner page says, by its own keys and by refusal code; sent to the page as JSON.
+SCANNER_TEXT: dict[str, dict[str, str]] = {
+    "pending": {"zh": "待同步 {n}", "en": "{n} to sync"},
+    "ok": {"zh": "✓ 签到成功", "en": "✓ Welcome"},
+    "repeat": {"zh": "↻ 已于 {time} 签到，不重复计数", "en": "↻ Already in at {time}; not counted again"},
+    "valid_offline": {"zh": "离线核验通过，联网后同步", "en": "Valid ticket, will sync when online"},
+    "offline": {"zh": "网络中断，扫码已保存", "en": "Offline: scans are kept"},
+    "forged": {"zh": "✗ 伪造或损坏的入场码", "en": "✗ Forged or damaged ticket"},
+    "wrong_stop": {"zh": "✗ 不是本场的入场码", "en": "✗ A ticket for another stop"},
+    "ticket_invalid": {"zh": "✗ 无效入场码", "en": "✗ Invalid ticket"},
+    "registration_cancelled": {"zh": "✗ 报名已取消", "en": "✗ Registration cancelled"},
+    "waitlisted": {"zh": "✗ 仍在候补", "en": "✗ Still on the waitlist"},
+    "stop_cancelled": {"zh": "✗ 本场已取消", "en": "✗ Stop cancelled"},
+    "stop_closed": {"zh": "✗ 不在入场时间", "en": "✗ The gate is closed"},
+    "not_your_booth": {"zh": "✗ 不是你的摊位", "en": "✗ Not your booth"},
+    "not_your_stop": {"zh": "✗ 授权码不适用于本场", "en": "✗ Access is for another stop"},
+    "access_needed": {"zh": "请输入授权码或重新登录", "en": "Enter an access code, or sign in again"},
+    "no_camera": {"zh": "无法打开摄像头，请手动输入", "en": "No camera: type the code"},
+}
+# The visit scanner says "visited" rather than "welcome".
+SCANNER_VISIT_TEXT = {
+    "ok": {"zh": "✓ 到访已记录", "en": "✓ Visit recorded"},
+    "repeat": {"zh": "↻ 已于 {time} 到访，不重复计数", "en": "↻ Visited at {time}; not counted again"},
+}
+
+
+def scanner_text(language: str, kind: str) -> dict[str, str]:
+    entries = {**SCANNER_TEXT, **(SCANNER_VISIT_TEXT if kind == "visit" else {})}
+    return {key: entry[language] for key, entry in entries.items()}
+
+
 WEEKDAYS = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

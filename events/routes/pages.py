@@ -11,20 +11,22 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response, Router, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
-from events import accounts, calendar, i18n, jobs, registrations, schedule, seekers, tickets
+from events import accounts, attendance, calendar, i18n, jobs, registrations, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
-from events.errors import DomainError, Invalid, Unauthorized
+from events.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
+from events.routes.attendance import live_stream
 from events.routes.common import Id, Slug, client_address
 from events.settings import settings
-from events.tables import Stop
+from events.tables import Booth, Stop
 
 SESSION_COOKIE = "session"
 LANG_COOKIE = "lang"
@@ -282,6 +284,91 @@ async def subscribe(request: Request) -> Response:
     return render(request, "calendar_link.html", actor, link=await calendar.rotate_token(actor=actor, now=_now()))
 
 
+# ---------------------------------------------------------------- scanners and the dashboard
+
+
+def _scanner_config(request: Request, actor: Actor, *, kind: str, target_id: Any, stop_id: Any) -> dict[str, Any]:
+    # A signed-in organiser or HR user gets a bearer token for the API calls the page makes;
+    # a gate volunteer brings an access code in the link instead.
+    token = accounts.issue_token(account_id=actor.id, role=actor.role, now=_now()).access_token if actor.id else None
+    return {
+        "kind": kind,
+        "target_id": str(target_id),
+        "stop_id": str(stop_id),
+        "sync_url": "/api/scans/sync",
+        "public_key": tickets.public_key_base64(),
+        "token": token,
+        "text": i18n.scanner_text(language(request), kind),
+    }
+
+
+@get("/scan/stops/{stop_id:uuid}", include_in_schema=False)
+async def gate_scanner(request: Request, stop_id: Id) -> Template:
+    """The gate: for organisers signed in, and for volunteers holding a check-in-only access code."""
+    actor = await page_actor(request)
+    stop = await Stop.select(Stop.id, Stop.name, Stop.event.title).where(Stop.id == stop_id).first()
+    if stop is None:
+        raise NotFound("stop_not_found", "No such stop.")
+    scanning_actor = actor if actor.is_organiser else ANONYMOUS
+    config = _scanner_config(request, scanning_actor, kind="check_in", target_id=stop_id, stop_id=stop_id)
+    return render(request, "scanner.html", actor, place=f"{stop['event.title']} · {stop['name']}", config=config)
+
+
+@get("/scan/booths/{booth_id:uuid}", include_in_schema=False)
+async def booth_scanner(request: Request, booth_id: Id) -> Response:
+    """A stall: for the employer's HR staff (and organisers), signed in on their phone."""
+    actor = await page_actor(request)
+    if actor.role not in ("hr", "organiser"):
+        return _sign_in_first(request)
+    booth = await Booth.select(Booth.id, Booth.label, Booth.stop, Booth.employer, Booth.employer.name, Booth.stop.name).where(Booth.id == booth_id).first()
+    if booth is None:
+        raise NotFound("booth_not_found", "No such booth.")
+    if not (actor.is_organiser or actor.works_for(booth["employer"])):
+        raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
+    config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth["stop"])
+    return render(request, "scanner.html", actor, place=f"{booth['stop.name']} · {booth['label']} {booth['employer.name']}", config=config)
+
+
+async def _organiser_report(request: Request, slug: str) -> tuple[Actor, Any]:
+    actor = await page_actor(request)
+    if not actor.is_organiser:
+        raise Forbidden("organiser_only", "Only organisers see the dashboard.")
+    return actor, await attendance.event_attendance(actor=actor, now=_now(), slug=slug)
+
+
+@get("/dashboard/events/{slug:str}", include_in_schema=False)
+async def dashboard(request: Request, slug: Slug) -> Response:
+    if (await page_actor(request)).role == "anonymous":
+        return _sign_in_first(request)
+    actor, report = await _organiser_report(request, slug)
+    return render(request, "dashboard.html", actor, report=report)
+
+
+@get("/dashboard/events/{slug:str}/report", include_in_schema=False)
+async def dashboard_report(request: Request, slug: Slug) -> Template:
+    actor, report = await _organiser_report(request, slug)
+    return render(request, "dashboard_report.html", actor, report=report)
+
+
+@get("/dashboard/events/{slug:str}/attendance.xlsx", include_in_schema=False)
+async def dashboard_export(request: Request, slug: Slug) -> Response:
+    _actor, report = await _organiser_report(request, slug)
+    return Response(
+        attendance.attendance_xlsx(report),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="attendance-{slug}.xlsx"'},
+    )
+
+
+@get("/dashboard/events/{slug:str}/live", include_in_schema=False)
+async def dashboard_live(request: Request, slug: Slug, channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
+    actor = await page_actor(request)
+    if not actor.is_organiser:
+        raise Forbidden("organiser_only", "Only organisers see the dashboard.")
+    await schedule.load_event(slug, actor)
+    return ServerSentEvent(live_stream(channels, actor, slug))
+
+
 # ---------------------------------------------------------------- refusals, as pages
 
 
@@ -316,6 +403,12 @@ router = Router(
         ticket_page,
         cancel,
         subscribe,
+        gate_scanner,
+        booth_scanner,
+        dashboard,
+        dashboard_report,
+        dashboard_export,
+        dashboard_live,
     ],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
     include_in_schema=False,

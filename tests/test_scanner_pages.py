@@ -1,0 +1,113 @@
+"""The gate scanner on a volunteer's phone (typed codes, a dead network, a sync), and the organiser's live dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+
+import httpx
+import pytest
+from browser import PHONE, launch
+from conftest import confirmed_tickets, post_ok
+from playwright.async_api import async_playwright, expect
+from server import Server
+
+from events.settings import settings
+from events.tables import CheckIn, Scan
+
+
+@pytest.fixture
+async def live_server(app):
+    server = Server({"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def phone_context():
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        yield await browser.new_context(**PHONE, locale="zh-CN")
+        await browser.close()
+
+
+async def _scan(page, code):
+    await page.get_by_label("手动输入核验码或粘贴入场码").fill(code)
+    await page.get_by_role("button", name="核验").click()
+
+
+async def test_a_volunteer_scans_goes_offline_keeps_scanning_and_the_queue_syncs_when_the_network_returns(
+    client, organiser, night_market, live_server, phone_context
+):
+    tonight = night_market["tonight"]["id"]
+    access = await post_ok(client, f"/api/stops/{tonight}/scanner-access", {"label": "东门"}, organiser)
+    people = await confirmed_tickets(tonight, 4)
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/scan/stops/{tonight}#access={access['code']}")
+    pending = page.locator("#pending")
+
+    await _scan(page, people[0]["short_code"])
+    await expect(page.locator("#status")).to_contain_text("签到成功")
+    await _scan(page, people[0]["short_code"])
+    await expect(page.locator("#status")).to_contain_text("不重复计数")
+
+    await phone_context.set_offline(True)
+    await _scan(page, people[1]["short_code"])
+    await _scan(page, people[2]["code"])  # a QR payload pasted in: checked on the phone, offline
+    await expect(page.locator("#status")).to_contain_text("离线核验通过")
+    await _scan(page, people[3]["short_code"])
+    await expect(pending).to_have_attribute("data-count", "3")
+    assert await CheckIn.count() == 1
+
+    await phone_context.set_offline(False)
+    await expect(pending).to_have_attribute("data-count", "0", timeout=15_000)
+    assert await CheckIn.count() == 4 and await Scan.count() == 5
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+
+async def test_a_forged_ticket_is_refused_on_the_phone_before_any_network(client, organiser, night_market, live_server, phone_context):
+    tonight = night_market["tonight"]["id"]
+    access = await post_ok(client, f"/api/stops/{tonight}/scanner-access", {}, organiser)
+    (person,) = await confirmed_tickets(tonight, 1)
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/scan/stops/{tonight}#access={access['code']}")
+    await phone_context.set_offline(True)
+    forged = person["code"][:-4] + ("AAAA" if not person["code"].endswith("AAAA") else "BBBB")
+    await _scan(page, forged)
+    await expect(page.locator("#status")).to_contain_text("伪造")
+
+
+async def test_the_dashboard_updates_itself_when_a_scan_arrives(client, organiser, night_market, live_server, phone_context):
+    tonight = night_market["tonight"]["id"]
+    (person,) = await confirmed_tickets(tonight, 1)
+    token = organiser["Authorization"].split()[1]
+    await phone_context.add_cookies([{"name": "session", "value": token, "url": live_server.url}])
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/dashboard/events/{night_market['slug']}")
+    await expect(page.locator("#live")).to_be_visible()
+    first = page.locator("[data-stat=checked_in]").first
+    await expect(first).to_have_text("0")
+    async with httpx.AsyncClient(base_url=live_server.url, headers=organiser) as http:
+        response = await http.post(f"/api/stops/{tonight}/check-ins", json={"ticket": person["code"], "nonce": "dashboard-test-0001"})
+        assert response.status_code == 201
+    await expect(first).to_have_text("1", timeout=10_000)
+
+
+async def test_live_updates_stream_as_server_sent_events(client, organiser, night_market, live_server):
+    tonight = night_market["tonight"]["id"]
+    (person,) = await confirmed_tickets(tonight, 1)
+    async with httpx.AsyncClient(base_url=live_server.url, headers=organiser, timeout=20) as http:
+        async with http.stream("GET", f"/api/events/{night_market['slug']}/attendance/live") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            assert await anext(lines) == "event: ready"
+            await http.post(f"/api/stops/{tonight}/check-ins", json={"ticket": person["code"], "nonce": "sse-test-00000001"})
+            async with asyncio.timeout(10):
+                while not (await anext(lines)).startswith("event: count"):
+                    pass
+                data = json.loads((await anext(lines)).removeprefix("data: "))
+    assert data == {"kind": "check_in", "stop_id": tonight, "booth_id": "", "result": "checked_in"}
