@@ -50,8 +50,9 @@ async def bootstrap(*, load_demo: bool) -> None:
 def serve() -> None:
     import uvicorn
 
-    # One worker on SQLite: it serialises writers anyway, and a second process only adds lock waits.
-    uvicorn.run("main:app", host=settings.host, port=settings.port, workers=1 if settings.uses_sqlite else 2, log_level="info")
+    if settings.workers > 1 and not settings.redis_url:
+        log.warning("%d workers without REDIS_URL: live dashboard updates and rate limits stay within each worker", settings.workers)
+    uvicorn.run("main:app", host=settings.host, port=settings.port, workers=settings.workers, log_level="info")
 
 
 def main(argv: list[str] | None = None) -> None:

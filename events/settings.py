@@ -35,6 +35,7 @@ class Settings:
     password_hash_profile: str
     public_url: str
     gate_opens_minutes: int
+    workers: int
     gate_closes_minutes: int
 
     @property
@@ -111,6 +112,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
         password_hash_profile=profile,
         gate_opens_minutes=int(env.get("GATE_OPENS_MINUTES_BEFORE", "120")),
+        # One worker on SQLite: it serialises writers anyway, and a second process only adds lock waits.
+        workers=int(env.get("WORKERS") or (1 if not database_url or database_url.startswith("sqlite") else 2)),
         gate_closes_minutes=int(env.get("GATE_CLOSES_MINUTES_AFTER", "60")),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
     )

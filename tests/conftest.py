@@ -308,3 +308,10 @@ async def confirmed_tickets(stop_id: str, count: int) -> list[dict[str, Any]]:
         {"id": str(row.id), "code": tickets.issue(registration_id=row.id, stop_id=uuid.UUID(str(stop_id))), "short_code": row.short_code, "seeker": headers}
         for row, headers in zip(rows, seekers, strict=True)
     ]
+
+
+def live_server_env() -> dict[str, str]:
+    """A real server on the test database: two workers sharing live updates through Redis when the run has one, else one worker."""
+    env = {"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]}
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    return {**env, "REDIS_URL": redis_url, "WORKERS": "2"} if redis_url else {**env, "WORKERS": "1"}

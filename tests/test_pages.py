@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
 from browser import PHONE, launch
-from conftest import post_ok, stop_body
+from conftest import live_server_env, post_ok, stop_body
 from playwright.async_api import Page, async_playwright, expect
 from server import Server
-
-from events.settings import settings
 
 
 @pytest.fixture
 async def live_server(app):
-    server = Server(
-        {"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]}
-    )
+    server = Server(live_server_env())
     server.start()
     yield server
     server.stop()

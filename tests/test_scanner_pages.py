@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 
 import httpx
 import pytest
 from browser import PHONE, launch
-from conftest import confirmed_tickets, post_ok
+from conftest import confirmed_tickets, live_server_env, post_ok
 from playwright.async_api import async_playwright, expect
 from server import Server
 
-from events.settings import settings
 from events.tables import CheckIn, Scan
 
 
 @pytest.fixture
 async def live_server(app):
-    server = Server({"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]})
+    server = Server(live_server_env())
     server.start()
     yield server
     server.stop()
