@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +23,12 @@ from playwright.async_api import async_playwright  # noqa: E402
 from server import Server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "organiser-demo-1"  # noqa: S105 - the throwaway demo server's organiser
 
 
 async def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    server = Server({"DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "development", "DATABASE_URL": "", "SECRET_KEY": ""}, args=("run",))
+    server = Server({"DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "development", "DATABASE_URL": "", "SECRET_KEY": "", "ORGANISER_PASSWORD": PASSWORD}, args=("run",))
     server.start()
     try:
         async with async_playwright() as playwright:
@@ -52,11 +54,69 @@ async def main() -> None:
             await page.screenshot(path=OUT / "ticket-en.png", full_page=True)
             await page.goto(f"{server.url}/me/tickets")
             await page.screenshot(path=OUT / "tickets-en.png", full_page=True)
+
+            # The organiser: a gate volunteer's scanner for tonight's first stall night, and the live dashboard.
+            organiser = await _organiser_session(server.url, browser)
+            night = await _tonight(server.url, organiser)
+            scanner = await (await browser.new_context(**PHONE, locale="zh-CN")).new_page()
+            await scanner.goto(f"{server.url}/scan/stops/{night['stop_id']}#access={night['access']}")
+            for code in night["codes"][:6] + night["codes"][:1]:
+                await scanner.get_by_label("手动输入核验码或粘贴入场码").fill(code)
+                await scanner.get_by_role("button", name="核验").click()
+                await scanner.wait_for_timeout(300)
+            await scanner.screenshot(path=OUT / "scanner.png", full_page=True)
+            await organiser.goto(f"{server.url}/dashboard/events/{night['slug']}")
+            await organiser.wait_for_timeout(500)
+            await organiser.screenshot(path=OUT / "dashboard.png", full_page=True)
             await browser.close()
     finally:
         server.stop()
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(ROOT))
+
+
+async def _organiser_session(url: str, browser):
+    """A page signed in as the demo organiser, whose password `main.py run` printed."""
+    page = await (await browser.new_context(**PHONE, locale="zh-CN")).new_page()
+    await page.goto(f"{url}/login")
+    await page.get_by_label("手机号或邮箱").fill("organiser@example.com")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    return page
+
+
+async def _tonight(url: str, page) -> dict:
+    """A night market on now, with twenty stalls' worth of visits and forty arrivals over the last hour."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        token = (await http.post("/api/auth/login", json={"login": "organiser@example.com", "password": PASSWORD})).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        now = datetime.now(UTC)
+        event = (await http.post("/api/events", json={"kind": "night_market", "title": "今晚 · 新街口人才夜市", "city": "南京"})).json()
+        stop = (await http.post(f"/api/events/{event['slug']}/stops", json={
+            "name": "第一晚", "address": "南京市秦淮区新街口", "capacity": 500,
+            "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(hours=2)).isoformat()})).json()
+        employers = (await http.get("/api/employers", params={"limit": 12})).json()["items"]
+        booths = [(await http.post(f"/api/stops/{stop['id']}/booths", json={"employer_id": e["id"], "label": f"C{n + 1}"})).json() for n, e in enumerate(employers)]
+        await http.post(f"/api/events/{event['slug']}/publish")
+        codes, scans = [], []
+        for n in range(60):
+            signed = (await http.post("/api/seekers", json={
+                "name": f"学生{n}", "phone": f"1391234{n:04d}", "password": "campus-2026", "school": "南京大学", "major": "软件工程",
+                "degree": "bachelor", "graduation_year": 2027, "accept_privacy_notice": True, "privacy_notice_version": "2026-11"})).json()
+            seeker = {"Authorization": f"Bearer {signed['token']['access_token']}"}
+            registration = (await http.post(f"/api/stops/{stop['id']}/registrations", headers=seeker)).json()
+            codes.append(registration["ticket"]["short_code"])
+            if n >= 20:
+                at = (now - timedelta(minutes=55) + timedelta(minutes=n % 50)).isoformat()
+                scans.append({"kind": "check_in", "stop_id": stop["id"], "ticket": registration["ticket"]["code"], "nonce": f"shot-gate-{n:04d}", "scanned_at": at})
+                for k in range(1 + n % 4):
+                    booth = booths[(n * 7 + k * 3) % len(booths)]
+                    scans.append({"kind": "visit", "booth_id": booth["id"], "ticket": registration["ticket"]["code"], "nonce": f"shot-{n:04d}-{k}", "scanned_at": at})
+        await http.post("/api/scans/sync", json={"scans": scans})
+        access = (await http.post(f"/api/stops/{stop['id']}/scanner-access", json={"label": "东门"})).json()
+    return {"slug": event["slug"], "stop_id": stop["id"], "access": access["code"], "codes": codes}
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import shutil
 
 from playwright.async_api import Browser, Playwright
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "timezone_id": "Asia/Shanghai"}
 # Without the background-networking flags Chromium keeps calling home, and this closed network refuses it.
 FLAGS = [
     "--no-sandbox",
