@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,18 +33,15 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
+        # Output goes to a file, not a pipe: a server logging every request would fill a pipe nobody reads and stall.
+        self.log = tempfile.NamedTemporaryFile(mode="w+", prefix="server-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "main.py", *self.args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            [sys.executable, "main.py", *self.args], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.process.stdout.read()}")
+                raise RuntimeError(f"server exited early:\n{self.output()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
@@ -57,11 +55,15 @@ class Server:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         try:
-            output, _ = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-            raise AssertionError(f"server did not stop within {timeout}s of SIGTERM:\n{output}") from None
+            self.process.wait()
+            raise AssertionError(f"server did not stop within {timeout}s of SIGTERM:\n{self.output()}") from None
+        output = self.output()
         # uvicorn re-raises the signal after a graceful shutdown, so -SIGTERM is a clean exit too.
         clean = self.process.returncode in (0, -signal.SIGTERM) and "Application shutdown complete" in output
         return (0 if clean else self.process.returncode or 1), output
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text()
