@@ -14,7 +14,7 @@ from events.accounts import Actor, account_view, create_account, hash_password, 
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Unauthorized
 from events.registrations import cancel_all_upcoming, my_registrations
-from events.tables import Account, AuditEntry, Consent, SeekerProfile
+from events.tables import Account, AuditEntry, CheckIn, Consent, Interest, SeekerProfile, Visit
 
 #: Version of the privacy notice at /privacy; a sign-up must name the version it agreed to.
 PRIVACY_NOTICE_VERSION = "2026-11"
@@ -117,11 +117,29 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         Consent.seeker == actor.id
     )
     await AuditEntry.insert(AuditEntry(actor=actor.id, action="export_own_data", target=f"account:{actor.id}", at=now))
+    interests = await Interest.select(
+        Interest.id, Interest.job, Interest.job.title, Interest.employer, Interest.employer.name, Interest.created_at, Interest.withdrawn_at
+    ).where(Interest.seeker == actor.id)
+    check_ins = await CheckIn.select(CheckIn.checked_in_at).where(CheckIn.registration.seeker == actor.id)
+    visits = await Visit.select(Visit.booth.label, Visit.booth.employer.name, Visit.visited_at).where(Visit.seeker == actor.id)
     return views.PersonalData(
         exported_at=now,
         account=await me(actor=actor),
         consents=[views.ConsentRecord(**row) for row in consents],
         registrations=await my_registrations(actor=actor),
+        interests=[
+            views.Interest(
+                id=row["id"],
+                job_id=row["job"],
+                job_title=row["job.title"],
+                employer=views.EmployerSummary(id=row["employer"], name=row["employer.name"]),
+                created_at=row["created_at"],
+                withdrawn_at=row["withdrawn_at"],
+            )
+            for row in interests
+        ],
+        check_ins=[row["checked_in_at"] for row in check_ins],
+        visits=[f"{row['booth.label']} {row['booth.employer.name']} {row['visited_at'].isoformat()}" for row in visits],
     )
 
 
@@ -146,4 +164,5 @@ async def delete_me(*, actor: Actor, now: datetime) -> None:
             SeekerProfile.account == actor.id
         )
         await Consent.update({Consent.withdrawn_at: now}).where((Consent.seeker == actor.id) & Consent.withdrawn_at.is_null())
+        await Interest.update({Interest.withdrawn_at: now}).where((Interest.seeker == actor.id) & Interest.withdrawn_at.is_null())
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="delete_own_account", target=f"account:{actor.id}", at=now))

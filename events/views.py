@@ -270,15 +270,6 @@ class ConsentRecord(View):
     withdrawn_at: datetime | None
 
 
-class PersonalData(View):
-    """Everything stored about a seeker."""
-
-    exported_at: datetime
-    account: Me
-    consents: list[ConsentRecord]
-    registrations: list[Registration]
-
-
 class PrivacyNotice(View):
     version: Annotated[str, Meta(examples=["2026-11"], description="Send this as privacy_notice_version when signing up.")]
     url: Annotated[str, Meta(examples=["/privacy"])]
@@ -394,3 +385,15 @@ class BoothVisitors(View):
     unique_visitors: int
     shared_profiles: int
     visitors: list[Visitor]
+
+
+class PersonalData(View):
+    """Everything stored about a seeker."""
+
+    exported_at: datetime
+    account: Me
+    consents: list[ConsentRecord]
+    registrations: list[Registration]
+    interests: list[Interest]
+    check_ins: Annotated[list[datetime], Meta(description="When the seeker was checked in at a gate.")]
+    visits: Annotated[list[str], Meta(description="Booths visited: 'label employer at time'.")]

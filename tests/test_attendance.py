@@ -126,3 +126,21 @@ async def test_check_in_only_access_cannot_read_attendance(client, organiser, ni
     volunteer = {"Authorization": f"Bearer {access['code']}"}
     for path in (f"/api/events/{night_market['slug']}/attendance", f"/api/booths/{night_market['a12']['id']}/visitors"):
         assert (await client.get(path, headers=volunteer)).status_code == 403
+
+
+async def test_a_seekers_export_holds_their_check_ins_visits_and_interests_and_deletion_withdraws_sharing(client, organiser, hr, night_market):
+    from conftest import sign_up_body
+
+    signed = await post_ok(client, "/api/seekers", sign_up_body(), {})
+    student = {"Authorization": f"Bearer {signed['token']['access_token']}"}
+    registration = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/registrations", None, student)
+    await _check_in(client, night_market["tonight"]["id"], registration["ticket"]["code"], organiser)
+    await _visit(client, night_market["a12"]["id"], registration["ticket"]["code"], hr)
+    job = await post_ok(client, f"/api/events/{night_market['slug']}/jobs", job_body(), hr)
+    await post_ok(client, f"/api/jobs/{job['id']}/interests", None, student)
+    export = (await client.get("/api/me/export", headers=student)).json()
+    assert len(export["check_ins"]) == 1 and export["visits"][0].startswith("A12 ")
+    assert [i["job_id"] for i in export["interests"]] == [job["id"]]
+    assert (await client.delete("/api/me", headers=student)).status_code == 204
+    (visitor,) = (await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)).json()["visitors"]
+    assert visitor["shared"] is False and visitor["profile"] is None
