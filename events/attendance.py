@@ -41,6 +41,9 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
         stop["id"]: await CheckIn.count().where((CheckIn.stop == stop["id"]) & (CheckIn.registration.created_at >= stop["starts_at"]))
         for stop in stops
     }
+    gate_scans: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for row in await Scan.select(Scan.stop, Scan.outcome, Count()).where(Scan.stop.is_in(stop_ids) & (Scan.kind == Scan.Kind.check_in)).group_by(Scan.stop, Scan.outcome):
+        gate_scans[row["stop"]][row["outcome"]] = row["count"]
     arrivals: dict[uuid.UUID, list[views.Arrivals]] = defaultdict(list)
     for row in await CheckIn.select(CheckIn.stop, CheckIn.slot, Count()).where(CheckIn.stop.is_in(stop_ids)).group_by(CheckIn.stop, CheckIn.slot).order_by(CheckIn.slot):
         arrivals[row["stop"]].append(views.Arrivals(slot_start=datetime.fromtimestamp(row["slot"] * SLOT_SECONDS, UTC), count=row["count"]))
@@ -64,6 +67,7 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
                 no_shows=max(0, registered - came),
                 check_in_rate=round(came / registered, 4) if registered else 0.0,
                 arrivals=[views.Arrivals(slot_start=a.slot_start.astimezone(zone), count=a.count) for a in arrivals[stop["id"]]],
+                gate_scans=gate_scans[stop["id"]],
             )
         )
 

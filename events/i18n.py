@@ -106,6 +106,13 @@ TEXT: dict[str, dict[str, str]] = {
     "export_xlsx": {"zh": "导出 Excel", "en": "Export Excel"},
     "export_csv": {"zh": "导出 CSV", "en": "Export CSV"},
     "live_on": {"zh": "实时更新中", "en": "Live"},
+    "gate_scans": {"zh": "入口扫码 首次", "en": "Gate scans, first"},
+    "repeats": {"zh": "重复", "en": "repeats"},
+    "refused": {"zh": "拒绝", "en": "refused"},
+    "apply": {"zh": "投递简历", "en": "Apply"},
+    "applied": {"zh": "已投递", "en": "Applied"},
+    "apply_hint": {"zh": "投递即同意向该单位提供你的姓名、学校、专业、学历和联系方式。", "en": "Applying shares your name, school, major, degree and contact details with this employer."},
+    "jobs_asked": {"zh": "访客咨询的岗位（可选）", "en": "Jobs the visitor asked about (optional)"},
     "place": {"zh": "地点", "en": "Place"},
 }
 

@@ -74,3 +74,9 @@ async def sharing_seekers(employer_id: uuid.UUID) -> set[uuid.UUID]:
     """Seekers who share their profile with this employer now (an interest not withdrawn)."""
     rows = await Interest.select(Interest.seeker).where((Interest.employer == employer_id) & Interest.withdrawn_at.is_null())
     return {row["seeker"] for row in rows}
+
+
+async def applied_jobs(seeker_id: uuid.UUID) -> set[uuid.UUID]:
+    """The jobs a seeker shares their profile for now."""
+    rows = await Interest.select(Interest.job).where((Interest.seeker == seeker_id) & Interest.withdrawn_at.is_null())
+    return {row["job"] for row in rows}

@@ -333,6 +333,10 @@ class StopAttendance(View):
     no_shows: Annotated[int, Meta(description="Confirmed but not (yet) checked in.")]
     check_in_rate: Annotated[float, Meta(examples=[0.82], description="checked_in / registered; 0 when nobody registered.")]
     arrivals: list[Arrivals]
+    gate_scans: Annotated[
+        dict[str, int],
+        Meta(examples=[{"first": 412, "repeat": 37, "wrong_stop": 2}], description="Gate scans by outcome: first, repeat, or the refusal's code."),
+    ]
 
 
 class JobInterest(View):

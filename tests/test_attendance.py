@@ -52,6 +52,7 @@ async def test_the_report_counts_each_stop_and_booth_once_per_person(client, org
     assert (stop["registered"], stop["cancelled"], stop["checked_in"], stop["walk_ins"], stop["no_shows"]) == (7, 1, 5, 1, 2)
     assert stop["check_in_rate"] == round(5 / 7, 4)
     assert sum(a["count"] for a in stop["arrivals"]) == 5
+    assert stop["gate_scans"] == {"first": 5, "repeat": 1}
     booths = {b["label"]: b for b in report["booths"]}
     assert (booths["A12"]["unique_visitors"], booths["A12"]["total_scans"]) == (3, 4)
     assert (booths["B3"]["unique_visitors"], booths["B3"]["total_scans"]) == (1, 1)

@@ -108,3 +108,32 @@ async def test_live_updates_stream_as_server_sent_events(client, organiser, nigh
                     pass
                 data = json.loads((await anext(lines)).removeprefix("data: "))
     assert data == {"kind": "check_in", "stop_id": tonight, "booth_id": "", "result": "checked_in"}
+
+
+async def test_hr_notes_the_jobs_asked_about_and_the_student_applies_from_the_event_page(client, hr, night_market, live_server, phone_context):
+    from conftest import job_body, sign_up_body
+
+    from events.tables import Interest, VisitJob
+
+    job = await post_ok(client, f"/api/events/{night_market['slug']}/jobs", job_body(title="算法工程师"), hr)
+    signed = await post_ok(client, "/api/seekers", sign_up_body(), {})
+    student = {"Authorization": f"Bearer {signed['token']['access_token']}"}
+    registration = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/registrations", None, student)
+
+    await phone_context.add_cookies([{"name": "session", "value": hr["Authorization"].split()[1], "url": live_server.url}])
+    stall = await phone_context.new_page()
+    await stall.goto(f"{live_server.url}/scan/booths/{night_market['a12']['id']}")
+    await stall.get_by_label("算法工程师").check()
+    await _scan(stall, registration["ticket"]["short_code"])
+    await expect(stall.locator("#status")).to_contain_text("到访已记录")
+    assert [str(row["job"]) for row in await VisitJob.select(VisitJob.job)] == [job["id"]]
+
+    await phone_context.clear_cookies()
+    await phone_context.add_cookies([{"name": "session", "value": student["Authorization"].split()[1], "url": live_server.url}])
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/events/{night_market['slug']}")
+    await page.get_by_role("button", name="投递简历 · 算法工程师").click()
+    await expect(page.get_by_text("已投递")).to_be_visible()
+    assert await Interest.count() == 1
+    visitors = (await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)).json()["visitors"]
+    assert visitors[0]["shared"] is True and visitors[0]["jobs_asked"] == ["算法工程师"] and visitors[0]["interests"] == ["算法工程师"]

@@ -19,14 +19,14 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
-from events import accounts, attendance, calendar, i18n, jobs, registrations, schedule, seekers, tickets
+from events import accounts, attendance, calendar, i18n, interests, jobs, registrations, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
 from events.routes.attendance import live_stream
 from events.routes.common import Id, Slug, client_address
 from events.settings import settings
-from events.tables import Booth, Stop
+from events.tables import Booth, Job, Stop
 
 SESSION_COOKIE = "session"
 LANG_COOKIE = "lang"
@@ -131,13 +131,14 @@ async def event_page(request: Request, slug: Slug) -> Template:
     actor = await page_actor(request)
     event = await schedule.get_event(actor=ANONYMOUS, slug=slug)
     found = await jobs.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
-    registered = {}
+    registered, applied = {}, set()
     if actor.role == "seeker":
         registered = {r.stop.id: r for r in await registrations.my_registrations(actor=actor) if r.status != "cancelled"}
+        applied = await interests.applied_jobs(actor.id)
     now = _now()
     window = {stop.id: _window_state(stop, now) for stop in event.stops}
     webcal = "webcal://" + settings.public_url.split("://", 1)[1]
-    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window, webcal=webcal)
+    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window, webcal=webcal, applied=applied)
 
 
 @get("/privacy", include_in_schema=False)
@@ -275,6 +276,17 @@ async def cancel(request: Request, registration_id: Id) -> Response:
     return Redirect("/me/tickets")
 
 
+@post("/jobs/{job_id:uuid}/apply", include_in_schema=False)
+async def apply(request: Request, job_id: Id) -> Response:
+    """扫码投递 from the event page: the seeker's consent to share their profile with the job's employer."""
+    actor = await page_actor(request)
+    if actor.role != "seeker":
+        return _sign_in_first(request)
+    await interests.express_interest(actor=actor, now=_now(), job_id=job_id)
+    referer = urlsplit(request.headers.get("referer", ""))
+    return Redirect(_safe_next(referer.path, default="/me/tickets"))
+
+
 @post("/me/calendar", include_in_schema=False)
 async def subscribe(request: Request) -> Response:
     """A fresh private feed link (the old one stops working), shown once."""
@@ -311,7 +323,7 @@ async def gate_scanner(request: Request, stop_id: Id) -> Template:
         raise NotFound("stop_not_found", "No such stop.")
     scanning_actor = actor if actor.is_organiser else ANONYMOUS
     config = _scanner_config(request, scanning_actor, kind="check_in", target_id=stop_id, stop_id=stop_id)
-    return render(request, "scanner.html", actor, place=f"{stop['event.title']} · {stop['name']}", config=config)
+    return render(request, "scanner.html", actor, place=f"{stop['event.title']} · {stop['name']}", config=config, jobs=[])
 
 
 @get("/scan/booths/{booth_id:uuid}", include_in_schema=False)
@@ -320,13 +332,18 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     actor = await page_actor(request)
     if actor.role not in ("hr", "organiser"):
         return _sign_in_first(request)
-    booth = await Booth.select(Booth.id, Booth.label, Booth.stop, Booth.employer, Booth.employer.name, Booth.stop.name).where(Booth.id == booth_id).first()
+    booth = await Booth.select(Booth.id, Booth.label, Booth.stop, Booth.employer, Booth.employer.name, Booth.stop.name, Booth.stop.event).where(
+        Booth.id == booth_id
+    ).first()
     if booth is None:
         raise NotFound("booth_not_found", "No such booth.")
     if not (actor.is_organiser or actor.works_for(booth["employer"])):
         raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
     config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth["stop"])
-    return render(request, "scanner.html", actor, place=f"{booth['stop.name']} · {booth['label']} {booth['employer.name']}", config=config)
+    offered = await Job.select(Job.id, Job.title).where(
+        (Job.employer == booth["employer"]) & (Job.event == booth["stop.event"]) & (Job.status == Job.Status.open) & Job.deleted_at.is_null()
+    ).order_by(Job.title)
+    return render(request, "scanner.html", actor, place=f"{booth['stop.name']} · {booth['label']} {booth['employer.name']}", config=config, jobs=offered)
 
 
 async def _organiser_report(request: Request, slug: str) -> tuple[Actor, Any]:
@@ -403,6 +420,7 @@ router = Router(
         ticket_page,
         cancel,
         subscribe,
+        apply,
         gate_scanner,
         booth_scanner,
         dashboard,

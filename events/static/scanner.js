@@ -54,6 +54,8 @@
     if (local === "forged" || local === "wrong_stop") { show("refused", text[local]); }
     const scanItem = { kind: config.kind, ticket, nonce: uuid(), scanned_at: new Date().toISOString(), device: navigator.userAgent.slice(0, 100) };
     scanItem[config.kind === "check_in" ? "stop_id" : "booth_id"] = config.target_id;
+    const asked = [...document.querySelectorAll("#jobs input:checked")];
+    if (asked.length) { scanItem.job_ids = asked.map((box) => box.value); asked.forEach((box) => { box.checked = false; }); }
     const queue = load();
     queue.push(scanItem);
     save(queue);
