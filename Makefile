@@ -21,10 +21,11 @@ $(VENV)/.test-installed: requirements/test.lock $(VENV)/.app-installed
 run: $(VENV)/.app-installed
 	$(BIN)/python main.py run
 
-# The page tests drive Debian's Chromium; screenshots need a CJK font. Installed once, as root (as CI runs).
+# The page tests drive Debian's Chromium; screenshots need a CJK font. Installed once (as root, or through sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 /usr/bin/chromium:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
 
 # Mozilla's ical.js: the second, independent iCal parser the feed tests check against.
 tests/icaljs/node_modules/.package-lock.json: tests/icaljs/package-lock.json
