@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import jinja2
@@ -23,6 +24,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -31,7 +33,7 @@ from events import db, live
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
-from events.routes.common import decode_body_strictly, provide_actor
+from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor
 from events.settings import Settings, settings
 
 log = logging.getLogger("events")
@@ -122,7 +124,7 @@ def create_app(config: Settings = settings) -> Litestar:
             live.plug(None)
             await db.close_database()
 
-    return Litestar(
+    application = Litestar(
         route_handlers=[
             health.health,
             accounts.router,
@@ -170,6 +172,33 @@ def create_app(config: Settings = settings) -> Litestar:
         debug=False,
         state=State({"limiter": limiter}),
     )
+    _close_request_schemas(application)
+    return application
+
+
+def _close_request_schemas(application: Litestar) -> None:
+    """Say in the OpenAPI document what the decoder does: request bodies refuse unknown fields."""
+    bodies = set()
+    pending = [Body]
+    while pending:
+        cls = pending.pop()
+        bodies.add(cls.__name__)
+        pending.extend(cls.__subclasses__())
+    for name, schema in (application.openapi_schema.components.schemas or {}).items():
+        if name in bodies:
+            schema.additional_properties = False
+            for prop in (schema.properties or {}).values():
+                _no_control_characters(prop)
+
+
+def _no_control_characters(schema: Any) -> None:
+    """Every text field of a body refuses control characters (`Body.__post_init__`); write that into its schema too."""
+    for inner in getattr(schema, "one_of", None) or []:
+        _no_control_characters(inner)
+    if getattr(schema, "items", None) is not None:
+        _no_control_characters(schema.items)
+    if getattr(schema, "type", None) == OpenAPIType.STRING and getattr(schema, "format", None) is None and schema.pattern is None:
+        schema.pattern = TEXT_PATTERN
 
 
 app = create_app()

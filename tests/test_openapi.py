@@ -78,3 +78,14 @@ async def test_the_documented_paths_are_the_ones_mobile_clients_use(schema):
     documented = {path: {m for m in item if m in {"get", "post", "patch", "put", "delete"}} for path, item in schema["paths"].items()}
     for path, methods in expected.items():
         assert methods <= documented.get(path, set()), path
+
+
+async def test_request_bodies_are_documented_as_closed_and_free_of_control_characters(schema):
+    components = schema["components"]["schemas"]
+    for path, method, operation in _operations(schema):
+        if "requestBody" not in operation:
+            continue
+        body = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert body.get("additionalProperties") is False, f"{method} {path} accepts unknown fields on paper but refuses them"
+    title = components["EventRequest"]["properties"]["title"]
+    assert "\\x00" in title["pattern"]

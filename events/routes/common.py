@@ -49,11 +49,16 @@ class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return {name: getattr(self, name) for name in self.__struct_fields__ if getattr(self, name) is not UNSET}
 
 
+#: Text with no control characters but tab and newline; required text also holds something besides spaces.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+REQUIRED_TEXT_PATTERN = r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
 def Text(max_length: int, *examples: str, required: bool = True) -> Any:
     """A string type with a length cap; required ones must hold something besides spaces."""
     if required:
-        return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=r"\S", examples=list(examples) or None)]
-    return Annotated[str, Meta(max_length=max_length, examples=list(examples) or None)]
+        return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=REQUIRED_TEXT_PATTERN, examples=list(examples) or None)]
+    return Annotated[str, Meta(max_length=max_length, pattern=TEXT_PATTERN, examples=list(examples) or None)]
 
 
 Aware = Annotated[datetime, Meta(tz=True, examples=["2026-12-03T14:00:00+08:00"], description="ISO 8601 with an offset; naive times are refused.")]
