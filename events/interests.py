@@ -35,6 +35,14 @@ def _view(row: dict, job: dict) -> views.Interest:
     )
 
 
+async def seekers_interests(seeker_id: uuid.UUID) -> list[views.Interest]:
+    """Everything a seeker ever applied for, withdrawn ones too (for their data export)."""
+    rows = await Interest.select(
+        Interest.id, Interest.job, Interest.job.title, Interest.employer, Interest.employer.name, Interest.created_at, Interest.withdrawn_at
+    ).where(Interest.seeker == seeker_id)
+    return [_view(row, {"id": row["job"], "title": row["job.title"], "employer": row["employer"], "employer.name": row["employer.name"]}) for row in rows]
+
+
 async def express_interest(*, actor: Actor, now: datetime, job_id: uuid.UUID) -> tuple[views.Interest, bool]:
     """Share the seeker's profile with the job's employer for this job; returns the interest and whether it is new."""
     require_role(actor, "seeker")

@@ -13,6 +13,7 @@ from events import identifiers, views
 from events.accounts import Actor, account_view, create_account, hash_password, issue_token, require_role
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Unauthorized
+from events.interests import seekers_interests
 from events.registrations import cancel_all_upcoming, my_registrations
 from events.tables import Account, AuditEntry, CheckIn, Consent, Interest, SeekerProfile, Visit
 
@@ -117,9 +118,6 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         Consent.seeker == actor.id
     )
     await AuditEntry.insert(AuditEntry(actor=actor.id, action="export_own_data", target=f"account:{actor.id}", at=now))
-    interests = await Interest.select(
-        Interest.id, Interest.job, Interest.job.title, Interest.employer, Interest.employer.name, Interest.created_at, Interest.withdrawn_at
-    ).where(Interest.seeker == actor.id)
     check_ins = await CheckIn.select(CheckIn.checked_in_at).where(CheckIn.registration.seeker == actor.id)
     visits = await Visit.select(Visit.booth.label, Visit.booth.employer.name, Visit.visited_at).where(Visit.seeker == actor.id)
     return views.PersonalData(
@@ -127,17 +125,7 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         account=await me(actor=actor),
         consents=[views.ConsentRecord(**row) for row in consents],
         registrations=await my_registrations(actor=actor),
-        interests=[
-            views.Interest(
-                id=row["id"],
-                job_id=row["job"],
-                job_title=row["job.title"],
-                employer=views.EmployerSummary(id=row["employer"], name=row["employer.name"]),
-                created_at=row["created_at"],
-                withdrawn_at=row["withdrawn_at"],
-            )
-            for row in interests
-        ],
+        interests=await seekers_interests(actor.id),
         check_ins=[row["checked_in_at"] for row in check_ins],
         visits=[f"{row['booth.label']} {row['booth.employer.name']} {row['visited_at'].isoformat()}" for row in visits],
     )

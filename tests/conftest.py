@@ -315,3 +315,26 @@ def live_server_env() -> dict[str, str]:
     env = {"DATABASE_URL": settings.database_url, "DATA_DIR": tempfile.mkdtemp(), "APP_ENV": "test", "SECRET_KEY": os.environ["SECRET_KEY"]}
     redis_url = os.environ.get("TEST_REDIS_URL")
     return {**env, "REDIS_URL": redis_url, "WORKERS": "2"} if redis_url else {**env, "WORKERS": "1"}
+
+
+@pytest.fixture
+async def live_server(app):
+    """A real server process on the test database, for browsers and event streams."""
+    from server import Server
+
+    server = Server(live_server_env())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def phone_context():
+    """A browser context in Debian's Chromium, shaped like a 360×740 phone in Shanghai."""
+    from browser import PHONE, launch
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        yield await browser.new_context(**PHONE, locale="zh-CN")
+        await browser.close()

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from browser import PHONE, launch
-from conftest import live_server_env, post_ok, stop_body
-from playwright.async_api import Page, async_playwright, expect
-from server import Server
+from conftest import post_ok, stop_body
+from playwright.async_api import Page, expect
 
 
 @pytest.fixture
-async def live_server(app):
-    server = Server(live_server_env())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def phone():
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        context = await browser.new_context(**PHONE, locale="zh-CN")
-        yield await context.new_page()
-        await browser.close()
+async def phone(phone_context):
+    return await phone_context.new_page()
 
 
 async def _fits_the_screen(page: Page) -> None:

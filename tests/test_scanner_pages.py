@@ -6,29 +6,10 @@ import asyncio
 import json
 
 import httpx
-import pytest
-from browser import PHONE, launch
-from conftest import confirmed_tickets, live_server_env, post_ok
-from playwright.async_api import async_playwright, expect
-from server import Server
+from conftest import confirmed_tickets, post_ok
+from playwright.async_api import expect
 
 from events.tables import CheckIn, Scan
-
-
-@pytest.fixture
-async def live_server(app):
-    server = Server(live_server_env())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def phone_context():
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        yield await browser.new_context(**PHONE, locale="zh-CN")
-        await browser.close()
 
 
 async def _scan(page, code):

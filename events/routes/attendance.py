@@ -19,18 +19,18 @@ Format = Annotated[Literal["json", "csv", "xlsx"], QueryParameter(description="c
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(content: str | bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _as(format: str, report, *, csv, xlsx, filename: str) -> Response:
+    """The report as JSON, or as a CSV or Excel download."""
+    if format == "json":
+        return Response(report)
+    content, media_type = (csv(report), "text/csv") if format == "csv" else (xlsx(report), XLSX)
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'})
 
 
 @get("/events/{slug:str}/attendance", summary="Attendance per stop and booth (organiser), as JSON, CSV or XLSX", guards=allow("organiser"), responses=problems(403, 404))
 async def event_attendance(slug: Slug, actor: Caller, format: Format = "json") -> Response[views.EventAttendance] | Response[bytes] | Response[str]:
     report = await attendance.event_attendance(actor=actor, now=now(), slug=slug)
-    if format == "csv":
-        return _download(attendance.attendance_csv(report), "text/csv", f"attendance-{slug}.csv")
-    if format == "xlsx":
-        return _download(attendance.attendance_xlsx(report), XLSX, f"attendance-{slug}.xlsx")
-    return Response(report)
+    return _as(format, report, csv=attendance.attendance_csv, xlsx=attendance.attendance_xlsx, filename=f"attendance-{slug}")
 
 
 async def live_stream(channels: ChannelsPlugin, actor: Actor, slug: str) -> AsyncIterator[ServerSentEventMessage]:
@@ -51,11 +51,7 @@ async def attendance_live(slug: Slug, actor: Caller, channels: NamedDependency[C
 @get("/booths/{booth_id:uuid}/visitors", summary="A booth's visitors (HR of its employer): profiles only where shared", guards=allow("hr", "organiser"), responses=problems(403, 404))
 async def booth_visitors(booth_id: Id, actor: Caller, format: Format = "json") -> Response[views.BoothVisitors] | Response[bytes] | Response[str]:
     report = await attendance.booth_visitors(actor=actor, now=now(), booth_id=booth_id)
-    if format == "csv":
-        return _download(attendance.visitors_csv(report), "text/csv", f"visitors-{report.label}.csv")
-    if format == "xlsx":
-        return _download(attendance.visitors_xlsx(report), XLSX, f"visitors-{report.label}.xlsx")
-    return Response(report)
+    return _as(format, report, csv=attendance.visitors_csv, xlsx=attendance.visitors_xlsx, filename=f"visitors-{report.label}")
 
 
 @post("/jobs/{job_id:uuid}/interests", summary="Share my profile with this job's employer (扫码投递)", guards=allow("seeker"), responses=problems(403, 404))
