@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint lock clean screenshots
+.PHONY: run test lint lock clean screenshots bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.packa
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest; \
+	fi
+
+## Benchmarks (never part of `make test`): scans, feeds and reports on SQLite, and on PostgreSQL when BENCH_DATABASE_URL is set.
+bench: $(VENV)/.test-installed
+	env -u DATABASE_URL $(BIN)/python bench/scans.py
+	env -u DATABASE_URL $(BIN)/python bench/feeds.py
+	env -u DATABASE_URL $(BIN)/python bench/reports.py
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
+		for script in scans feeds reports; do DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python bench/$$script.py; done; \
 	fi
 
 ## Regenerate docs/screenshots/*.png from the running pages.
