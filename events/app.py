@@ -33,7 +33,7 @@ from events import db, live
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
-from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor
+from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
 from events.settings import Settings, settings
 
 log = logging.getLogger("events")
@@ -143,6 +143,7 @@ def create_app(config: Settings = settings) -> Litestar:
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,
+        after_request=security_headers,
         lifespan=[database],
         request_max_body_size=config.max_request_bytes,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja())),

@@ -118,3 +118,13 @@ async def test_an_event_page_offers_its_feed_to_calendar_apps(published_train, l
     await phone.goto(f"{live_server.url}/events/{published_train['slug']}")
     add = phone.get_by_role("link", name="添加到日历")
     assert await add.get_attribute("href") == f"webcal://127.0.0.1:{live_server.port}/calendar/events/{published_train['slug']}.ics"
+
+
+async def test_pages_forbid_inline_scripts_and_framing_and_every_response_forbids_sniffing(client, published_train):
+    page = await client.get(f"/events/{published_train['slug']}")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in page.text, "no inline script that the policy would block"
+    api = await client.get("/api/events")
+    assert api.headers["x-content-type-options"] == "nosniff" and api.headers["referrer-policy"] == "strict-origin-when-cross-origin"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
@@ -155,3 +155,10 @@ async def decode_body_strictly(request: Request) -> None:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def security_headers(response: Response) -> Response:
+    """Headers every response carries; the pages add their Content-Security-Policy on top."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response

@@ -24,7 +24,7 @@ from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
 from events.routes.attendance import live_stream
-from events.routes.common import Id, Slug, client_address
+from events.routes.common import Id, Slug, client_address, security_headers
 from events.settings import settings
 from events.tables import Booth, Job, Stop
 
@@ -386,6 +386,23 @@ async def dashboard_live(request: Request, slug: Slug, channels: NamedDependency
     return ServerSentEvent(live_stream(channels, actor, slug))
 
 
+# ---------------------------------------------------------------- headers
+
+#: Pages load scripts, styles and images only from here, call only this origin, and are never framed.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+
+
+async def page_headers(response: Response) -> Response:
+    # A router's after_request replaces the app's, so the common headers are added here too.
+    response = await security_headers(response)
+    response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
 # ---------------------------------------------------------------- refusals, as pages
 
 
@@ -429,5 +446,6 @@ router = Router(
         dashboard_live,
     ],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
+    after_request=page_headers,
     include_in_schema=False,
 )
