@@ -11,7 +11,7 @@ from events import identifiers, views
 from events.accounts import Actor, create_account, generate_password, require_organiser, require_role
 from events.db import contains
 from events.errors import Conflict, Forbidden, NotFound
-from events.tables import Employer
+from events.tables import AuditEntry, Employer
 
 #: Fields HR staff may change on their own employer; the legal name and credit code stay with organisers.
 HR_EDITABLE = frozenset({"industry", "city", "website", "description"})
@@ -126,4 +126,5 @@ async def add_staff(
         employer_id=employer_id,
         now=now,
     )
+    await AuditEntry.insert(AuditEntry(actor=actor.id, action="create_hr_account", target=f"employer:{employer_id}", detail=f"account:{account.id}", at=now))
     return views.StaffCreated(account=account, initial_password=initial_password)

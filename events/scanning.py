@@ -25,7 +25,7 @@ from events.errors import Forbidden, Invalid, NotFound, Refused
 __all__ = ["Refused", "ScanRequest", "record_scan"]
 from events.schedule import load_stop
 from events.settings import settings
-from events.tables import Booth, CheckIn, Job, Registration, Scan, ScannerAccess, Stop, Visit, VisitJob
+from events.tables import AuditEntry, Booth, CheckIn, Job, Registration, Scan, ScannerAccess, Stop, Visit, VisitJob
 
 #: How long after the scan an offline scan may still arrive and count.
 OFFLINE_GRACE = timedelta(hours=24)
@@ -82,6 +82,7 @@ async def mint_scanner_access(*, actor: Actor, now: datetime, stop_id: uuid.UUID
     code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
     access = ScannerAccess(stop=stop.id, label=label.strip(), token_hash=_access_hash(code), created_by=actor.id, created_at=now, expires_at=expires_at)
     await ScannerAccess.insert(access)
+    await AuditEntry.insert(AuditEntry(actor=actor.id, action="mint_scanner_access", target=f"stop:{stop.id}", detail=f"access:{access.id} {access.label}", at=now))
     return views.ScannerAccessCreated(
         id=access.id, stop_id=stop.id, label=access.label, code=code, link=f"{settings.public_url}/scan/stops/{stop.id}#access={code}", expires_at=expires_at
     )
@@ -94,6 +95,7 @@ async def revoke_scanner_access(*, actor: Actor, now: datetime, stop_id: uuid.UU
     ).returning(ScannerAccess.id)
     if not revoked:
         raise NotFound("scanner_access_not_found", "No such scanner access for this stop.")
+    await AuditEntry.insert(AuditEntry(actor=actor.id, action="revoke_scanner_access", target=f"stop:{stop_id}", detail=f"access:{access_id}", at=now))
 
 
 def looks_like_access_code(token: str) -> bool:

@@ -401,3 +401,17 @@ class PersonalData(View):
     interests: list[Interest]
     check_ins: Annotated[list[datetime], Meta(description="When the seeker was checked in at a gate.")]
     visits: Annotated[list[str], Meta(description="Booths visited: 'label employer at time'.")]
+
+
+class AuditRecord(View):
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    action: Annotated[str, Meta(examples=["export_registrations"])]
+    target: Annotated[str, Meta(examples=["stop:0b7e3c1e-4a55-4f0e-9f51-2a8f3d6c9b10"])]
+    detail: str
+
+
+class AuditPage(Page):
+    items: list[AuditRecord]

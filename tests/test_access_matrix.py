@@ -103,6 +103,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/booths/{live_booth_id}/visitors", (401, 403, 200, (403, "not_your_booth"), 200)),
     ("POST", "/api/jobs/{job_id}/interests", (401, 201, 403, 403, 403)),
     ("DELETE", "/api/jobs/{job_id}/interests", (401, (404, "interest_not_found"), 403, 403, 403)),
+    ("GET", "/api/audit-log", ORGANISER_ACTS),
 ]
 
 

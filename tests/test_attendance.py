@@ -145,3 +145,16 @@ async def test_a_seekers_export_holds_their_check_ins_visits_and_interests_and_d
     assert (await client.delete("/api/me", headers=student)).status_code == 204
     (visitor,) = (await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)).json()["visitors"]
     assert visitor["shared"] is False and visitor["profile"] is None
+
+
+async def test_organisers_read_the_audit_log_of_exports_reads_and_access_changes(client, organiser, hr, seeker, night_market, employer):
+    access = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/scanner-access", {}, organiser)
+    await client.delete(f"/api/stops/{night_market['tonight']['id']}/scanner-access/{access['id']}", headers=organiser)
+    await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)
+    await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "王敏", "email": "wang@example.com"}, organiser)
+    log = (await client.get("/api/audit-log", headers=organiser)).json()
+    assert [item["action"] for item in log["items"]] == ["create_hr_account", "read_booth_visitors", "revoke_scanner_access", "mint_scanner_access"]
+    only = (await client.get("/api/audit-log", params={"action": "read_booth_visitors"}, headers=organiser)).json()
+    assert only["total"] == 1 and only["items"][0]["target"] == f"booth:{night_market['a12']['id']}"
+    for headers in (hr, seeker):
+        assert (await client.get("/api/audit-log", headers=headers)).status_code == 403

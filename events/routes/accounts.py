@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, Router, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.openapi.spec import Example
+from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta
 
-from events import accounts, views
+from events import accounts, audit, views
 from events.ratelimit import Limiter
-from events.routes.common import Body, client_address, now, problems
+from events.routes.common import Body, Caller, Limit, Offset, allow, client_address, now, problems
 
 
 class LoginRequest(Body):
@@ -27,5 +28,15 @@ async def login(request: Request, data: JSONBody[LoginRequest], limiter: NamedDe
     )
 
 
-router = Router(path="/api", route_handlers=[login], tags=["accounts"])
+@get("/audit-log", summary="The audit log (organiser): exports and reads of personal data, access changes", guards=allow("organiser"), responses=problems(403))
+async def read_audit_log(
+    actor: Caller,
+    action: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[a-z_]*$", examples=[Example(value="export_registrations")])] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> views.AuditPage:
+    return await audit.read_log(actor=actor, action=action, limit=limit, offset=offset)
+
+
+router = Router(path="/api", route_handlers=[login, read_audit_log], tags=["accounts"])
 
