@@ -109,7 +109,12 @@ def _channels_backend(redis_url: str | None):
 def create_app(config: Settings = settings) -> Litestar:
     limiter = Limiter(
         make_storage(config.redis_url),
-        {"login_account": config.login_rate_limit_account, "login_address": config.login_rate_limit_address},
+        {
+            "login_account": config.login_rate_limit_account,
+            "login_address": config.login_rate_limit_address,
+            "signup_address": config.signup_rate_limit_address,
+            "registration_account": config.registration_rate_limit_account,
+        },
     )
 
     channels = ChannelsPlugin(backend=_channels_backend(config.redis_url), arbitrary_channels_allowed=True)

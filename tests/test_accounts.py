@@ -179,3 +179,18 @@ async def test_when_redis_is_down_sign_in_still_works_and_the_outage_is_logged()
         logging.getLogger("events.ratelimit").removeHandler(handler)
     assert response.status_code == 200
     assert any("rate limit" in record.getMessage() for record in records)
+
+
+async def test_sign_ups_from_one_address_and_registrations_by_one_account_are_rate_limited(published_train):
+    from conftest import many_seekers, sign_up_body
+
+    strict = _app_with(signup_rate_limit_address="2/minute", registration_rate_limit_account="2/minute")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://test") as http:
+        answers = [(await http.post("/api/seekers", json=sign_up_body(phone=f"1380000000{n}"))).status_code for n in range(3)]
+        assert answers == [201, 201, 429]
+        (student,) = await many_seekers(1)
+        stops = [stop["id"] for stop in published_train["stops"]]
+        tries = [await http.post(f"/api/stops/{stop_id}/registrations", headers=student) for stop_id in stops]
+        assert [r.status_code for r in tries] == [201, 201, 429]
+        assert tries[2].json()["code"] == "registration_account_rate_limited" and int(tries[2].headers["Retry-After"]) > 0
+    await strict.state.limiter.reset()

@@ -163,7 +163,7 @@ async def signup_page(request: Request) -> Template:
 
 
 @post("/signup", include_in_schema=False)
-async def signup(request: Request) -> Response:
+async def signup(request: Request, limiter: NamedDependency[Limiter]) -> Response:
     form = dict(await request.form())
     lang = language(request)
     try:
@@ -171,6 +171,7 @@ async def signup(request: Request) -> Response:
     except ValueError:
         year = 0
     try:
+        await limiter.hit("signup_address", client_address(request))
         if not all(str(form.get(field, "")).strip() for field in ("name", "phone", "password", "school", "major")):
             raise Invalid("form_incomplete", "Fill in every required field.")
         signed = await seekers.sign_up(
@@ -239,12 +240,13 @@ async def logout() -> Response:
 
 
 @post("/stops/{stop_id:uuid}/register", include_in_schema=False)
-async def register(request: Request, stop_id: Id) -> Response:
+async def register(request: Request, stop_id: Id, limiter: NamedDependency[Limiter]) -> Response:
     actor = await page_actor(request)
     if actor.role == "anonymous":
         stop = await Stop.select(Stop.event.slug).where(Stop.id == stop_id).first()
         back = f"/events/{stop['event.slug']}" if stop else "/events"
         return Redirect(f"/signup?next={quote(back)}")
+    await limiter.hit("registration_account", str(actor.id))
     registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
     return Redirect(f"/me/tickets/{registration.id}")
 
