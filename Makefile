@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint lock clean screenshots bench
+.PHONY: run test lint lock clean screenshots bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ bench: $(VENV)/.test-installed
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
 		for script in scans feeds reports; do DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python bench/$$script.py; done; \
 	fi
+
+## Fuzz the API with schemathesis, unseeded and longer than the suite's bounded run (a server on FUZZ_PORT, SQLite).
+FUZZ_PORT ?= 8765
+fuzz: $(VENV)/.test-installed
+	rm -rf .fuzz && mkdir .fuzz
+	DATA_DIR=.fuzz PORT=$(FUZZ_PORT) ORGANISER_PASSWORD=fuzz-organiser-1 $(BIN)/python main.py run > .fuzz/server.log 2>&1 & echo $$! > .fuzz/pid
+	for _ in $$(seq 60); do curl -sf http://127.0.0.1:$(FUZZ_PORT)/health >/dev/null && break; sleep 1; done
+	TOKEN=$$(curl -s -X POST http://127.0.0.1:$(FUZZ_PORT)/api/auth/login -H 'content-type: application/json' \
+		-d '{"login":"organiser@example.com","password":"fuzz-organiser-1"}' | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'); \
+	$(BIN)/schemathesis run http://127.0.0.1:$(FUZZ_PORT)/schema/openapi.json -H "Authorization: Bearer $$TOKEN" \
+		--checks all --max-examples 200 --exclude-method OPTIONS --exclude-path-regex 'attendance/live'; \
+	status=$$?; kill $$(cat .fuzz/pid); exit $$status
 
 ## Regenerate docs/screenshots/*.png from the running pages.
 screenshots: $(VENV)/.test-installed /usr/bin/chromium

@@ -23,7 +23,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIFormat, OpenAPIMediaType, Schema, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -179,7 +179,22 @@ def create_app(config: Settings = settings) -> Litestar:
         state=State({"limiter": limiter}),
     )
     _close_request_schemas(application)
+    _document_downloads(application)
     return application
+
+
+def _document_downloads(application: Litestar) -> None:
+    """Handlers that also answer as files (`opt={"downloads": [...]}`) list those media types beside JSON."""
+    for route in application.routes:
+        for handler in getattr(route, "route_handlers", []):
+            media_types = handler.opt.get("downloads")
+            if not media_types:
+                continue
+            item = application.openapi_schema.paths[route.path_format]
+            operation = getattr(item, next(iter(handler.http_methods)).lower())
+            success = operation.responses[str(handler.status_code)]
+            for media_type in media_types:
+                success.content[media_type] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
 
 
 def _close_request_schemas(application: Litestar) -> None:

@@ -27,7 +27,7 @@ def _as(format: str, report, *, csv, xlsx, filename: str) -> Response:
     return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'})
 
 
-@get("/events/{slug:str}/attendance", summary="Attendance per stop and booth (organiser), as JSON, CSV or XLSX", guards=allow("organiser"), responses=problems(403, 404))
+@get("/events/{slug:str}/attendance", summary="Attendance per stop and booth (organiser), as JSON, CSV or XLSX", guards=allow("organiser"), responses=problems(403, 404), opt={"downloads": ["text/csv", XLSX]})
 async def event_attendance(slug: Slug, actor: Caller, format: Format = "json") -> Response[views.EventAttendance] | Response[bytes] | Response[str]:
     report = await attendance.event_attendance(actor=actor, now=now(), slug=slug)
     return _as(format, report, csv=attendance.attendance_csv, xlsx=attendance.attendance_xlsx, filename=f"attendance-{slug}")
@@ -48,7 +48,7 @@ async def attendance_live(slug: Slug, actor: Caller, channels: NamedDependency[C
     return ServerSentEvent(live_stream(channels, actor, slug))
 
 
-@get("/booths/{booth_id:uuid}/visitors", summary="A booth's visitors (HR of its employer): profiles only where shared", guards=allow("hr", "organiser"), responses=problems(403, 404))
+@get("/booths/{booth_id:uuid}/visitors", summary="A booth's visitors (HR of its employer): profiles only where shared", guards=allow("hr", "organiser"), responses=problems(403, 404), opt={"downloads": ["text/csv", XLSX]})
 async def booth_visitors(booth_id: Id, actor: Caller, format: Format = "json") -> Response[views.BoothVisitors] | Response[bytes] | Response[str]:
     report = await attendance.booth_visitors(actor=actor, now=now(), booth_id=booth_id)
     return _as(format, report, csv=attendance.visitors_csv, xlsx=attendance.visitors_xlsx, filename=f"visitors-{report.label}")

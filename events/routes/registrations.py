@@ -79,7 +79,7 @@ async def ticket_public_key() -> views.TicketKey:
     "/stops/{stop_id:uuid}/registrations",
     summary="A stop's registrations (organiser), as JSON or CSV",
     guards=allow("organiser"),
-    responses=problems(403, 404),
+    responses=problems(403, 404), opt={"downloads": ["text/csv"]},
 )
 async def stop_registrations(
     stop_id: Id,
