@@ -17,6 +17,7 @@ from litestar import Litestar, Request, Response
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -149,6 +150,12 @@ def create_app(config: Settings = settings) -> Litestar:
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,
         after_request=security_headers,
+        # Closed unless configured: only the origins listed in CORS_ALLOW_ORIGINS may call the API from a browser.
+        cors_config=CORSConfig(
+            allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]
+        )
+        if config.cors_allow_origins
+        else None,
         lifespan=[database],
         request_max_body_size=config.max_request_bytes,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja())),

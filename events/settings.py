@@ -38,6 +38,7 @@ class Settings:
     public_url: str
     gate_opens_minutes: int
     workers: int
+    cors_allow_origins: tuple[str, ...]
     gate_closes_minutes: int
 
     @property
@@ -119,6 +120,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         # One worker on SQLite: it serialises writers anyway, and a second process only adds lock waits.
         workers=int(env.get("WORKERS") or (1 if not database_url or database_url.startswith("sqlite") else 2)),
         gate_closes_minutes=int(env.get("GATE_CLOSES_MINUTES_AFTER", "60")),
+        cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
     )
 

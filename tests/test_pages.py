@@ -128,3 +128,22 @@ async def test_pages_forbid_inline_scripts_and_framing_and_every_response_forbid
     assert "<script>" not in page.text, "no inline script that the policy would block"
     api = await client.get("/api/events")
     assert api.headers["x-content-type-options"] == "nosniff" and api.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+async def test_cross_origin_calls_are_closed_unless_an_origin_is_configured(client):
+    import dataclasses
+
+    import httpx
+
+    from events.app import create_app
+    from events.settings import settings
+
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    closed = await client.options("/api/events", headers=preflight)
+    assert "access-control-allow-origin" not in closed.headers
+    opened = create_app(dataclasses.replace(settings, cors_allow_origins=("https://app.example.com",)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=opened), base_url="http://test") as http:
+        allowed = await http.options("/api/events", headers={**preflight, "Origin": "https://app.example.com"})
+        refused = await http.options("/api/events", headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "access-control-allow-origin" not in refused.headers
