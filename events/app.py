@@ -14,9 +14,6 @@ from typing import Any
 import asyncpg
 import jinja2
 from litestar import Litestar, Request, Response
-from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -98,15 +95,6 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-def _channels_backend(redis_url: str | None):
-    """Live updates reach dashboards on every worker through Redis pub/sub; with one worker, memory is enough."""
-    if redis_url:
-        from redis.asyncio import Redis
-
-        return RedisChannelsPubSubBackend(redis=Redis.from_url(redis_url))
-    return MemoryChannelsBackend()
-
-
 def create_app(config: Settings = settings) -> Litestar:
     limiter = Limiter(
         make_storage(config.redis_url),
@@ -118,16 +106,14 @@ def create_app(config: Settings = settings) -> Litestar:
         },
     )
 
-    channels = ChannelsPlugin(backend=_channels_backend(config.redis_url), arbitrary_channels_allowed=True)
-
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
         await db.open_database()
-        live.plug(channels.publish)
+        live.use_redis(config.redis_url)
         try:
             yield
         finally:
-            live.plug(None)
+            await live.close()
             await db.close_database()
 
     application = Litestar(
@@ -181,7 +167,6 @@ def create_app(config: Settings = settings) -> Litestar:
             security=[{"bearer": []}, {}],
             use_handler_docstrings=True,
         ),
-        plugins=[channels],
         debug=False,
         state=State({"limiter": limiter}),
     )

@@ -1,35 +1,103 @@
-"""Live attendance updates: scans announce themselves; dashboards listen. In-process with one worker, Redis pub/sub across workers.
+"""Live attendance updates: scans announce themselves, dashboards listen, in this process or, with Redis, across workers.
 
-The domain calls `announce`; the app plugs the transport in at start-up (Litestar channels),
-so the domain never imports the web framework.
+Why not Litestar's channels plugin: with Redis down its publishing task died and SIGTERM then
+hung for good waiting on its queue (seen in test_crash.py). Here a publish is one bounded call
+that logs and falls back to this process's listeners when Redis is away, and shutdown has
+nothing to wait for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-_publish: Callable[[bytes, str], None] | None = None
+#: How long a publish may wait on Redis before the update is delivered here only.
+PUBLISH_TIMEOUT = 0.5
+_local: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+_redis: Redis | None = None
+_pending: set[asyncio.Task[None]] = set()
 
 
 def channel(event_id: uuid.UUID | str) -> str:
     return f"attendance:{event_id}"
 
 
-def plug(publish: Callable[[bytes, str], None] | None) -> None:
-    global _publish
-    _publish = publish
+def use_redis(url: str | None) -> None:
+    """Share updates through Redis pub/sub (several workers) or keep them in this process (one worker)."""
+    global _redis
+    _redis = Redis.from_url(url, socket_connect_timeout=PUBLISH_TIMEOUT, socket_timeout=None) if url else None
+
+
+async def close() -> None:
+    global _redis
+    if _redis is not None:
+        await _redis.aclose()
+        _redis = None
+
+
+def _deliver_here(name: str, data: str) -> None:
+    for queue in list(_local[name]):
+        queue.put_nowait(data)
+
+
+async def _publish(name: str, data: str) -> None:
+    try:
+        await asyncio.wait_for(_redis.publish(name, data), PUBLISH_TIMEOUT)
+    except (RedisError, OSError, TimeoutError) as error:
+        log.warning("live update not shared through Redis (%s); delivering to this worker's dashboards only", error)
+        _deliver_here(name, data)
 
 
 def announce(event_id: uuid.UUID, **update: object) -> None:
-    """Tell the event's dashboards that something was counted; never let a dashboard slow or fail a scan."""
-    if _publish is None:
+    """Tell the event's dashboards that something was counted; never slow or fail the scan that was already committed."""
+    name, data = channel(event_id), json.dumps({key: str(value) for key, value in update.items()})
+    if _redis is None:
+        _deliver_here(name, data)
         return
+    task = asyncio.get_running_loop().create_task(_publish(name, data))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+async def listen(event_id: uuid.UUID) -> AsyncIterator[str]:
+    """Every update announced for the event from now on, as JSON text."""
+    name = channel(event_id)
+    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
+    _local[name].add(queue)
+    pubsub = None
     try:
-        _publish(json.dumps({key: str(value) for key, value in update.items()}).encode(), channel(event_id))
-    except Exception as error:  # a broken transport must not fail the scan that was already committed
-        log.warning("live update for %s not sent: %s", event_id, error)
+        if _redis is not None:
+            try:
+                pubsub = _redis.pubsub()
+                await pubsub.subscribe(name)
+            except (RedisError, OSError) as error:
+                log.warning("live updates for %s from this worker only: %s", name, error)
+                pubsub = None
+        while True:
+            if pubsub is None:
+                yield await queue.get()
+                continue
+            # Updates from Redis (every worker), and any this worker had to deliver locally while Redis was away.
+            try:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except (RedisError, OSError) as error:
+                log.warning("live updates for %s from this worker only: %s", name, error)
+                pubsub = None
+                continue
+            if message is not None:
+                yield message["data"].decode() if isinstance(message["data"], bytes) else message["data"]
+            while not queue.empty():
+                yield queue.get_nowait()
+    finally:
+        _local[name].discard(queue)
+        if pubsub is not None:
+            await pubsub.aclose()

@@ -86,3 +86,22 @@ async def test_acknowledged_scans_and_registrations_survive_a_kill_9(client, org
             assert again.status_code in (200, 201)
     finally:
         server.stop()
+
+
+async def test_with_redis_down_scanning_and_registration_keep_working_and_say_so_in_the_log(client, organiser, night_market):
+    (person,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    (newcomer,) = await many_seekers(1)
+    server = Server({**live_server_env(), "REDIS_URL": "redis://127.0.0.1:1/0", "WORKERS": "1"})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            scanned = await http.post(
+                f"/api/stops/{night_market['tonight']['id']}/check-ins", json={"ticket": person["code"], "nonce": str(uuid.uuid4())}, headers=organiser
+            )
+            registered = await http.post(f"/api/stops/{night_market['tomorrow']['id']}/registrations", headers=newcomer)
+    finally:
+        code, output = server.stop()
+    assert scanned.status_code == 201 and registered.status_code == 201
+    assert "rate limit registration_account unavailable" in output
+    assert "live update not shared through Redis" in output
+    assert code == 0, "SIGTERM still shuts down cleanly and promptly with Redis away"

@@ -6,8 +6,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from litestar import Response, Router, delete, get, post
-from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
@@ -33,19 +31,18 @@ async def event_attendance(slug: Slug, actor: Caller, format: Format = "json") -
     return _as(format, report, csv=attendance.attendance_csv, xlsx=attendance.attendance_xlsx, filename=f"attendance-{slug}")
 
 
-async def live_stream(channels: ChannelsPlugin, actor: Actor, slug: str) -> AsyncIterator[ServerSentEventMessage]:
+async def live_stream(actor: Actor, slug: str) -> AsyncIterator[ServerSentEventMessage]:
     event = await schedule.load_event(slug, actor)
     yield ServerSentEventMessage(event="ready", data="{}")
-    async with channels.start_subscription([live.channel(event.id)]) as subscriber:
-        async for message in subscriber.iter_events():
-            yield ServerSentEventMessage(event="count", data=message.decode())
+    async for update in live.listen(event.id):
+        yield ServerSentEventMessage(event="count", data=update)
 
 
 @get("/events/{slug:str}/attendance/live", summary="Live attendance updates (organiser), as server-sent events", guards=allow("organiser"), responses=problems(403, 404))
-async def attendance_live(slug: Slug, actor: Caller, channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
+async def attendance_live(slug: Slug, actor: Caller) -> ServerSentEvent:
     """An `event: count` message for every check-in and visit counted at the event, from whichever worker counted it."""
     await schedule.load_event(slug, actor)
-    return ServerSentEvent(live_stream(channels, actor, slug))
+    return ServerSentEvent(live_stream(actor, slug))
 
 
 @get("/booths/{booth_id:uuid}/visitors", summary="A booth's visitors (HR of its employer): profiles only where shared", guards=allow("hr", "organiser"), responses=problems(403, 404), opt={"downloads": ["text/csv", XLSX]})

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response, Router, get, post
-from litestar.channels import ChannelsPlugin
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
@@ -380,12 +379,12 @@ async def dashboard_export(request: Request, slug: Slug) -> Response:
 
 
 @get("/dashboard/events/{slug:str}/live", include_in_schema=False)
-async def dashboard_live(request: Request, slug: Slug, channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
+async def dashboard_live(request: Request, slug: Slug) -> ServerSentEvent:
     actor = await page_actor(request)
     if not actor.is_organiser:
         raise Forbidden("organiser_only", "Only organisers see the dashboard.")
     await schedule.load_event(slug, actor)
-    return ServerSentEvent(live_stream(channels, actor, slug))
+    return ServerSentEvent(live_stream(actor, slug))
 
 
 # ---------------------------------------------------------------- headers
