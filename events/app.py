@@ -60,6 +60,18 @@ def _problem(request: Request, *, status: int, code: str, detail: str, **extra: 
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _database_unavailable(error: Exception) -> bool:
+    """The database is down, restarting or unwritable: a 503 the client may retry, not a 500."""
+    if isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.InterfaceError)):
+        return True
+    if isinstance(error, (ConnectionError, TimeoutError)) or (isinstance(error, OSError) and error.errno is not None):
+        return True
+    message = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and any(
+        phrase in message for phrase in ("database is locked", "readonly database", "disk i/o error", "database or disk is full", "unable to open")
+    )
+
+
 def _unique_violation(error: Exception) -> bool:
     if isinstance(error, asyncpg.UniqueViolationError):
         return True
@@ -81,6 +93,11 @@ def problem_response(request: Request, error: Exception) -> Response:
         code = {401: "authentication_required", 413: "request_too_large"}.get(error.status_code, _code_for_status(error.status_code))
         response = _problem(request, status=error.status_code, code=code, detail=error.detail)
         response.headers.update(error.headers or {})
+        return response
+    if _database_unavailable(error):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        response = _problem(request, status=503, code="database_unavailable", detail="The database is not answering; try again shortly.")
+        response.headers["Retry-After"] = "5"
         return response
     if _unique_violation(error):
         # The application checks gave way to a race; the database's unique index held.

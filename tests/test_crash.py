@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import time
 import uuid
 
 import httpx
+import pytest
 from conftest import confirmed_tickets, live_server_env, many_seekers
 from server import Server
 
@@ -105,3 +109,37 @@ async def test_with_redis_down_scanning_and_registration_keep_working_and_say_so
     assert "rate limit registration_account unavailable" in output
     assert "live update not shared through Redis" in output
     assert code == 0, "SIGTERM still shuts down cleanly and promptly with Redis away"
+
+
+FAULTS = os.environ.get("FAULT_TESTS") == "1"
+
+
+@pytest.mark.skipif(not FAULTS or not db.engine().__class__.__name__.startswith("Postgres"), reason="restarts PostgreSQL: FAULT_TESTS=1 and a PostgreSQL run (CI)")
+async def test_while_postgresql_restarts_the_app_answers_503_and_recovers_by_itself(organiser, published_train):
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    server = Server({**live_server_env(), "WORKERS": "1"})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+            assert (await http.get("/api/events")).status_code == 200
+            await asyncio.to_thread(subprocess.run, [*cluster, "stop", "-m", "fast"], check=True)
+            down = [await http.get("/api/events") for _ in range(3)]
+            health = await http.get("/health")
+            assert {r.status_code for r in down} == {503} and {r.json()["code"] for r in down} == {"database_unavailable"}
+            assert down[0].headers["Retry-After"] == "5" and health.status_code == 503
+            await asyncio.to_thread(subprocess.run, [*cluster, "start"], check=True)
+            started = time.monotonic()
+            while (await http.get("/api/events")).status_code != 200:
+                assert time.monotonic() - started < 60, "the app did not recover by itself within a minute"
+                await asyncio.sleep(0.5)
+            print(f"recovered {time.monotonic() - started:.1f}s after PostgreSQL came back")
+    finally:
+        await asyncio.to_thread(subprocess.run, [*cluster, "start"], check=False, capture_output=True)
+        server.stop()
+        # This process's own pool holds connections the restart cut: let each fail once and be replaced.
+        for _ in range(12):
+            try:
+                await db.ping()
+            except Exception:  # noqa: BLE001, S110 - draining connections known to be dead
+                pass
