@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import getpass
 import logging
+import sqlite3
+import subprocess
 import sys
 from datetime import UTC, datetime
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("email")
     create.add_argument("--name", default="Organiser")
     commands.add_parser("demo", help="load the demo data into the current database")
+    backup_parser = commands.add_parser("backup", help="copy the database to a file while the app runs (SQLite: online backup API; PostgreSQL: pg_dump)")
+    backup_parser.add_argument("path")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -85,9 +89,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Created organiser {view.email}")
     elif args.command == "demo":
         asyncio.run(_demo())
+    elif args.command == "backup":
+        backup(args.path)
+        print(f"Backed up to {args.path}")
     else:  # pragma: no cover - argparse refuses unknown commands
         parser.error(f"unknown command {args.command}")
     sys.exit(0)
+
+
+def backup(path: str) -> None:
+    """A consistent copy of the live database: SQLite's online backup API, or pg_dump's custom format for PostgreSQL."""
+    if settings.uses_sqlite:
+        with sqlite3.connect(settings.sqlite_path) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        return
+    # pg_dump takes one snapshot, so the dump is consistent while the app keeps writing.
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", settings.database_url], check=True)  # noqa: S603, S607
 
 
 async def _create_organiser(email: str, name: str, password: str) -> accounts.views.Account:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
+from pathlib import Path
 
 import httpx
 from conftest import ORGANISER_PASSWORD, credit_code, make_account, stop_body
@@ -78,3 +80,26 @@ async def test_acknowledged_writes_survive_a_server_restart(app):
         server.stop()
     assert [(s["id"], [b["label"] for b in s["booths"]]) for s in detail["stops"]] == [(stop["id"], ["B7"])]
     assert detail["stops"][0]["booths"][0]["employer"]["name"] == "南京云帆科技有限公司"
+
+
+async def test_a_backup_taken_while_the_app_runs_restores_every_row(app, tmp_path, organiser, published_train):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from events import db
+    from events.tables import Stop
+
+    target = tmp_path / ("backup.sqlite3" if db.is_sqlite() else "backup.dump")
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    command = [sys.executable, "main.py", "backup", str(target)]
+    result = await asyncio.to_thread(subprocess.run, command, cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    stops = await Stop.count()
+    if db.is_sqlite():
+        with sqlite3.connect(target) as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert copy.execute("SELECT count(*) FROM stop").fetchone() == (stops,)
+    else:
+        listing = (await asyncio.to_thread(subprocess.run, ["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)).stdout
+        assert "TABLE DATA public stop" in listing and "TABLE DATA public registration" in listing
