@@ -24,10 +24,11 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIFormat, OpenAPIMediaType, Schema, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from events import db, live
+from events import db, live, metrics  # noqa: F401 - metrics registers its collectors on import
 from events.errors import DomainError, RateLimited
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
@@ -112,6 +113,16 @@ def _jinja() -> jinja2.Environment:
     )
 
 
+#: Requests by route template (not raw path: ids would explode the series), method and status, with latency histograms.
+PROMETHEUS = PrometheusConfig(app_name="events", prefix="events", group_path=True, exclude=["^/metrics", "^/static/"])
+
+
+class Metrics(PrometheusController):
+    """GET /metrics in Prometheus text format; keep it behind the proxy (it names routes, never people)."""
+
+    include_in_schema = False
+
+
 def create_app(config: Settings = settings) -> Litestar:
     limiter = Limiter(
         make_storage(config.redis_url),
@@ -148,7 +159,9 @@ def create_app(config: Settings = settings) -> Litestar:
             calendar.router,
             pages.router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
+            Metrics,
         ],
+        middleware=[PROMETHEUS.middleware],
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,

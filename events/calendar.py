@@ -27,7 +27,7 @@ from icalendar import Event as VEvent
 from piccolo.columns.combination import Where
 from piccolo.query.functions.aggregate import Count, Max
 
-from events import views
+from events import metrics, views
 from events.accounts import Actor, require_role
 from events.db import write_transaction
 from events.errors import NotFound
@@ -159,7 +159,9 @@ async def document(scope: Scope, current: Version) -> bytes:
     async with _RENDER_LOCKS[key]:
         if key in _DOCUMENTS:
             _DOCUMENTS.move_to_end(key)
+            metrics.FEED_REQUESTS.labels("cached").inc()
             return _DOCUMENTS[key]
+        metrics.FEED_REQUESTS.labels("rendered").inc()
         items = await _items(scope)
         body = await anyio.to_thread.run_sync(_render, scope, items)
         _DOCUMENTS[key] = body

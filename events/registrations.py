@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events import tickets, views
+from events import metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import for_update, write_transaction
 from events.errors import Conflict, NotFound, Refused
@@ -153,6 +153,7 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
             if not await Registration.insert(registration).on_conflict(action="DO NOTHING").returning(Registration.id):
                 raise Conflict("already_registered", "You are already registered for this stop.")
             registration_id = registration.id
+    metrics.REGISTRATIONS.labels(fields["status"]).inc()
     return await registration_view(await _row(registration_id))
 
 

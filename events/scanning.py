@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import live, tickets, views
+from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import write_transaction
 from events.errors import Forbidden, Invalid, NotFound, Refused
@@ -224,6 +224,7 @@ async def record_scan(*, actor: Actor, now: datetime, request: ScanRequest) -> v
             outcome, registration_id = await _count(request, stop, booth, scan, now)
             await Scan.update({Scan.outcome: outcome, Scan.registration: registration_id}).where(Scan.id == scan.id)
     result = await _replayed(request.nonce) if replayed else await _result_of(await Scan.select().where(Scan.id == scan.id).first())
+    metrics.SCANS.labels(request.kind, result.code or result.result).inc()
     if not replayed and result.result != "refused":
         live.announce(stop["event"], kind=request.kind, stop_id=stop["id"], booth_id=booth["id"] if booth else "", result=result.result)
     return result

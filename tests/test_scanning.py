@@ -159,3 +159,14 @@ async def test_a_batch_over_a_thousand_scans_is_refused(client, organiser, night
 async def test_a_scan_without_ticket_or_nonce_is_a_bad_request(client, organiser, night_market, body):
     response = await client.post(f"/api/stops/{night_market['tonight']['id']}/check-ins", json=body, headers=organiser)
     assert response.status_code == 400
+
+
+async def test_metrics_count_requests_by_route_and_scans_by_result(client, organiser, night_market):
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    for _ in range(2):
+        await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser)
+    text = (await client.get("/metrics")).text
+    assert 'events_scans_total{kind="check_in",result="checked_in"}' in text
+    assert 'events_scans_total{kind="check_in",result="already_checked_in"}' in text
+    assert 'path="/api/stops/{stop_id}/check-ins"' in text and "events_request_duration_seconds_bucket" in text
+    assert ticket["id"] not in text, "no ids (and so no unbounded series) in the metrics"

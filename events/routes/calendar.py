@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Request, Response, Router, delete, get, head, post
 from litestar.params import PathParameter, QueryParameter
 
-from events import calendar, views
+from events import calendar, metrics, views
 from events.calendar import Scope
 from events.errors import NotFound
 from events.routes.common import Caller, allow, now, problems
@@ -46,6 +46,7 @@ async def _serve(request: Request, scope: Scope, *, with_body: bool) -> Response
         **({"Referrer-Policy": "no-referrer"} if scope.is_private else {}),
     }
     if _not_modified(request, version):
+        metrics.FEED_REQUESTS.labels("not_modified").inc()
         return Response(content=b"", status_code=304, headers=headers, media_type=FEED_MEDIA_TYPE)
     body = await calendar.document(scope, version)
     headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
