@@ -131,6 +131,7 @@ def create_app(config: Settings = settings) -> Litestar:
             "login_address": config.login_rate_limit_address,
             "signup_address": config.signup_rate_limit_address,
             "registration_account": config.registration_rate_limit_account,
+            "scan_account": config.scan_rate_limit_account,
         },
     )
 

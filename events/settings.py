@@ -32,6 +32,7 @@ class Settings:
     login_rate_limit_address: str
     signup_rate_limit_address: str
     registration_rate_limit_account: str
+    scan_rate_limit_account: str
     redis_url: str | None
     max_request_bytes: int
     password_hash_profile: str
@@ -113,6 +114,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         login_rate_limit_address=env.get("LOGIN_RATE_LIMIT_ADDRESS", "600/minute"),
         signup_rate_limit_address=env.get("SIGNUP_RATE_LIMIT_ADDRESS", "600/minute"),
         registration_rate_limit_account=env.get("REGISTRATION_RATE_LIMIT_ACCOUNT", "30/minute"),
+        scan_rate_limit_account=env.get("SCAN_RATE_LIMIT_ACCOUNT", "600/minute"),
         redis_url=env.get("REDIS_URL") or None,
         max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
         password_hash_profile=profile,

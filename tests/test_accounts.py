@@ -194,3 +194,13 @@ async def test_sign_ups_from_one_address_and_registrations_by_one_account_are_ra
         assert [r.status_code for r in tries] == [201, 201, 429]
         assert tries[2].json()["code"] == "registration_account_rate_limited" and int(tries[2].headers["Retry-After"]) > 0
     await strict.state.limiter.reset()
+
+
+async def test_one_scanning_account_is_rate_limited_and_told_when_to_retry(night_market, organiser):
+    strict = _app_with(scan_rate_limit_account="3/minute")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://test") as http:
+        path = f"/api/stops/{night_market['tonight']['id']}/check-ins"
+        answers = [await http.post(path, json={"ticket": "K7Q4M2XA", "nonce": str(uuid.uuid4())}, headers=organiser) for _ in range(4)]
+    assert [a.status_code for a in answers] == [409, 409, 409, 429]
+    assert answers[3].json()["code"] == "scan_account_rate_limited" and int(answers[3].headers["Retry-After"]) > 0
+    await strict.state.limiter.reset()
