@@ -65,3 +65,17 @@ def test_a_database_url_picks_postgresql_and_its_absence_a_sqlite_file_under_dat
 def test_an_unknown_default_timezone_is_refused(tmp_path):
     with pytest.raises(SettingsError):
         load({"DATA_DIR": str(tmp_path), "DEFAULT_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_compose_file_runs_migrations_before_the_app_with_health_checks_and_shared_state():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"db", "redis", "migrate", "app"} <= set(services)
+    assert services["migrate"]["command"] == ["python", "main.py", "migrate"]
+    assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert all("healthcheck" in services[name] for name in ("db", "redis"))
+    environment = services["app"]["environment"]
+    assert environment["DATABASE_URL"].startswith("postgresql://") and environment["REDIS_URL"].startswith("redis://")
+    assert environment["APP_ENV"] == "production" and "SECRET_KEY" in environment
