@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 
 from events import db, live, metrics  # noqa: F401 - metrics registers its collectors on import
 from events.errors import DomainError, RateLimited
+from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
@@ -162,7 +163,9 @@ def create_app(config: Settings = settings) -> Litestar:
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
         ],
-        middleware=[PROMETHEUS.middleware],
+        middleware=[request_ids, PROMETHEUS.middleware],
+        # Our own logging set-up (events.logs) stays in charge; Litestar would otherwise install its own handlers.
+        logging_config=None,
         dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,

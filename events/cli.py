@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import logging.config
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from events import accounts
+from events import accounts, logs
 from events.errors import DomainError
 from events.settings import settings
 
@@ -54,11 +55,11 @@ def serve() -> None:
 
     if settings.workers > 1 and not settings.redis_url:
         log.warning("%d workers without REDIS_URL: live dashboard updates and rate limits stay within each worker", settings.workers)
-    uvicorn.run("main:app", host=settings.host, port=settings.port, workers=settings.workers, log_level="info")
+    uvicorn.run("main:app", host=settings.host, port=settings.port, workers=settings.workers, log_config=logs.config(settings.log_format))
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logs.config(settings.log_format))
     parser = argparse.ArgumentParser(prog="main.py", description="Recruitment events and job fairs.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, create the first organiser, load the demo into a new SQLite database, serve")

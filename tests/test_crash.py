@@ -140,3 +140,26 @@ async def test_while_postgresql_restarts_the_app_answers_503_and_recovers_by_its
         # This test process's own pool holds connections the restart cut: start it afresh for the tests that follow.
         await db.close_database()
         await db.open_database()
+
+
+async def test_every_response_carries_a_request_id_and_the_json_logs_name_it(client, organiser, night_market):
+    import json as jsonlib
+
+    given = await client.get("/api/events", headers={"X-Request-ID": "scanner-7f3a-0001"})
+    made = await client.get("/api/events")
+    assert given.headers["x-request-id"] == "scanner-7f3a-0001"
+    assert len(made.headers["x-request-id"]) == 32
+    assert (await client.get("/api/events", headers={"X-Request-ID": "bad id\n"})).headers["x-request-id"] != "bad id\n"
+
+    (newcomer,) = await many_seekers(1)
+    server = Server({**live_server_env(), "REDIS_URL": "redis://127.0.0.1:1/0", "WORKERS": "1", "LOG_FORMAT": "json"})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            await http.post(f"/api/stops/{night_market['tomorrow']['id']}/registrations", headers={**newcomer, "X-Request-ID": "req-registration-42"})
+    finally:
+        _code, output = server.stop()
+    lines = [jsonlib.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert lines, output
+    warning = next(line for line in lines if "rate limit registration_account unavailable" in line["message"])
+    assert warning["request_id"] == "req-registration-42" and warning["level"] == "warning"
