@@ -163,3 +163,83 @@ async def test_every_response_carries_a_request_id_and_the_json_logs_name_it(cli
     assert lines, output
     warning = next(line for line in lines if "rate limit registration_account unavailable" in line["message"])
     assert warning["request_id"] == "req-registration-42" and warning["level"] == "warning"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs to fill up (needs root: FAULT_TESTS=1)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def _sqlite_server(data_dir) -> Server:
+    return Server({"DATA_DIR": str(data_dir), "APP_ENV": "test", "DATABASE_URL": "", "SECRET_KEY": os.environ["SECRET_KEY"], "ORGANISER_PASSWORD": "organiser-pass-1", "WORKERS": "1"}, args=("run",))
+
+
+async def _sign_in(http) -> dict[str, str]:
+    token = (await http.post("/api/auth/login", json={"login": "organiser@example.com", "password": "organiser-pass-1"})).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _integrity(path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@pytest.mark.skipif(not FAULTS, reason="mounts a tmpfs and fills it: FAULT_TESTS=1 as root (CI)")
+async def test_a_full_disk_answers_503_with_a_code_and_corrupts_nothing(small_disk):
+    from conftest import credit_code
+
+    server = _sqlite_server(small_disk)
+    server.start()
+    filler = small_disk / "filler"
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            headers = await _sign_in(http)
+            with open(filler, "wb") as stuff:  # noqa: ASYNC230 - filling a disk on purpose
+                try:
+                    while True:
+                        stuff.write(b"\0" * 65536)
+                        stuff.flush()
+                except OSError:
+                    pass
+            answers = [await http.post("/api/employers", json={"name": f"公司{n}", "credit_code": credit_code()}, headers=headers) for n in range(5)]
+            assert {a.status_code for a in answers} == {503}, [a.text for a in answers]
+            assert {a.json()["code"] for a in answers} == {"database_unavailable"}
+            # Reads may fail too (WAL needs its index file); what matters is a clear, retryable answer.
+            assert (await http.get("/api/events")).status_code in (200, 503)
+            filler.unlink()
+            recovered = await http.post("/api/employers", json={"name": "恢复后", "credit_code": credit_code()}, headers=headers)
+            assert recovered.status_code == 201, recovered.text
+    finally:
+        filler.unlink(missing_ok=True)
+        server.stop()
+    assert _integrity(small_disk / "events.sqlite3") == "ok"
+
+
+@pytest.mark.skipif(not FAULTS, reason="sets the immutable attribute on a file: FAULT_TESTS=1 as root (CI)")
+async def test_a_read_only_database_file_answers_503_with_a_code_and_corrupts_nothing(tmp_path):
+    from conftest import credit_code
+
+    first = _sqlite_server(tmp_path)
+    first.start()
+    first.stop()
+    database = tmp_path / "events.sqlite3"
+    # Even root cannot write an immutable file: the closest thing to a read-only disk a test can make.
+    await asyncio.to_thread(subprocess.run, ["chattr", "+i", str(database)], check=True)
+    server = _sqlite_server(tmp_path)
+    try:
+        server.start()
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            headers = await _sign_in(http)
+            refused = await http.post("/api/employers", json={"name": "只读", "credit_code": credit_code()}, headers=headers)
+            assert refused.status_code == 503 and refused.json()["code"] == "database_unavailable", refused.text
+    finally:
+        server.stop()
+        await asyncio.to_thread(subprocess.run, ["chattr", "-i", str(database)], check=False)
+    assert _integrity(database) == "ok"
