@@ -133,6 +133,8 @@ def create_app(config: Settings = settings) -> Litestar:
             "signup_address": config.signup_rate_limit_address,
             "registration_account": config.registration_rate_limit_account,
             "scan_account": config.scan_rate_limit_account,
+            "registration_address": config.registration_rate_limit_address,
+            "scan_address": config.scan_rate_limit_address,
         },
     )
 

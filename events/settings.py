@@ -33,6 +33,8 @@ class Settings:
     signup_rate_limit_address: str
     registration_rate_limit_account: str
     scan_rate_limit_account: str
+    registration_rate_limit_address: str
+    scan_rate_limit_address: str
     redis_url: str | None
     max_request_bytes: int
     password_hash_profile: str
@@ -116,6 +118,9 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         signup_rate_limit_address=env.get("SIGNUP_RATE_LIMIT_ADDRESS", "600/minute"),
         registration_rate_limit_account=env.get("REGISTRATION_RATE_LIMIT_ACCOUNT", "30/minute"),
         scan_rate_limit_account=env.get("SCAN_RATE_LIMIT_ACCOUNT", "600/minute"),
+        # Per address the ceilings are high: a campus registers from one NAT address, a venue's scanners share one Wi-Fi.
+        registration_rate_limit_address=env.get("REGISTRATION_RATE_LIMIT_ADDRESS", "3000/minute"),
+        scan_rate_limit_address=env.get("SCAN_RATE_LIMIT_ADDRESS", "6000/minute"),
         redis_url=env.get("REDIS_URL") or None,
         max_request_bytes=int(env.get("MAX_REQUEST_BYTES", str(256 * 1024))),
         password_hash_profile=profile,

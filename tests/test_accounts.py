@@ -204,3 +204,18 @@ async def test_one_scanning_account_is_rate_limited_and_told_when_to_retry(night
     assert [a.status_code for a in answers] == [409, 409, 409, 429]
     assert answers[3].json()["code"] == "scan_account_rate_limited" and int(answers[3].headers["Retry-After"]) > 0
     await strict.state.limiter.reset()
+
+
+async def test_registrations_and_scans_from_one_address_are_rate_limited_across_accounts(published_train, night_market, organiser, hr):
+    from conftest import many_seekers
+
+    strict = _app_with(registration_rate_limit_address="2/minute", scan_rate_limit_address="2/minute")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://test") as http:
+        students = await many_seekers(3)
+        stop_id = published_train["stops"][0]["id"]
+        tries = [await http.post(f"/api/stops/{stop_id}/registrations", headers=s) for s in students]
+        assert [r.status_code for r in tries] == [201, 201, 429] and tries[2].json()["code"] == "registration_address_rate_limited"
+        path = f"/api/stops/{night_market['tonight']['id']}/check-ins"
+        scans = [await http.post(path, json={"ticket": "K7Q4M2XA", "nonce": str(uuid.uuid4())}, headers=h) for h in (organiser, organiser, organiser)]
+        assert [r.status_code for r in scans] == [409, 409, 429] and scans[2].json()["code"] == "scan_address_rate_limited"
+    await strict.state.limiter.reset()

@@ -7,21 +7,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 
 
-async def test_generated_requests_get_no_server_error_and_answers_that_match_the_schema(live_server, organiser, published_train):
+@pytest.mark.parametrize(("role", "examples"), [("organiser", 8), ("hr", 4), ("seeker", 4), ("anonymous", 4)])
+async def test_generated_requests_get_no_server_error_and_answers_that_match_the_schema(live_server, organiser, hr, seeker, published_train, role, examples):
     # Bounded and repeatable: a fixed seed and a fixed number of examples per operation (`make fuzz` runs more, unseeded).
+    headers = {"organiser": organiser, "hr": hr, "seeker": seeker, "anonymous": {}}[role]
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",
         f"{live_server.url}/schema/openapi.json",
-        "--header",
-        f"Authorization: {organiser['Authorization']}",
+        *(["--header", f"Authorization: {headers['Authorization']}"] if headers else []),
         "--checks",
         CHECKS,
         "--max-examples",
-        "8",
+        str(examples),
         "--seed",
         "20261125",
         "--exclude-method",

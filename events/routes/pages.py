@@ -246,6 +246,7 @@ async def register(request: Request, stop_id: Id, limiter: NamedDependency[Limit
         back = f"/events/{stop['event.slug']}" if stop else "/events"
         return Redirect(f"/signup?next={quote(back)}")
     await limiter.hit("registration_account", str(actor.id))
+    await limiter.hit("registration_address", client_address(request))
     registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
     return Redirect(f"/me/tickets/{registration.id}")
 
