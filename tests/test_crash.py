@@ -243,3 +243,35 @@ async def test_a_read_only_database_file_answers_503_with_a_code_and_corrupts_no
         server.stop()
         await asyncio.to_thread(subprocess.run, ["chattr", "-i", str(database)], check=False)
     assert _integrity(database) == "ok"
+
+
+async def test_when_redis_returns_shared_limits_and_live_updates_work_again(client, organiser, night_market, tmp_path):
+    from server import free_port
+
+    port = free_port()
+    redis = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path), "--daemonize", "yes"]
+    await asyncio.to_thread(subprocess.run, redis, check=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    (person,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    server = Server({**live_server_env(), "REDIS_URL": url, "WORKERS": "1", "LOGIN_RATE_LIMIT_ACCOUNT": "2/minute"})
+    server.start()
+    login = {"login": "nobody@example.com", "password": "wrong-password-1"}
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            await asyncio.to_thread(subprocess.run, ["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
+            away = [(await http.post("/api/auth/login", json=login)).status_code for _ in range(3)]
+            assert away == [401, 401, 401], "with Redis away the limit lets people through"
+            await asyncio.to_thread(subprocess.run, redis, check=True)
+            await asyncio.sleep(0.5)
+            back = [(await http.post("/api/auth/login", json=login)).status_code for _ in range(3)]
+            assert back == [401, 401, 429], "with Redis back the shared limit counts again, without a restart"
+            async with http.stream("GET", f"/api/events/{night_market['slug']}/attendance/live", headers=organiser) as stream:
+                lines = stream.aiter_lines()
+                assert await anext(lines) == "event: ready"
+                await http.post(f"/api/stops/{night_market['tonight']['id']}/check-ins", json={"ticket": person["code"], "nonce": str(uuid.uuid4())}, headers=organiser)
+                async with asyncio.timeout(10):
+                    while not (await anext(lines)).startswith("event: count"):
+                        pass
+    finally:
+        server.stop()
+        await asyncio.to_thread(subprocess.run, ["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True)
