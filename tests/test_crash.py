@@ -173,6 +173,7 @@ def small_disk(tmp_path):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
     yield mount
     subprocess.run(["umount", str(mount)], check=False)
+    subprocess.run(["umount", "--lazy", str(mount)], check=False, capture_output=True)
 
 
 def _sqlite_server(data_dir) -> Server:
@@ -186,8 +187,10 @@ async def _sign_in(http) -> dict[str, str]:
 
 def _integrity(path) -> str:
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(path) as connection:
+    # closing(), not the connection's own context manager (which commits but leaves the file open, and the tmpfs busy).
+    with closing(sqlite3.connect(path)) as connection:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
 
 
