@@ -58,7 +58,8 @@ fuzz: $(VENV)/.test-installed
 	TOKEN=$$(curl -s -X POST http://127.0.0.1:$(FUZZ_PORT)/api/auth/login -H 'content-type: application/json' \
 		-d '{"login":"organiser@example.com","password":"fuzz-organiser-1"}' | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'); \
 	$(BIN)/schemathesis run http://127.0.0.1:$(FUZZ_PORT)/schema/openapi.json -H "Authorization: Bearer $$TOKEN" \
-		--checks all --max-examples 200 --exclude-method OPTIONS --exclude-path-regex 'attendance/live'; \
+		--checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+		--max-examples 200 --exclude-method OPTIONS --exclude-path-regex 'attendance/live'; \
 	status=$$?; kill $$(cat .fuzz/pid); exit $$status
 
 ## Regenerate docs/screenshots/*.png from the running pages.
