@@ -225,13 +225,18 @@ async def admit(*, code: str, stop_id: uuid.UUID) -> dict[str, Any]:
     ).first()
     if row is None:
         raise Refused("ticket_invalid", "No registration matches this ticket.")
-    if row["stop.status"] == Stop.Status.cancelled:
-        raise Refused("stop_cancelled", "This stop has been cancelled.")
-    if row["status"] == Registration.Status.cancelled:
-        raise Refused("registration_cancelled", "This registration was cancelled.")
-    if row["status"] == Registration.Status.waitlisted:
-        raise Refused("waitlisted", "This seeker is still on the waitlist.")
+    refuse_unless_admissible(registration_status=row["status"], stop_status=row["stop.status"])
     return row
+
+
+def refuse_unless_admissible(*, registration_status: str, stop_status: str) -> None:
+    """The gate's rule: only a confirmed place at a stop that still takes place gets in."""
+    if stop_status == Stop.Status.cancelled:
+        raise Refused("stop_cancelled", "This stop has been cancelled.")
+    if registration_status == Registration.Status.cancelled:
+        raise Refused("registration_cancelled", "This registration was cancelled.")
+    if registration_status == Registration.Status.waitlisted:
+        raise Refused("waitlisted", "This seeker is still on the waitlist.")
 
 
 # ---------------------------------------------------------------- organisers

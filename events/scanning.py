@@ -21,8 +21,7 @@ from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import write_transaction
 from events.errors import Forbidden, Invalid, NotFound, Refused
-
-__all__ = ["Refused", "ScanRequest", "record_scan"]
+from events.registrations import refuse_unless_admissible
 from events.schedule import load_stop
 from events.settings import settings
 from events.tables import AuditEntry, Booth, CheckIn, Job, Registration, Scan, ScannerAccess, Stop, Visit, VisitJob
@@ -223,7 +222,12 @@ async def record_scan(*, actor: Actor, now: datetime, request: ScanRequest) -> v
             replayed = False
             outcome, registration_id = await _count(request, stop, booth, scan, now)
             await Scan.update({Scan.outcome: outcome, Scan.registration: registration_id}).where(Scan.id == scan.id)
-    result = await _replayed(request.nonce) if replayed else await _result_of(await Scan.select().where(Scan.id == scan.id).first())
+    if replayed:
+        result = await _replayed(request.nonce)
+    else:
+        # Answer from what was just written rather than reading the row back.
+        written = {"nonce": scan.nonce, "kind": scan.kind, "outcome": outcome, "registration": registration_id, "booth": scan.booth}
+        result = await _result_of(written)
     metrics.SCANS.labels(request.kind, result.code or result.result).inc()
     if not replayed and result.result != "refused":
         live.announce(stop["event"], kind=request.kind, stop_id=stop["id"], booth_id=booth["id"] if booth else "", result=result.result)
@@ -236,12 +240,7 @@ async def _count(request: ScanRequest, stop: dict[str, Any], booth: dict[str, An
     try:
         registration = await _registration_for(request.ticket, stop["id"])
         registration_id = registration["id"]
-        if stop["status"] == Stop.Status.cancelled:
-            raise Refused("stop_cancelled", "This stop has been cancelled.")
-        if registration["status"] == Registration.Status.cancelled:
-            raise Refused("registration_cancelled", "This registration was cancelled.")
-        if registration["status"] == Registration.Status.waitlisted:
-            raise Refused("waitlisted", "This seeker is still on the waitlist.")
+        refuse_unless_admissible(registration_status=registration["status"], stop_status=stop["status"])
         at = _effective_time(request, stop, now)
     except Refused as refusal:
         return refusal.code, registration_id

@@ -12,7 +12,7 @@ from msgspec import Meta
 
 from events import scanning, views
 from events.accounts import Actor
-from events.errors import DomainError
+from events.errors import DomainError, Refused
 from events.ratelimit import Limiter
 from events.routes.common import Aware, Body, Caller, Id, allow, client_address, now, problems
 
@@ -62,7 +62,7 @@ async def _limit(limiter: Limiter, actor: Actor, request: Request) -> None:
 
 def _answer(result: views.ScanResult) -> Response[views.ScanResult]:
     if result.result == "refused":
-        raise scanning.Refused(result.code, "This ticket is refused here.", nonce=result.nonce, first_at=None)
+        raise Refused(result.code, "This ticket is refused here.", nonce=result.nonce, first_at=None)
     return Response(result, status_code=scanning.http_status(result))
 
 
