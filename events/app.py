@@ -164,6 +164,7 @@ def create_app(config: Settings = settings) -> Litestar:
             pages.router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
+            *([health.bench_ping] if config.bench else []),
         ],
         middleware=[request_ids, PROMETHEUS.middleware],
         # Our own logging set-up (events.logs) stays in charge; Litestar would otherwise install its own handlers.

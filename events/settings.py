@@ -44,6 +44,7 @@ class Settings:
     cors_allow_origins: tuple[str, ...]
     log_format: str
     gate_closes_minutes: int
+    bench: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -128,6 +129,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         # One worker on SQLite: it serialises writers anyway, and a second process only adds lock waits.
         workers=int(env.get("WORKERS") or (1 if not database_url or database_url.startswith("sqlite") else 2)),
         gate_closes_minutes=int(env.get("GATE_CLOSES_MINUTES_AFTER", "60")),
+        # BENCH=1 mounts /bench/ping, the benchmark's baseline; never in production.
+        bench=env.get("BENCH") == "1" and environment != "production",
         log_format=env.get("LOG_FORMAT") or ("text" if environment == "development" else "json"),
         cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),

@@ -25,3 +25,12 @@ async def health() -> Response[views.Health]:
         log.exception("health check: database unavailable")
         return Response(views.Health(status="unavailable", database="unavailable"), status_code=503)
     return Response(views.Health(status="ok", database="ok"))
+
+
+@get("/bench/ping", include_in_schema=False, opt={"bench": True})
+async def bench_ping() -> dict[str, str]:
+    """The benchmarks' baseline: a bare JSON answer through the same app and middleware, no database.
+
+    Mounted only when BENCH=1, so every benchmark figure is reported as a ratio to this one.
+    """
+    return {"status": "ok"}
