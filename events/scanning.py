@@ -8,6 +8,7 @@ answer its scan got the first time. Refusals are scans too: they are kept, and a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from typing import Any
 from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import write_transaction
-from events.errors import Forbidden, Invalid, NotFound, Refused
+from events.errors import DomainError, Forbidden, Invalid, NotFound, Refused
 from events.registrations import refuse_unless_admissible
 from events.schedule import load_stop
 from events.settings import settings
@@ -112,44 +113,52 @@ async def actor_from_access_code(code: str, now: datetime) -> Actor | None:
 
 
 # ---------------------------------------------------------------- scanning
+#
+# Scans are written in batches: every scan that arrives while a batch is being committed
+# joins the next one (group commit), and an offline sync is one batch. A batch costs a
+# handful of statements whatever its size, and each scan is answered only after the
+# transaction that holds it has committed. The unique indexes still decide what is first:
+# `INSERT … ON CONFLICT DO NOTHING` on the nonce, the check-in and the visit, so two workers
+# (or two batches) racing each other cannot count one scan twice.
+
+#: Scans per transaction; a sync batch of 1,000 is split into chunks of this size.
+BATCH_LIMIT = 500
+#: Rows per INSERT statement: 13 columns each stays well under both engines' parameter limits.
+_INSERT_ROWS = 250
 
 
-async def _authorise(actor: Actor, request: ScanRequest) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The stop (and booth) the scan is for, if this actor may scan there."""
-    booth = None
-    if request.kind == "visit":
-        require_role(actor, "hr", "organiser")
-        booth = await Booth.select(Booth.id, Booth.stop, Booth.employer, Booth.stop.event).where(Booth.id == request.booth_id).first()
-        if booth is None:
-            raise NotFound("booth_not_found", "No such booth.")
-        if not (actor.is_organiser or actor.works_for(booth["employer"])):
-            raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
-        stop_id = booth["stop"]
-    else:
-        require_role(actor, "organiser", "scanner")
-        if actor.role == "scanner" and actor.stop_id != request.stop_id:
-            raise Forbidden("not_your_stop", "This scanner access opens another stop's gate.")
-        stop_id = request.stop_id
-    stop = await Stop.select(Stop.id, Stop.starts_at, Stop.ends_at, Stop.status, Stop.event, Stop.event.published_at).where(Stop.id == stop_id).first()
-    if stop is None or (stop["event.published_at"] is None and not actor.is_organiser):
-        raise NotFound("stop_not_found", "No such stop.")
-    return stop, booth
+@dataclass
+class _Pending:
+    """One scan on its way through a batch: what was asked, and what the batch learns about it."""
+
+    actor: Actor
+    request: ScanRequest
+    now: datetime
+    error: DomainError | None = None
+    stop: dict[str, Any] | None = None
+    booth: dict[str, Any] | None = None
+    ticket: tickets.TicketContent | str | None = None  # verified content, a typed short code, or None once refused
+    outcome: str | None = None
+    registration: dict[str, Any] | None = None
+    at: datetime | None = None
+    scan_id: uuid.UUID | None = None
+    replay: bool = False
+
+    @property
+    def counted(self) -> bool:
+        return self.error is None and not self.replay
 
 
-async def _registration_for(ticket: str, stop_id: uuid.UUID) -> dict[str, Any]:
-    """The registration a QR payload or a typed short code names at this stop; Refused otherwise."""
-    typed = ticket.strip().replace("-", "").replace(" ", "").upper()
+def _parse_ticket(pending: _Pending) -> None:
+    """Verify the ticket's signature before the transaction, so the writer does no cryptography."""
+    typed = pending.request.ticket.strip().replace("-", "").replace(" ", "").upper()
     if _SHORT_CODE.fullmatch(typed):
-        where = (Registration.stop == stop_id) & (Registration.short_code == typed)
-    else:
-        content = tickets.read(ticket)
-        if content.stop_id != stop_id:
-            raise Refused("wrong_stop", "This ticket is for another stop.")
-        where = (Registration.id == content.registration_id) & (Registration.stop == stop_id)
-    row = await Registration.select(Registration.id, Registration.seeker, Registration.status, Registration.seeker.name).where(where).first()
-    if row is None:
-        raise Refused("ticket_invalid", "No registration matches this ticket.")
-    return row
+        pending.ticket = typed
+        return
+    try:
+        pending.ticket = tickets.read(pending.request.ticket)
+    except Refused as refusal:
+        pending.outcome = refusal.code
 
 
 def _effective_time(request: ScanRequest, stop: dict[str, Any], now: datetime) -> datetime:
@@ -163,102 +172,298 @@ def _effective_time(request: ScanRequest, stop: dict[str, Any], now: datetime) -
     raise Refused("stop_closed", "The gate of this stop is not open now.")
 
 
-async def _replayed(nonce: str) -> views.ScanResult | None:
-    scan = await Scan.select().where(Scan.nonce == nonce).first()
-    return None if scan is None else await _result_of(scan)
+async def _authorise(batch: list[_Pending]) -> None:
+    """Each scan's stop (and booth), if its actor may scan there; a DomainError on the scan otherwise."""
+    booth_ids = {p.request.booth_id for p in batch if p.request.kind == "visit" and p.request.booth_id}
+    booths = {}
+    if booth_ids:
+        rows = await Booth.select(Booth.id, Booth.stop, Booth.employer, Booth.stop.event).where(Booth.id.is_in(list(booth_ids)))
+        booths = {row["id"]: row for row in rows}
+    stop_ids = {p.request.stop_id for p in batch if p.request.kind == "check_in" and p.request.stop_id} | {b["stop"] for b in booths.values()}
+    stops = {}
+    if stop_ids:
+        rows = await Stop.select(Stop.id, Stop.starts_at, Stop.ends_at, Stop.status, Stop.event, Stop.event.published_at).where(Stop.id.is_in(list(stop_ids)))
+        stops = {row["id"]: row for row in rows}
+    for pending in batch:
+        try:
+            pending.booth, pending.stop = _authorised(pending, booths, stops)
+        except DomainError as error:
+            pending.error = error
 
 
-async def _result_of(scan: dict[str, Any]) -> views.ScanResult:
-    """The answer a stored scan got, rebuilt from what it recorded."""
-    outcome = scan["outcome"]
-    first_at, name = None, None
-    if outcome in ("first", "repeat") and scan["registration"] is not None:
-        registration = await Registration.select(Registration.seeker, Registration.seeker.name).where(Registration.id == scan["registration"]).first()
-        name = registration["seeker.name"]
-        if scan["kind"] == Scan.Kind.check_in:
-            row = await CheckIn.select(CheckIn.checked_in_at).where(CheckIn.registration == scan["registration"]).first()
-            first_at = row["checked_in_at"] if row else None
+def _authorised(pending: _Pending, booths: dict, stops: dict) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    actor, request = pending.actor, pending.request
+    if not request.nonce.strip():
+        raise Invalid("nonce_required", "Every scan carries the device's nonce.")
+    booth = None
+    if request.kind == "visit":
+        require_role(actor, "hr", "organiser")
+        booth = booths.get(request.booth_id)
+        if booth is None:
+            raise NotFound("booth_not_found", "No such booth.")
+        if not (actor.is_organiser or actor.works_for(booth["employer"])):
+            raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
+        stop_id = booth["stop"]
+    else:
+        require_role(actor, "organiser", "scanner")
+        if actor.role == "scanner" and actor.stop_id != request.stop_id:
+            raise Forbidden("not_your_stop", "This scanner access opens another stop's gate.")
+        stop_id = request.stop_id
+    stop = stops.get(stop_id)
+    if stop is None or (stop["event.published_at"] is None and not actor.is_organiser):
+        raise NotFound("stop_not_found", "No such stop.")
+    return booth, stop
+
+
+async def _find_replays(batch: list[_Pending]) -> None:
+    """Scans already stored under these nonces; a nonce seen twice in one batch is a replay the second time."""
+    nonces = [p.request.nonce for p in batch if p.error is None]
+    stored = {}
+    for start in range(0, len(nonces), _INSERT_ROWS):
+        rows = await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
+        stored.update((row["nonce"], row) for row in rows)
+    seen: set[str] = set()
+    for pending in batch:
+        if pending.error is None:
+            nonce = pending.request.nonce
+            pending.replay = nonce in stored or nonce in seen
+            seen.add(nonce)
+
+
+async def _resolve_registrations(batch: list[_Pending]) -> None:
+    """The registration each ticket names at its stop, or the refusal's code."""
+    ids = [p.ticket.registration_id for p in batch if p.counted and isinstance(p.ticket, tickets.TicketContent)]
+    codes = [p.ticket for p in batch if p.counted and isinstance(p.ticket, str)]
+    columns = (Registration.id, Registration.stop, Registration.short_code, Registration.seeker, Registration.status)
+    by_id, by_code = {}, {}
+    for start in range(0, len(ids), _INSERT_ROWS):
+        by_id.update((row["id"], row) for row in await Registration.select(*columns).where(Registration.id.is_in(ids[start : start + _INSERT_ROWS])))
+    for start in range(0, len(codes), _INSERT_ROWS):
+        rows = await Registration.select(*columns).where(Registration.short_code.is_in(codes[start : start + _INSERT_ROWS]))
+        by_code.update(((row["stop"], row["short_code"]), row) for row in rows)
+    for pending in batch:
+        if not pending.counted or pending.outcome is not None:
+            continue
+        stop_id = pending.stop["id"]
+        if isinstance(pending.ticket, str):
+            pending.registration = by_code.get((stop_id, pending.ticket))
+        elif pending.ticket.stop_id != stop_id:
+            pending.outcome = "wrong_stop"
+            continue
         else:
-            row = await Visit.select(Visit.visited_at).where((Visit.booth == scan["booth"]) & (Visit.seeker == registration["seeker"])).first()
-            first_at = row["visited_at"] if row else None
+            row = by_id.get(pending.ticket.registration_id)
+            pending.registration = row if row is not None and row["stop"] == stop_id else None
+        if pending.registration is None:
+            pending.outcome = "ticket_invalid"
+            continue
+        try:
+            refuse_unless_admissible(registration_status=pending.registration["status"], stop_status=pending.stop["status"])
+            pending.at = _effective_time(pending.request, pending.stop, pending.now)
+        except Refused as refusal:
+            pending.outcome = refusal.code
+
+
+async def _count(batch: list[_Pending]) -> None:
+    """First or repeat for every admitted scan, decided by the unique indexes as the rows go in."""
+    admitted = [p for p in batch if p.counted and p.outcome is None]
+    check_ins = [p for p in admitted if p.request.kind == "check_in"]
+    visits = [p for p in admitted if p.request.kind == "visit"]
+    for pending in admitted:
+        pending.outcome = "first"
+    firsts: set = set()
+    for start in range(0, len(check_ins), _INSERT_ROWS):
+        chunk = check_ins[start : start + _INSERT_ROWS]
+        rows = await CheckIn.insert(
+            *(CheckIn(registration=p.registration["id"], stop=p.stop["id"], scan=p.scan_id, checked_in_at=p.at, slot=slot_of(p.at)) for p in chunk)
+        ).on_conflict(action="DO NOTHING").returning(CheckIn.scan)
+        firsts.update(row["scan"] for row in rows)
+    for start in range(0, len(visits), _INSERT_ROWS):
+        chunk = visits[start : start + _INSERT_ROWS]
+        rows = await Visit.insert(
+            *(
+                Visit(booth=p.booth["id"], seeker=p.registration["seeker"], registration=p.registration["id"], stop=p.stop["id"], scan=p.scan_id,
+                      visited_at=p.at, slot=slot_of(p.at))
+                for p in chunk
+            )
+        ).on_conflict(action="DO NOTHING").returning(Visit.scan)
+        firsts.update(row["scan"] for row in rows)
+    repeats = [p for p in admitted if p.scan_id not in firsts]
+    for pending in repeats:
+        pending.outcome = "repeat"
+    for start in range(0, len(repeats), _INSERT_ROWS):
+        ids = [p.scan_id for p in repeats[start : start + _INSERT_ROWS]]
+        await Scan.update({Scan.outcome: "repeat"}).where(Scan.id.is_in(ids))
+    await _note_jobs([p for p in visits if p.request.job_ids])
+
+
+async def _note_jobs(visits: list[_Pending]) -> None:
+    """The jobs HR ticked on a visit scan, kept against the seeker's (first) visit to the booth; only the booth's employer's live jobs at the event."""
+    if not visits:
+        return
+    job_ids = list({job for p in visits for job in p.request.job_ids})
+    jobs = await Job.select(Job.id, Job.employer, Job.event).where(Job.id.is_in(job_ids) & Job.deleted_at.is_null())
+    jobs_by_id = {job["id"]: job for job in jobs}
+    notes = []
+    for pending in visits:
+        visit = await Visit.select(Visit.id).where((Visit.booth == pending.booth["id"]) & (Visit.seeker == pending.registration["seeker"])).first()
+        for job_id in pending.request.job_ids:
+            job = jobs_by_id.get(job_id)
+            if job and job["employer"] == pending.booth["employer"] and job["event"] == pending.booth["stop.event"]:
+                notes.append(VisitJob(visit=visit["id"], job=job_id))
+    if notes:
+        await VisitJob.insert(*notes).on_conflict(action="DO NOTHING")
+
+
+async def _store(batch: list[_Pending]) -> None:
+    """Insert the new scans as pending; a nonce another worker stored first turns the scan into a replay."""
+    new = [p for p in batch if p.counted]
+    inserted: set[str] = set()
+    for start in range(0, len(new), _INSERT_ROWS):
+        rows = []
+        for pending in new[start : start + _INSERT_ROWS]:
+            request = pending.request
+            scan = Scan(
+                nonce=request.nonce, kind=request.kind, stop=pending.stop["id"], booth=pending.booth["id"] if pending.booth else None,
+                # Provisionally first: _count turns it into a repeat if the check-in or visit already exists.
+                outcome=pending.outcome or "first", registration=pending.registration["id"] if pending.registration else None,
+                device=request.device[:100], staff=pending.actor.id, scanner_access=pending.actor.access_id,
+                scanned_at=request.scanned_at, received_at=pending.now, job_ids=json.dumps([str(job) for job in request.job_ids]),
+            )
+            pending.scan_id = scan.id
+            rows.append(scan)
+        # The nonce's unique index settles two deliveries of one scan racing each other.
+        inserted.update(row["nonce"] for row in await Scan.insert(*rows).on_conflict(action="DO NOTHING").returning(Scan.nonce))
+    for pending in new:
+        pending.replay = pending.request.nonce not in inserted
+
+
+async def _answers(batch: list[_Pending]) -> dict[str, views.ScanResult]:
+    """The answer each nonce in the batch stands for, read from what is stored (so a replay gets its first answer)."""
+    nonces = list({p.request.nonce for p in batch if p.error is None})
+    scans = []
+    for start in range(0, len(nonces), _INSERT_ROWS):
+        scans += await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
+    registration_ids = list({scan["registration"] for scan in scans if scan["registration"] is not None and scan["outcome"] in ("first", "repeat")})
+    seekers, check_ins, visits = {}, {}, {}
+    for start in range(0, len(registration_ids), _INSERT_ROWS):
+        ids = registration_ids[start : start + _INSERT_ROWS]
+        rows = await Registration.select(Registration.id, Registration.seeker, Registration.seeker.name).where(Registration.id.is_in(ids))
+        seekers.update((row["id"], row) for row in rows)
+        if any(scan["kind"] == Scan.Kind.check_in for scan in scans):
+            rows = await CheckIn.select(CheckIn.registration, CheckIn.checked_in_at).where(CheckIn.registration.is_in(ids))
+            check_ins.update((row["registration"], row["checked_in_at"]) for row in rows)
+    booth_ids = list({scan["booth"] for scan in scans if scan["booth"] is not None and scan["registration"] in seekers})
+    if booth_ids:
+        seeker_ids = list({seekers[scan["registration"]]["seeker"] for scan in scans if scan["booth"] is not None and scan["registration"] in seekers})
+        rows = await Visit.select(Visit.booth, Visit.seeker, Visit.visited_at).where(Visit.seeker.is_in(seeker_ids) & Visit.booth.is_in(booth_ids))
+        visits.update(((row["booth"], row["seeker"]), row["visited_at"]) for row in rows)
+    answers = {}
+    for scan in scans:
+        seeker = seekers.get(scan["registration"])
+        first_at = None
+        if seeker is not None:
+            if scan["kind"] == Scan.Kind.check_in:
+                first_at = check_ins.get(scan["registration"])
+            else:
+                first_at = visits.get((scan["booth"], seeker["seeker"]))
+        answers[scan["nonce"]] = _result_of(scan, first_at, seeker["seeker.name"] if seeker else None)
+    return answers
+
+
+def _result_of(scan: dict[str, Any], first_at: datetime | None, name: str | None) -> views.ScanResult:
     names = {"check_in": ("checked_in", "already_checked_in"), "visit": ("visited", "already_visited")}[scan["kind"]]
-    result = {"first": names[0], "repeat": names[1]}.get(outcome, "refused")
+    result = {"first": names[0], "repeat": names[1]}.get(scan["outcome"], "refused")
     return views.ScanResult(
         nonce=scan["nonce"],
         kind=scan["kind"],
         result=result,
-        code=None if result != "refused" else outcome,
+        code=None if result != "refused" else scan["outcome"],
         registration_id=scan["registration"],
         first_at=first_at,
         seeker_name=_masked_name(name),
     )
 
 
+async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainError]:
+    """Record scans in one transaction, each counted if it is the first; a result (or the error that refused the caller) per scan, in order."""
+    for pending in batch:
+        _parse_ticket(pending)
+    async with write_transaction():
+        await _authorise(batch)
+        await _find_replays(batch)
+        await _resolve_registrations(batch)
+        await _store(batch)
+        await _count([p for p in batch if p.counted])
+        answers = await _answers(batch)
+    results: list[views.ScanResult | DomainError] = []
+    for pending in batch:
+        if pending.error is not None:
+            results.append(pending.error)
+            continue
+        result = answers[pending.request.nonce]
+        results.append(result)
+        metrics.SCANS.labels(pending.request.kind, result.code or result.result).inc()
+        if pending.counted and result.result != "refused":
+            booth_id = pending.booth["id"] if pending.booth else ""
+            live.announce(pending.stop["event"], kind=pending.request.kind, stop_id=pending.stop["id"], booth_id=booth_id, result=result.result)
+    return results
+
+
+class _GroupCommit:
+    """Scans that arrive while a batch is being written wait for the next one, and share its transaction.
+
+    A lone scan is written at once; under load each transaction carries everything that queued
+    meanwhile. One writer per process: on SQLite there is only ever one writer anyway, and on
+    PostgreSQL each worker's batches race the others' only on the unique indexes.
+    """
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[_Pending, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def submit(self, pending: _Pending) -> views.ScanResult:
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self._queue.append((pending, answer))
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
+            self._writer = loop.create_task(self._write())
+        # Shielded: a caller that hangs up does not take its scan out of a batch being written.
+        result = await asyncio.shield(answer)
+        if isinstance(result, DomainError):
+            raise result
+        return result
+
+    async def _write(self) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+            try:
+                results = await record_scans([pending for pending, _ in taken])
+            except BaseException as error:  # the batch's transaction failed (or the writer was stopped): every scan in it hears why
+                for _, answer in taken:
+                    if not answer.done():
+                        answer.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, answer), result in zip(taken, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
+
+
+_group_commit = _GroupCommit()
+
+
 async def record_scan(*, actor: Actor, now: datetime, request: ScanRequest) -> views.ScanResult:
     """Record one scan and count it if it is the first; answer a replayed nonce as it was answered before."""
-    if not request.nonce.strip():
-        raise Invalid("nonce_required", "Every scan carries the device's nonce.")
-    stop, booth = await _authorise(actor, request)
-    if (replay := await _replayed(request.nonce)) is not None:
-        return replay
-    async with write_transaction():
-        scan = Scan(
-            nonce=request.nonce,
-            kind=request.kind,
-            stop=stop["id"],
-            booth=booth["id"] if booth else None,
-            outcome="pending",
-            device=request.device[:100],
-            staff=actor.id,
-            scanner_access=actor.access_id,
-            scanned_at=request.scanned_at,
-            received_at=now,
-            job_ids=json.dumps([str(job) for job in request.job_ids]),
-        )
-        # The nonce's unique index settles two deliveries of one scan racing each other.
-        if not await Scan.insert(scan).on_conflict(action="DO NOTHING").returning(Scan.id):
-            replayed = True
-        else:
-            replayed = False
-            outcome, registration_id = await _count(request, stop, booth, scan, now)
-            await Scan.update({Scan.outcome: outcome, Scan.registration: registration_id}).where(Scan.id == scan.id)
-    if replayed:
-        result = await _replayed(request.nonce)
-    else:
-        # Answer from what was just written rather than reading the row back.
-        written = {"nonce": scan.nonce, "kind": scan.kind, "outcome": outcome, "registration": registration_id, "booth": scan.booth}
-        result = await _result_of(written)
-    metrics.SCANS.labels(request.kind, result.code or result.result).inc()
-    if not replayed and result.result != "refused":
-        live.announce(stop["event"], kind=request.kind, stop_id=stop["id"], booth_id=booth["id"] if booth else "", result=result.result)
-    return result
+    return await _group_commit.submit(_Pending(actor=actor, request=request, now=now))
 
 
-async def _count(request: ScanRequest, stop: dict[str, Any], booth: dict[str, Any] | None, scan: Scan, now: datetime) -> tuple[str, uuid.UUID | None]:
-    """The scan's outcome: first, repeat, or a refusal's code; and the registration it named."""
-    registration_id = None
-    try:
-        registration = await _registration_for(request.ticket, stop["id"])
-        registration_id = registration["id"]
-        refuse_unless_admissible(registration_status=registration["status"], stop_status=stop["status"])
-        at = _effective_time(request, stop, now)
-    except Refused as refusal:
-        return refusal.code, registration_id
-    if request.kind == Scan.Kind.check_in:
-        first = await CheckIn.insert(
-            CheckIn(registration=registration_id, stop=stop["id"], scan=scan.id, checked_in_at=at, slot=slot_of(at))
-        ).on_conflict(action="DO NOTHING").returning(CheckIn.id)
-        return ("first" if first else "repeat"), registration_id
-    visit = Visit(booth=booth["id"], seeker=registration["seeker"], registration=registration_id, stop=stop["id"], scan=scan.id, visited_at=at, slot=slot_of(at))
-    first = await Visit.insert(visit).on_conflict(action="DO NOTHING").returning(Visit.id)
-    if request.job_ids:
-        visit_id = visit.id if first else (await Visit.select(Visit.id).where((Visit.booth == booth["id"]) & (Visit.seeker == registration["seeker"])).first())["id"]
-        jobs = await Job.select(Job.id).where(
-            Job.id.is_in(list(request.job_ids)) & (Job.employer == booth["employer"]) & (Job.event == booth["stop.event"]) & Job.deleted_at.is_null()
-        )
-        if jobs:
-            await VisitJob.insert(*(VisitJob(visit=visit_id, job=job["id"]) for job in jobs)).on_conflict(action="DO NOTHING")
-    return ("first" if first else "repeat"), registration_id
+async def sync_scans(*, actor: Actor, now: datetime, requests: list[ScanRequest]) -> list[views.ScanResult | DomainError]:
+    """An offline batch: written in chunks, a result (or the error that refused the caller) per scan, in order."""
+    results: list[views.ScanResult | DomainError] = []
+    for start in range(0, len(requests), BATCH_LIMIT):
+        results += await record_scans([_Pending(actor=actor, request=request, now=now) for request in requests[start : start + BATCH_LIMIT]])
+    return results
 
 
 def http_status(result: views.ScanResult) -> int:

@@ -88,18 +88,20 @@ async def visit(request: Request, booth_id: Id, data: JSONBody[VisitRequest], ac
 async def sync(request: Request, data: JSONBody[SyncRequest], actor: Caller, limiter: NamedDependency[Limiter]) -> views.SyncResults:
     """A result per scan, in order; idempotent by nonce, so a batch sent twice (or half-acknowledged) never counts twice."""
     await _limit(limiter, actor, request)
-    at = now()
-    results = []
-    for scan in data.scans:
-        request = scanning.ScanRequest(
+    requests = [
+        scanning.ScanRequest(
             kind=scan.kind, stop_id=scan.stop_id, booth_id=scan.booth_id, ticket=scan.ticket, nonce=scan.nonce,
             scanned_at=scan.scanned_at, job_ids=tuple(scan.job_ids), device=scan.device,
         )
-        try:
-            results.append(await scanning.record_scan(actor=actor, now=at, request=request))
-        except DomainError as error:
-            # One scan the caller may not make does not spoil the batch.
-            results.append(views.ScanResult(nonce=scan.nonce, kind=scan.kind, result="refused", code=error.code, registration_id=None, first_at=None, seeker_name=None))
+        for scan in data.scans
+    ]
+    results = [
+        # One scan the caller may not make does not spoil the batch: it is answered as refused, with the error's code.
+        views.ScanResult(nonce=scan.nonce, kind=scan.kind, result="refused", code=result.code, registration_id=None, first_at=None, seeker_name=None)
+        if isinstance(result, DomainError)
+        else result
+        for scan, result in zip(data.scans, await scanning.sync_scans(actor=actor, now=now(), requests=requests), strict=True)
+    ]
     return views.SyncResults(results=results)
 
 
