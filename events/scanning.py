@@ -413,20 +413,24 @@ class _GroupCommit:
     """Scans that arrive while a batch is being written wait for the next one, and share its transaction.
 
     A lone scan is written at once; under load each transaction carries everything that queued
-    meanwhile. One writer per process: on SQLite there is only ever one writer anyway, and on
-    PostgreSQL each worker's batches race the others' only on the unique indexes.
+    meanwhile. Two writers per process, so one batch is being prepared while the other waits for
+    its commit (on SQLite they then share that commit, see db.write_transaction); batches
+    race each other, and other workers' batches, only on the unique indexes.
     """
+
+    WRITERS = 2
 
     def __init__(self) -> None:
         self._queue: list[tuple[_Pending, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._writers: set[asyncio.Task] = set()
 
     async def submit(self, pending: _Pending) -> views.ScanResult:
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
         self._queue.append((pending, answer))
-        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
-            self._writer = loop.create_task(self._write())
+        self._writers = {writer for writer in self._writers if not writer.done() and writer.get_loop() is loop}
+        if len(self._writers) < self.WRITERS:
+            self._writers.add(loop.create_task(self._write()))
         # Shielded: a caller that hangs up does not take its scan out of a batch being written.
         result = await asyncio.shield(answer)
         if isinstance(result, DomainError):

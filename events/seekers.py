@@ -9,8 +9,8 @@ from typing import Any
 
 import phonenumbers
 
-from events import identifiers, views
-from events.accounts import Actor, account_view, create_account, hash_password, issue_token, require_role
+from events import calendar, identifiers, views
+from events.accounts import Actor, account_view, create_account, forget_account, hash_password, issue_token, require_role
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Unauthorized
 from events.interests import seekers_interests
@@ -154,3 +154,5 @@ async def delete_me(*, actor: Actor, now: datetime) -> None:
         await Consent.update({Consent.withdrawn_at: now}).where((Consent.seeker == actor.id) & Consent.withdrawn_at.is_null())
         await Interest.update({Interest.withdrawn_at: now}).where((Interest.seeker == actor.id) & Interest.withdrawn_at.is_null())
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="delete_own_account", target=f"account:{actor.id}", at=now))
+    forget_account(actor.id)
+    calendar.changed()
