@@ -1,0 +1,131 @@
+"""`make bench`: the real server (uvicorn, as in production) under wrk on loopback, on SQLite then PostgreSQL.
+
+    .venv/bin/python bench/run.py --postgres postgresql://postgres@127.0.0.1:5432/bench   # ~20 minutes
+    .venv/bin/python bench/run.py --quick --postgres …        # the same scenarios, smaller and shorter: ~3 minutes
+    .venv/bin/python bench/run.py --compare bench/results/latest.json …   # and print the change since that run
+
+Each database gets a new, seeded database and one server for the whole suite; every scenario is
+reported in absolute figures and as a ratio to GET /bench/ping measured just before it. Prints one
+table, writes the JSON (bench/results/latest.json, or quick.json), and draws the growth curves;
+with --docs, into docs/benchmarks/ and the results section of docs/benchmarks.md. The PostgreSQL
+database is wiped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORK = Path(tempfile.mkdtemp(prefix="bench-"))
+RATE_LIMITS = ("SCAN_RATE_LIMIT_ACCOUNT", "SCAN_RATE_LIMIT_ADDRESS", "REGISTRATION_RATE_LIMIT_ACCOUNT", "REGISTRATION_RATE_LIMIT_ADDRESS",
+               "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "SIGNUP_RATE_LIMIT_ADDRESS")
+# Before `events` is imported, and inherited by the server: the tickets and tokens made here must be
+# the ones it accepts. Rate limits are lifted: a few tokens drive every scanner here, which the
+# per-account limits would otherwise measure. No Redis: limits are lifted and live updates stay in each worker.
+for name in ("DATABASE_URL", "REDIS_URL", "WORKERS", "PUBLIC_URL", "TEST_DATABASE_URL"):
+    os.environ.pop(name, None)
+os.environ.update(
+    APP_ENV="test",
+    SECRET_KEY="bench-secret-key-that-is-long-enough-0000000000",
+    DATA_DIR=str(WORK),
+    PASSWORD_HASH_PROFILE="fast",
+    BENCH="1",
+    LOG_FORMAT="json",
+    **dict.fromkeys(RATE_LIMITS, "1000000/minute"),
+)
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import plots  # noqa: E402
+import report  # noqa: E402
+import scenarios  # noqa: E402
+import seed  # noqa: E402
+from server import Server  # noqa: E402
+
+
+def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials) -> scenarios.Suite:
+    """Every scenario on one database, against one server that lives for the whole suite."""
+    started = time.monotonic()
+    seed.reset(database_url)
+    with seed.Database(database_url) as database:
+        seed.scene(database, mode.plan(), seed.utcnow())
+        print(f"{report.DB_NAMES[db_name]}: seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        server = Server({"DATABASE_URL": database_url})
+        server.start()
+        suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials)
+        try:
+            scenarios.warm_up(suite)
+            scenarios.scan_growth(suite, mode.scan_growth[0])
+            scenarios.scans(suite)
+            scenarios.sync(suite)
+            scenarios.burst(suite)
+            for stored in mode.scan_growth[1:]:
+                scenarios.scan_growth(suite, stored)
+            scenarios.scan_growth_target(suite)
+            scenarios.events_list(suite)
+            for jobs in mode.job_growth:
+                scenarios.job_search(suite, jobs)
+            scenarios.feeds(suite)
+            scenarios.memory(suite, server.process.pid)
+        finally:
+            code, _output = server.stop(timeout=60)
+            print(f"{report.DB_NAMES[db_name]}: done in {time.monotonic() - started:.0f} s; server log {server.log.name} (exit {code})", file=sys.stderr)
+        if db_name == "postgres":
+            suite.postgres_version = str(database.value("SHOW server_version"))
+    return suite
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller and shorter: for working on the benchmark, not for figures")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database to wipe and benchmark (without it, SQLite only)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--compare", metavar="JSON", type=Path, help="an earlier run's JSON: also print the change since then")
+    parser.add_argument("--out", metavar="JSON", type=Path, help="where to write this run's JSON (default bench/results/latest.json or quick.json)")
+    parser.add_argument("--docs", action="store_true", help="draw the plots into docs/benchmarks/ and rewrite docs/benchmarks.md's results")
+    args = parser.parse_args()
+    mode = scenarios.QUICK if args.quick else scenarios.FULL
+    out = args.out or RESULTS / f"{'quick' if args.quick else 'latest'}.json"
+    earlier = json.loads(args.compare.read_text()) if args.compare else None
+    databases = ([] if args.no_sqlite else [("sqlite", f"sqlite:///{WORK}/bench.sqlite3")]) + ([("postgres", args.postgres)] if args.postgres else [])
+    if not databases:
+        parser.error("nothing to benchmark: --no-sqlite needs --postgres")
+
+    started_at, started = datetime.now(UTC), time.monotonic()
+    credentials = scenarios.Credentials()
+    suites = [run_suite(db_name, url, mode, credentials) for db_name, url in databases]
+    rows = [row for suite in suites for row in suite.rows]
+    growth = {suite.db_name: suite.growth for suite in suites}
+    document = {
+        "mode": mode.name,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started),
+        "git": report.git_commit(ROOT),
+        "machine": report.machine(next((suite.postgres_version for suite in suites if suite.postgres_version), None)),
+        "targets": {"met": sum(row.passed is True for row in rows), "missed": sum(row.passed is False for row in rows)},
+        "rows": [row.as_json() for row in rows],
+        "growth": growth,
+    }
+    report.write_json(out, document)
+    drawn = plots.draw(growth, ROOT / "docs" / "benchmarks" if args.docs else out.parent / f"{out.stem}-plots")
+    if args.docs:
+        report.update_docs(ROOT / "docs" / "benchmarks.md", document, rows, drawn)
+    print(report.table(rows))
+    if earlier is not None:
+        print()
+        print(report.compare(earlier, rows))
+    print(f"\n{document['seconds'] / 60:.1f} minutes; results in {out}; plots: {' '.join(str(path) for path in drawn)}")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

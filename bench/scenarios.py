@@ -1,0 +1,351 @@
+"""The scenarios of issue #6, each a few wrk runs against one running server, each run next to a ping baseline.
+
+A scenario returns rows for the table (and growth points for the plots); the targets are judged
+where the row is made, so the rule and the figure it is judged on sit side by side.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+import load
+import report
+import seed
+from report import Row
+
+from events import tickets
+from events.accounts import issue_token
+
+SCAN_LEVELS = (1, 16, 64)
+SYNC_BATCH, SYNC_REPEATS, SYNC_DEVICES = 1000, 200, 4
+BURST_CONNECTIONS = 256
+READ_CLIENTS = 16
+FEED_CLIENTS = 16
+REFUSED = '"result":"refused"'
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    #: Length of one timed run, and of one ping baseline.
+    seconds: int
+    ping_seconds: int
+    #: Fresh tickets one scan run may use: enough for ~5,000 scans/s over `seconds`.
+    run_tickets: int
+    sync_batches: int
+    sync_seconds: int
+    scan_growth: tuple[int, ...]
+    job_growth: tuple[int, ...]
+    #: Every feed gets a cold render; the 500-stop one and the largest get the whole scenario.
+    feed_stops: tuple[int, ...]
+    rerenders: int
+    burst_seekers: int
+    burst_capacity: int
+
+    @property
+    def scan_runs(self) -> int:
+        return len(SCAN_LEVELS) + len(self.scan_growth)
+
+    def plan(self) -> seed.Plan:
+        fresh = self.scan_runs * self.run_tickets + self.sync_batches * (SYNC_BATCH - SYNC_REPEATS)
+        return seed.Plan(fresh_tickets=fresh, burst_seekers=self.burst_seekers, burst_capacity=self.burst_capacity, feed_stops=self.feed_stops,
+                         jobs=self.job_growth[0], stored_scans=self.scan_growth[0])
+
+
+FULL = Mode("full", seconds=8, ping_seconds=4, run_tickets=40_000, sync_batches=40, sync_seconds=60, scan_growth=(10**3, 10**5, 10**6),
+            job_growth=(10**3, 10**4, 10**5, 10**6), feed_stops=(100, 500, 1000, 10_000), rerenders=5, burst_seekers=2000, burst_capacity=500)
+#: The same scenarios, small: for working on the benchmark itself; its figures mean little.
+QUICK = Mode("quick", seconds=2, ping_seconds=1, run_tickets=5_000, sync_batches=4, sync_seconds=30, scan_growth=(10**3, 10**4, 10**5),
+             job_growth=(10**3, 10**4, 10**5), feed_stops=(100, 500, 2000), rerenders=2, burst_seekers=400, burst_capacity=100)
+
+
+class Credentials:
+    """Signed tickets and tokens, made once and reused on both databases (the ids are the same there)."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[int, str] = {}
+        self._tokens: dict[uuid.UUID, str] = {}
+
+    def ticket(self, n: int) -> str:
+        if n not in self._tickets:
+            self._tickets[n] = tickets.issue(registration_id=seed.registration(n), stop_id=seed.LIVE_STOP)
+        return self._tickets[n]
+
+    def bearer(self, account: uuid.UUID, role: str) -> str:
+        if account not in self._tokens:
+            self._tokens[account] = issue_token(account_id=account, role=role, now=seed.utcnow()).access_token
+        return f"Bearer {self._tokens[account]}"
+
+
+@dataclass
+class Suite:
+    """One database's run: its server, its data, what it measured."""
+
+    db_name: str
+    url: str
+    database: seed.Database
+    mode: Mode
+    work: Path
+    credentials: Credentials
+    rows: list[Row] = field(default_factory=list)
+    growth: dict[str, list[dict]] = field(default_factory=lambda: {"scans": [], "jobs": [], "feeds": []})
+    #: The next registration nobody has scanned yet.
+    next_ticket: int = seed.CHECKED_IN
+    runs: int = 0
+    postgres_version: str | None = None
+
+    @property
+    def is_pg(self) -> bool:
+        return self.db_name == "postgres"
+
+    def fresh_tickets(self, n: int) -> range:
+        taken = range(self.next_ticket, self.next_ticket + n)
+        self.next_ticket += n
+        return taken
+
+    def requests(self, lines: list[str]) -> Path:
+        self.runs += 1
+        return load.write(self.work / f"{self.db_name}-{self.runs:03d}.txt", lines)
+
+    def ping(self, connections: int) -> load.Result:
+        """The baseline: GET /bench/ping, same wrk, same connections, right before what it is compared with."""
+        result = load.run(self.url, self.requests([load.line("GET", "/bench/ping")]), connections=connections, seconds=self.mode.ping_seconds)
+        if result.errors or not result.requests:
+            raise RuntimeError(f"GET /bench/ping failed ({result.statuses}): is the server running with BENCH=1?")
+        return result
+
+    def measure(self, lines: list[str], *, connections: int, seconds: int | None = None, once: bool = False, count: str | None = None) -> tuple[load.Result, load.Result]:
+        """A ping baseline, then the run; returns both."""
+        ping = self.ping(connections)
+        result = load.run(self.url, self.requests(lines), connections=connections, seconds=seconds or self.mode.seconds, once=once, count=count)
+        if not once:
+            self.settle()
+        return ping, result
+
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until the server has finished what a timed run left in flight (wrk hangs up; the server still answers)."""
+        deadline = time.monotonic() + timeout
+        quick = 0
+        with httpx.Client(base_url=self.url, timeout=timeout) as client:
+            while quick < 3 and time.monotonic() < deadline:
+                started = time.perf_counter()
+                client.get("/bench/ping")
+                quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+
+    def add(self, scenario: str, key: str, connections: int, ping: load.Result, result: load.Result, **extra: object) -> Row:
+        return self.record(Row.of(scenario=scenario, key=key, db=self.db_name, concurrency=connections, ping=ping, result=result, **extra))
+
+    def record(self, row: Row) -> Row:
+        """Keep the row, and show progress (the table comes at the end; this run takes minutes)."""
+        self.rows.append(row)
+        figures = row.note
+        if row.rate is not None:
+            figures = f"c={row.concurrency:<3} {row.rate:9,.1f} req/s {row.ratio:6.3f}× ping  p99 {row.p99_ms or 0:8.1f} ms  {row.errors} errors"
+        print(f"  {report.DB_NAMES[self.db_name]:<10} {row.scenario:<52} {figures} {row.mark}", file=sys.stderr, flush=True)
+        return row
+
+
+# ---------------------------------------------------------------- 1. scans at gates and booths, and 6. scan growth
+
+
+def _scan_target(suite: Suite, row: Row) -> None:
+    """PostgreSQL >= 0.20 of ping with p99 <= 50 ms, SQLite >= 0.10 with p99 <= 100 ms; no errors; at 64 scanners."""
+    ratio, p99 = (0.20, 50) if suite.is_pg else (0.10, 100)
+    row.judge(f"≥{ratio:.2f}× · p99≤{p99} ms · 0 err", row.ratio >= ratio and row.p99_ms is not None and row.p99_ms <= p99 and row.errors == 0)
+
+
+def check_in_lines(suite: Suite, numbers: range, tag: str) -> list[str]:
+    organiser = suite.credentials.bearer(seed.ORGANISER, "organiser")
+    path = f"/api/stops/{seed.LIVE_STOP}/check-ins"
+    return [load.line("POST", path, seed.json_line({"ticket": suite.credentials.ticket(n), "nonce": f"{tag}-{n:08d}"}), Authorization=organiser)
+            for n in numbers]
+
+
+def warm_up(suite: Suite) -> None:
+    """Replays of the stored scans for a few seconds: the scan path's code and connections get warm, and nothing is written."""
+    organiser = suite.credentials.bearer(seed.ORGANISER, "organiser")
+    path = f"/api/stops/{seed.LIVE_STOP}/check-ins"
+    lines = [load.line("POST", path, seed.json_line({"ticket": suite.credentials.ticket(n), "nonce": seed.seeded_nonce(n)}), Authorization=organiser)
+             for n in range(seed.CHECKED_IN)]
+    load.run(suite.url, suite.requests(lines), connections=64, seconds=suite.mode.ping_seconds * 2)
+    suite.settle()
+
+
+def scans(suite: Suite) -> None:
+    """Gate check-ins and booth visits with distinct tickets at 1, 16 and 64 scanners."""
+    for connections in SCAN_LEVELS:
+        numbers = suite.fresh_tickets(suite.mode.run_tickets)
+        ping, result = suite.measure(check_in_lines(suite, numbers, f"c{connections}"), connections=connections, once=True)
+        row = suite.add("gate check-ins", "check_ins", connections, ping, result)
+        if connections == 64:
+            _scan_target(suite, row)
+    # Visits need no fresh registrations: a seeker's first scan at each booth is a first visit, so each
+    # level takes the same seekers to other booths (HR staff scanning at their own employer's booth).
+    numbers = range(seed.CHECKED_IN, seed.CHECKED_IN + suite.mode.run_tickets)
+    for level, connections in enumerate(SCAN_LEVELS):
+        lines = []
+        for n in numbers:
+            booth = (n + level) % seed.LIVE_BOOTHS
+            body = seed.json_line({"ticket": suite.credentials.ticket(n), "nonce": f"v{connections}-{n:08d}"})
+            lines.append(load.line("POST", f"/api/booths/{seed.live_booth(booth)}/visits", body, Authorization=suite.credentials.bearer(seed.hr(booth), "hr")))
+        ping, result = suite.measure(lines, connections=connections, once=True)
+        row = suite.add("booth visits", "visits", connections, ping, result)
+        if connections == 64:
+            _scan_target(suite, row)
+
+
+def scan_growth(suite: Suite, stored: int) -> None:
+    """Check-ins at 64 scanners with `stored` scans already in the table (topped up first)."""
+    stored = seed.grow_scans(suite.database, stored, seed.utcnow())
+    numbers = suite.fresh_tickets(suite.mode.run_tickets)
+    ping, result = suite.measure(check_in_lines(suite, numbers, f"g{stored}"), connections=64, once=True)
+    suite.add(f"check-ins, {stored:,} scans stored", "scan_growth", 64, ping, result, size=stored)
+    suite.growth["scans"].append({"stored": stored, "rate": result.rate, "ratio": result.rate / ping.rate, "p99_ms": result.p99_ms})
+
+
+def scan_growth_target(suite: Suite) -> None:
+    first, last = suite.growth["scans"][0], suite.growth["scans"][-1]
+    kept = last["rate"] / first["rate"] if first["rate"] else 0.0
+    row = Row(scenario=f"growth: check-ins/s at {last['stored']:,} vs {first['stored']:,} scans stored", key="scan_growth_kept", db=suite.db_name,
+              note=f"{kept:.2f} of the rate")
+    row.judge("≥0.80 of it", kept >= 0.80)
+    suite.record(row)
+
+
+# ---------------------------------------------------------------- 2. offline sync
+
+
+def sync(suite: Suite) -> None:
+    """Batches of 1,000 check-ins from offline phones, 20% re-scans (new nonces) of tickets already checked in."""
+    fresh_per_batch = SYNC_BATCH - SYNC_REPEATS
+    lines = []
+    for batch in range(suite.mode.sync_batches):
+        fresh = iter(suite.fresh_tickets(fresh_per_batch))
+        scans_ = []
+        for k in range(SYNC_BATCH):
+            # Every fifth scan is a re-scan: the phone saw that seeker at the gate already.
+            n = (batch * SYNC_REPEATS + k // 5) % seed.CHECKED_IN if k % 5 == 4 else next(fresh)
+            scans_.append({"kind": "check_in", "ticket": suite.credentials.ticket(n), "nonce": f"s{batch:04d}-{k:04d}", "stop_id": str(seed.LIVE_STOP)})
+        lines.append(load.line("POST", "/api/scans/sync", seed.json_line({"scans": scans_}), Authorization=suite.credentials.bearer(seed.ORGANISER, "organiser")))
+    ping, result = suite.measure(lines, connections=SYNC_DEVICES, seconds=suite.mode.sync_seconds, once=True, count=REFUSED)
+    scans_per_second = result.rate * SYNC_BATCH
+    suite.add("offline sync, 1,000 scans a batch", "sync", SYNC_DEVICES, ping, result, extra_errors=result.matched,
+              note=f"{scans_per_second:,.0f} scans/s; {result.matched} refused")
+
+
+# ---------------------------------------------------------------- 3. registration burst
+
+
+def burst(suite: Suite) -> None:
+    """2,000 seekers register at once for a stop of 500 seats: exactly 500 confirmed, the rest waitlisted."""
+    seekers, seats = suite.mode.burst_seekers, suite.mode.burst_capacity
+    path = f"/api/stops/{seed.BURST_STOP}/registrations"
+    lines = [load.line("POST", path, Authorization=suite.credentials.bearer(seed.seeker(n), "seeker")) for n in range(seekers)]
+    ping, result = suite.measure(lines, connections=BURST_CONNECTIONS, seconds=120, once=True)
+    counts = seed.registration_counts(suite.database, seed.BURST_STOP)
+    exact = counts == {"confirmed": seats, "waitlisted": seekers - seats, "confirmed_count": seats}
+    row = suite.add(f"registration burst, {seekers:,} for {seats} seats", "burst", BURST_CONNECTIONS, ping, result,
+                    note=f"{counts['confirmed']} confirmed, {counts['waitlisted']} waitlisted: {'exact' if exact else 'NOT EXACT'}")
+    row.judge(f"≥0.05× · exactly {seats} · 0 err", row.ratio >= 0.05 and exact and row.errors == 0 and result.statuses.get("201") == seekers)
+
+
+# ---------------------------------------------------------------- 4. public reads, and 6. job search growth
+
+EVENT_QUERIES = ({}, {"city": "南京"}, {"kind": "job_fair"}, {"q": "招聘会"}, {"offset": 40}, {"kind": "talent_train", "city": "苏州"})
+JOB_QUERIES = ({}, {"q": "工程师"}, {"q": "java"}, {"education": "bachelor"}, {"min_salary": 15000}, {"category": "技术"},
+               {"major": "软件工程"}, {"q": "销售", "min_salary": 8000}, {"employer_id": str(seed.uid(1, 3))},
+               {"education": "master", "category": "研发"}, {"q": "数据", "education": "master", "min_salary": 12000}, {"offset": 200})
+
+
+def _get(path: str, query: dict) -> str:
+    return load.line("GET", f"{path}?{urlencode(query, quote_via=quote)}" if query else path)
+
+
+def events_list(suite: Suite) -> None:
+    ping, result = suite.measure([_get("/api/events", query) for query in EVENT_QUERIES], connections=READ_CLIENTS)
+    suite.add("event list (filters)", "event_list", READ_CLIENTS, ping, result)
+
+
+def job_search(suite: Suite, jobs: int) -> None:
+    jobs = seed.grow_jobs(suite.database, jobs, seed.utcnow())
+    ping, result = suite.measure([_get("/api/events/bench-jobs/jobs", query) for query in JOB_QUERIES], connections=READ_CLIENTS)
+    row = suite.add(f"job search, {jobs:,} jobs", "job_search", READ_CLIENTS, ping, result, size=jobs)
+    if jobs == 10**5 and suite.is_pg:
+        row.judge("p99≤50 ms · 0 err", row.p99_ms is not None and row.p99_ms <= 50 and row.errors == 0)
+    suite.growth["jobs"].append({"jobs": jobs, "rate": result.rate, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms})
+
+
+# ---------------------------------------------------------------- 5. calendar feeds, and 6. feed growth
+
+
+def _feed(suite: Suite, stops: int, **headers: str) -> list[str]:
+    return [load.line("GET", f"/calendar/events/{seed.feed_slug(stops)}.ics", **headers)]
+
+
+def feeds(suite: Suite) -> None:
+    for stops in suite.mode.feed_stops:
+        ping, cold = suite.measure(_feed(suite, stops), connections=1, seconds=60, once=True)
+        row = suite.add(f"feed {stops:,} stops: uncached", "feed_cold", 1, ping, cold, size=stops)
+        if stops == 10_000:
+            row.judge("≤2 s", cold.errors == 0 and cold.p50_ms <= 2000)
+        suite.growth["feeds"].append({"stops": stops, "ms": cold.p50_ms})
+        if stops in (500, suite.mode.feed_stops[-1]):
+            _feed_cached(suite, stops)
+
+
+def _feed_cached(suite: Suite, stops: int) -> None:
+    # Every worker renders its own first copy: warm them all before measuring the cached document.
+    load.run(suite.url, suite.requests(_feed(suite, stops)), connections=FEED_CLIENTS, seconds=suite.mode.ping_seconds)
+    suite.settle()
+    ping, cached = suite.measure(_feed(suite, stops), connections=FEED_CLIENTS)
+    suite.add(f"feed {stops:,} stops: cached 200", "feed_cached", FEED_CLIENTS, ping, cached, size=stops)
+    with httpx.Client(base_url=suite.url, timeout=60) as client:
+        etag = client.get(f"/calendar/events/{seed.feed_slug(stops)}.ics").headers["etag"]
+    ping, not_modified = suite.measure(_feed(suite, stops, If_None_Match=etag), connections=FEED_CLIENTS)
+    row = suite.add(f"feed {stops:,} stops: 304", "feed_304", FEED_CLIENTS, ping, not_modified, size=stops)
+    row.judge("≥0.50× · all 304", row.ratio >= 0.5 and not_modified.statuses.get("304") == not_modified.requests)
+
+    # One stop moves; the next request re-renders the feed from the cached VEVENTs of the others.
+    ping = suite.ping(1)
+    renders = []
+    feed = suite.requests(_feed(suite, stops))
+    for n in range(suite.mode.rerenders):
+        seed.touch_stop(suite.database, seed.uid(4, 100_000 * (1 + suite.mode.feed_stops.index(stops)) + n), seed.utcnow())
+        renders.append(load.run(suite.url, feed, connections=1, seconds=60, once=True))
+    median, slowest = statistics.median(r.p50_ms for r in renders), max(r.p50_ms for r in renders)
+    rerender = Row(scenario=f"feed {stops:,} stops: after one stop changed", key="feed_rerender", db=suite.db_name, concurrency=1, size=stops,
+                   requests=len(renders), rate=1000 / median, ping_rate=ping.rate, p50_ms=median, p99_ms=slowest,
+                   errors=sum(r.errors for r in renders), note=f"median of {len(renders)} changes; p99 = the slowest")
+    if stops == 10_000:
+        rerender.judge("≤50 ms", median <= 50 and rerender.errors == 0)
+    suite.record(rerender)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def worker_rss_mb(server_pid: int) -> list[float]:
+    """VmRSS of each uvicorn worker: the server process itself with one worker, its spawned children with more."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    workers = [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()] or [server_pid]
+    sizes = []
+    for pid in workers:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        sizes.append(kib / 1024)
+    return sizes
+
+
+def memory(suite: Suite, server_pid: int) -> None:
+    sizes = worker_rss_mb(server_pid)
+    row = Row(scenario="worker RSS at the end of the suite", key="rss", db=suite.db_name,
+              note=f"{len(sizes)} worker(s): " + " + ".join(f"{size:.0f} MB" for size in sizes))
+    row.judge("≤250 MB a worker", max(sizes) <= 250)
+    suite.record(row)
