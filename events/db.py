@@ -8,14 +8,16 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.engine.sqlite import dict_factory as sqlite_dict_factory
+from piccolo.table import Table
 
 #: Seconds a SQLite writer waits for the lock before failing; writers queue rather than fail.
 SQLITE_BUSY_TIMEOUT = 30
@@ -161,35 +163,34 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
-class _SQLiteGroupCommit:
-    """SQLite's writers, one at a time, sharing commits.
+class _SharedTransaction:
+    """Writers, one at a time, sharing one transaction and one COMMIT.
 
-    SQLite allows one writer at a time; queueing writers here, in order, beats letting hundreds
-    of them poll the file lock (STACK-NOTES: p99 1.4 s → 0.2 s). And every COMMIT waits for an
-    fsync (measured here: 10 ms, against 0.08 ms without), which capped every kind of write at
-    about 100 a second. So writers that queue up share one physical transaction: each runs
-    inside its own SAVEPOINT (its failure rolls back only its own changes), and one COMMIT
-    after the last of them makes all of their changes durable together. A writer is let go
-    only after that COMMIT: nothing is acknowledged before it is on disk. A failed COMMIT
-    fails every writer in the group, none of which had been acknowledged.
+    Every COMMIT waits for an fsync (measured here: 10 ms for SQLite, 15 ms for PostgreSQL),
+    and SQLite, or PostgreSQL's row lock on a stop, lets only one writer through at a time:
+    one COMMIT each capped those writes at about a hundred a second. So writers that queue
+    up share one physical transaction: each runs inside its own SAVEPOINT (its failure rolls
+    back only its own changes), and one COMMIT after the last of them makes all their changes
+    durable together. A writer is let go only after that COMMIT, so nothing is acknowledged
+    before it is on disk; a failed COMMIT fails every writer in the group, none of which had
+    been acknowledged. Queueing in order also beats letting hundreds of SQLite writers poll the
+    file lock (STACK-NOTES: p99 1.4 s → 0.2 s).
     """
 
     def __init__(self) -> None:
         self._turn: asyncio.Lock | None = None
-        self._open: SQLiteTransaction | None = None
+        self._open = None
         self._group: list[asyncio.Future] = []
         self._committer: asyncio.Task | None = None
 
     @asynccontextmanager
-    async def write(self, db: PooledSQLiteEngine) -> AsyncIterator[None]:
-        if self._turn is None or self._turn._get_loop() is not asyncio.get_running_loop():
+    async def write(self, db: Engine) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn._get_loop() is not loop:
             self._turn, self._open, self._group, self._committer = asyncio.Lock(), None, [], None
         async with self._turn:
             if self._open is None:
-                transaction = _PooledTransaction(engine=db, transaction_type=TransactionType.immediate)
-                transaction.connection = await db.acquire()
-                await transaction.begin()
-                self._open = transaction
+                self._open = await _begin(db)
             transaction = self._open
             token = db.current_transaction.set(transaction)
             try:
@@ -197,76 +198,115 @@ class _SQLiteGroupCommit:
                 try:
                     yield
                 except BaseException:
-                    await transaction.connection.execute("ROLLBACK TO writer")
-                    await transaction.connection.execute("RELEASE writer")
+                    await transaction.connection.execute("ROLLBACK TO SAVEPOINT writer")
+                    await transaction.connection.execute("RELEASE SAVEPOINT writer")
                     raise
-                await transaction.connection.execute("RELEASE writer")
+                await transaction.connection.execute("RELEASE SAVEPOINT writer")
             except BaseException:
                 if self._open is transaction and not self._group:
                     await self._end(db)
                 raise
             finally:
                 db.current_transaction.reset(token)
-            committed = asyncio.get_running_loop().create_future()
+            committed = loop.create_future()
             self._group.append(committed)
             if self._committer is None:
                 # Queued behind the writers already waiting (the lock is first come, first served): one COMMIT for them all.
-                self._committer = asyncio.get_running_loop().create_task(self._commit(db))
+                self._committer = loop.create_task(self._commit(db))
         # Shielded: a writer whose caller hangs up is still part of the COMMIT.
         await asyncio.shield(committed)
 
-    async def _commit(self, db: PooledSQLiteEngine) -> None:
+    async def _commit(self, db: Engine) -> None:
         assert self._turn is not None
         async with self._turn:
             self._committer = None
             await self._end(db)
 
-    async def _end(self, db: PooledSQLiteEngine) -> None:
+    async def _end(self, db: Engine) -> None:
         """COMMIT the open transaction (ROLLBACK if it holds no finished writer) and tell its writers."""
         transaction, group = self._open, self._group
         self._open, self._group = None, []
         if transaction is None:
             return
         try:
-            await transaction.connection.execute("COMMIT" if group else "ROLLBACK")
+            await _finish(db, transaction, commit=bool(group))
         except BaseException as error:
-            with contextlib.suppress(Exception):
-                await transaction.connection.execute("ROLLBACK")
-            await db._forget(transaction.connection)
             for committed in group:
                 committed.set_exception(error if isinstance(error, Exception) else RuntimeError("the commit was interrupted"))
-            if not isinstance(error, Exception):
-                raise
-            return
-        await db.release(transaction.connection)
+            raise
         for committed in group:
             committed.set_result(None)
 
 
-_SQLITE_WRITERS = _SQLiteGroupCommit()
+async def _begin(db: Engine):
+    """A Piccolo transaction object opened by hand, so that several tasks can run queries in it."""
+    if isinstance(db, PooledSQLiteEngine):
+        transaction = _PooledTransaction(engine=db, transaction_type=TransactionType.immediate)
+        transaction.connection = await db.acquire()
+        await transaction.begin()
+        return transaction
+    transaction = PostgresTransaction(engine=db)
+    transaction.connection = await db.pool.acquire()
+    try:
+        transaction.transaction = transaction.connection.transaction()
+        await transaction.transaction.start()
+    except BaseException:
+        await db.pool.release(transaction.connection)
+        raise
+    return transaction
+
+
+async def _finish(db: Engine, transaction, *, commit: bool) -> None:
+    """COMMIT or ROLLBACK a transaction from `_begin` and give its connection back (a broken one is dropped)."""
+    if isinstance(db, PooledSQLiteEngine):
+        try:
+            await transaction.connection.execute("COMMIT" if commit else "ROLLBACK")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await transaction.connection.execute("ROLLBACK")
+            await db._forget(transaction.connection)
+            raise
+        await db.release(transaction.connection)
+        return
+    try:
+        await (transaction.transaction.commit() if commit else transaction.transaction.rollback())
+    finally:
+        # asyncpg rolls back whatever is left open when a connection goes back to the pool.
+        await db.pool.release(transaction.connection)
+
+
+_SQLITE_WRITERS = _SharedTransaction()
+_SHARED: dict[object, _SharedTransaction] = {}
 
 
 @asynccontextmanager
-async def write_transaction() -> AsyncIterator[None]:
+async def write_transaction(shared: object | None = None) -> AsyncIterator[None]:
     """A transaction that may read then write without losing a race.
 
     SQLite: one writer at a time in this process, under `BEGIN IMMEDIATE`, which takes the
     database's write lock up front (a deferred transaction that reads and then writes fails
-    with "database is locked"); writers queued together share one COMMIT (_SQLiteGroupCommit).
+    with "database is locked"); writers queued together share one COMMIT (_SharedTransaction).
     PostgreSQL: a plain transaction; callers that must serialise lock rows (`for_update`) or
-    use conditional updates.
+    use conditional updates. Writers that would all queue on one hot row (a stop's seats)
+    name it as `shared`, and those of this process share their transactions as on SQLite.
     """
     db = engine()
-    if not isinstance(db, SQLiteEngine):
-        async with db.transaction():
-            yield
-    elif db.transaction_exists():
+    if db.transaction_exists():
         yield
     elif isinstance(db, PooledSQLiteEngine):
         async with _SQLITE_WRITERS.write(db):
             yield
-    else:
+    elif isinstance(db, SQLiteEngine):
         async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    elif shared is not None:
+        group = _SHARED.setdefault(shared, _SharedTransaction())
+        if len(_SHARED) > 10_000:  # keys are stops: forget the quiet ones now and then
+            _SHARED.clear()
+        async with group.write(db):
+            yield
+    else:
+        async with db.transaction():
             yield
 
 
@@ -340,3 +380,31 @@ def raw_migration(*, migration_id: str, description: str, statements: dict[str, 
     manager.add_raw(forwards)
     manager.add_raw_backwards(backwards)
     return manager
+
+
+async def insert_new(table: type[Table], rows: list[dict[str, Any]], *, returning: Column) -> list[str]:
+    """INSERT the rows (one statement), skipping any that hit a unique index; the `returning` value of each row that went in, as text.
+
+    For the scan path's batches: Piccolo builds a multi-row INSERT from Table objects, and
+    profiled under load that building cost several times the statement itself. The rows are
+    plain dicts with every column given; values are bound as parameters.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    db = engine()
+    sqlite = isinstance(db, SQLiteEngine)
+    width = len(columns)
+    placeholders = ", ".join(
+        "(" + ", ".join("?" if sqlite else f"${row * width + col + 1}" for col in range(width)) + ")" for row in range(len(rows))
+    )
+    names = ", ".join(f'"{name}"' for name in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {placeholders} ON CONFLICT DO NOTHING RETURNING "{returning._meta.db_column_name}"'  # noqa: S608 (names come from our tables, values are parameters)
+    values = [row[name] for row in rows for name in columns]
+    transaction = db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("insert_new runs inside write_transaction()")
+    if sqlite:
+        found = await transaction.connection.execute_fetchall(sql, values)
+        return [str(next(iter(row.values()))) for row in found]
+    return [str(row[0]) for row in await transaction.connection.fetch(sql, *values)]

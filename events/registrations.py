@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events import metrics, tickets, views
+from events import calendar, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.db import for_update, write_transaction
 from events.errors import Conflict, NotFound, Refused
@@ -119,7 +119,8 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
     count-then-insert would overbook under a burst.
     """
     require_role(actor, "seeker")
-    async with write_transaction():
+    # A burst of registrations all queue on this stop's row: in each worker they share transactions (and commits).
+    async with write_transaction(shared=("stop", stop_id)):
         # Hold the stop first, then read it: every change to its seats queues behind this lock.
         await for_update(Stop.select(Stop.id).where(Stop.id == stop_id))
         stop, event = await load_stop(stop_id, actor)
@@ -153,6 +154,7 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
             if not await Registration.insert(registration).on_conflict(action="DO NOTHING").returning(Registration.id):
                 raise Conflict("already_registered", "You are already registered for this stop.")
             registration_id = registration.id
+    calendar.changed()
     metrics.REGISTRATIONS.labels(fields["status"]).inc()
     return await registration_view(await _row(registration_id))
 
@@ -173,6 +175,7 @@ async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> 
     async with write_transaction():
         await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
         await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now)
+    calendar.changed()
     return await registration_view(await _row(registration_id))
 
 
@@ -351,4 +354,5 @@ async def close_registration(*, actor: Actor, now: datetime, stop_id: uuid.UUID)
     async with write_transaction():
         stop, _event = await load_stop(stop_id, actor, lock=True)
         await Stop.update({Stop.registration_closes_at: now, Stop.updated_at: now}).where(Stop.id == stop.id)
+    calendar.changed()
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
-from events.db import write_transaction
+from events.db import insert_new, write_transaction
 from events.errors import DomainError, Forbidden, Invalid, NotFound, Refused
 from events.registrations import refuse_unless_admissible
 from events.schedule import load_stop
@@ -270,24 +270,21 @@ async def _count(batch: list[_Pending]) -> None:
     visits = [p for p in admitted if p.request.kind == "visit"]
     for pending in admitted:
         pending.outcome = "first"
-    firsts: set = set()
+    firsts: set[str] = set()
     for start in range(0, len(check_ins), _INSERT_ROWS):
-        chunk = check_ins[start : start + _INSERT_ROWS]
-        rows = await CheckIn.insert(
-            *(CheckIn(registration=p.registration["id"], stop=p.stop["id"], scan=p.scan_id, checked_in_at=p.at, slot=slot_of(p.at)) for p in chunk)
-        ).on_conflict(action="DO NOTHING").returning(CheckIn.scan)
-        firsts.update(row["scan"] for row in rows)
+        rows = [
+            {"id": uuid.uuid4(), "registration": p.registration["id"], "stop": p.stop["id"], "scan": p.scan_id, "checked_in_at": p.at, "slot": slot_of(p.at)}
+            for p in check_ins[start : start + _INSERT_ROWS]
+        ]
+        firsts.update(await insert_new(CheckIn, rows, returning=CheckIn.scan))
     for start in range(0, len(visits), _INSERT_ROWS):
-        chunk = visits[start : start + _INSERT_ROWS]
-        rows = await Visit.insert(
-            *(
-                Visit(booth=p.booth["id"], seeker=p.registration["seeker"], registration=p.registration["id"], stop=p.stop["id"], scan=p.scan_id,
-                      visited_at=p.at, slot=slot_of(p.at))
-                for p in chunk
-            )
-        ).on_conflict(action="DO NOTHING").returning(Visit.scan)
-        firsts.update(row["scan"] for row in rows)
-    repeats = [p for p in admitted if p.scan_id not in firsts]
+        rows = [
+            {"id": uuid.uuid4(), "booth": p.booth["id"], "seeker": p.registration["seeker"], "registration": p.registration["id"], "stop": p.stop["id"],
+             "scan": p.scan_id, "visited_at": p.at, "slot": slot_of(p.at)}
+            for p in visits[start : start + _INSERT_ROWS]
+        ]
+        firsts.update(await insert_new(Visit, rows, returning=Visit.scan))
+    repeats = [p for p in admitted if str(p.scan_id) not in firsts]
     for pending in repeats:
         pending.outcome = "repeat"
     for start in range(0, len(repeats), _INSERT_ROWS):
@@ -322,17 +319,18 @@ async def _store(batch: list[_Pending]) -> None:
         rows = []
         for pending in new[start : start + _INSERT_ROWS]:
             request = pending.request
-            scan = Scan(
-                nonce=request.nonce, kind=request.kind, stop=pending.stop["id"], booth=pending.booth["id"] if pending.booth else None,
+            pending.scan_id = uuid.uuid4()
+            rows.append({
+                "id": pending.scan_id, "nonce": request.nonce, "kind": request.kind, "stop": pending.stop["id"],
+                "booth": pending.booth["id"] if pending.booth else None,
                 # Provisionally first: _count turns it into a repeat if the check-in or visit already exists.
-                outcome=pending.outcome or "first", registration=pending.registration["id"] if pending.registration else None,
-                device=request.device[:100], staff=pending.actor.id, scanner_access=pending.actor.access_id,
-                scanned_at=request.scanned_at, received_at=pending.now, job_ids=json.dumps([str(job) for job in request.job_ids]),
-            )
-            pending.scan_id = scan.id
-            rows.append(scan)
+                "outcome": pending.outcome or "first",
+                "registration": pending.registration["id"] if pending.registration else None,
+                "device": request.device[:100], "staff": pending.actor.id, "scanner_access": pending.actor.access_id,
+                "scanned_at": request.scanned_at, "received_at": pending.now, "job_ids": json.dumps([str(job) for job in request.job_ids]),
+            })
         # The nonce's unique index settles two deliveries of one scan racing each other.
-        inserted.update(row["nonce"] for row in await Scan.insert(*rows).on_conflict(action="DO NOTHING").returning(Scan.nonce))
+        inserted.update(await insert_new(Scan, rows, returning=Scan.nonce))
     for pending in new:
         pending.replay = pending.request.nonce not in inserted
 
