@@ -219,3 +219,20 @@ async def test_registrations_and_scans_from_one_address_are_rate_limited_across_
         scans = [await http.post(path, json={"ticket": "K7Q4M2XA", "nonce": str(uuid.uuid4())}, headers=h) for h in (organiser, organiser, organiser)]
         assert [r.status_code for r in scans] == [409, 409, 429] and scans[2].json()["code"] == "scan_address_rate_limited"
     await strict.state.limiter.reset()
+
+
+async def test_an_unlimited_limit_never_refuses_and_keeps_no_window():
+    from limits.aio.storage import MemoryStorage
+
+    from events.errors import RateLimited
+    from events.ratelimit import Limiter
+
+    storage = MemoryStorage()
+    limiter = Limiter(storage, {"scan_account": "unlimited", "login_account": "2/minute"})
+    for _ in range(50):
+        await limiter.hit("scan_account", "phone-1")
+    assert not storage.events
+    await limiter.hit("login_account", "someone")
+    await limiter.hit("login_account", "someone")
+    with pytest.raises(RateLimited):
+        await limiter.hit("login_account", "someone")
