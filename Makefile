@@ -40,14 +40,26 @@ test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.packa
 		$(BIN)/python -m pytest; \
 	fi
 
-## Benchmarks (never part of `make test`): scans, feeds and reports on SQLite, and on PostgreSQL when BENCH_DATABASE_URL is set.
-bench: $(VENV)/.test-installed
-	env -u DATABASE_URL $(BIN)/python bench/scans.py
-	env -u DATABASE_URL $(BIN)/python bench/feeds.py
-	env -u DATABASE_URL $(BIN)/python bench/reports.py
-	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
-		for script in scans feeds reports; do DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python bench/$$script.py; done; \
+## Benchmarks (never part of `make test`): the real server under wrk, on SQLite then PostgreSQL (BENCH_DATABASE_URL, wiped);
+## prints one table, writes bench/results/latest.json, docs/benchmarks/*.png and docs/benchmarks.md's results. ~20 minutes;
+## BENCH_QUICK=1: the same scenarios, small, ~3 minutes, into bench/results/quick.json. BENCH_ARGS="--compare old.json" passes options.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
+$(VENV)/.bench-installed: requirements/bench.lock $(VENV)/.test-installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock
+	touch $@
+
+/usr/bin/wrk:
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
+bench: $(VENV)/.bench-installed /usr/bin/wrk
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for _ in $$(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; }
+	@if [ "$(BENCH_DATABASE_URL)" = "postgresql://postgres@127.0.0.1:5432/bench" ]; then \
+		psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"; \
 	fi
+	$(BIN)/python bench/run.py --postgres $(BENCH_DATABASE_URL) $(if $(BENCH_QUICK),--quick,--docs) $(BENCH_ARGS)
 
 ## Fuzz the API with schemathesis, unseeded and longer than the suite's bounded run (a server on FUZZ_PORT, SQLite).
 FUZZ_PORT ?= 8765
@@ -73,6 +85,7 @@ lint: $(VENV)/.test-installed
 lock:
 	cd requirements && uv pip compile app.in -o app.lock --python-version 3.11 --generate-hashes -q
 	cd requirements && uv pip compile test.in -o test.lock --python-version 3.11 --generate-hashes -q
+	cd requirements && uv pip compile bench.in -o bench.lock --python-version 3.11 --generate-hashes -q
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """How long the attendance report takes with 100,000 scans on an event.
 
-    .venv/bin/python bench/reports.py            # SQLite
-    DATABASE_URL=postgresql://… .venv/bin/python bench/reports.py
+    .venv/bin/python bench/attendance.py            # SQLite
+    DATABASE_URL=postgresql://… .venv/bin/python bench/attendance.py
 """
 
 from __future__ import annotations
