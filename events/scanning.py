@@ -15,7 +15,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events import live, metrics, tickets, views
@@ -234,7 +234,7 @@ async def _resolve_registrations(batch: list[_Pending]) -> None:
     """The registration each ticket names at its stop, or the refusal's code."""
     ids = [p.ticket.registration_id for p in batch if p.counted and isinstance(p.ticket, tickets.TicketContent)]
     codes = [p.ticket for p in batch if p.counted and isinstance(p.ticket, str)]
-    columns = (Registration.id, Registration.stop, Registration.short_code, Registration.seeker, Registration.status)
+    columns = (Registration.id, Registration.stop, Registration.short_code, Registration.seeker, Registration.status, Registration.seeker.name)
     by_id, by_code = {}, {}
     for start in range(0, len(ids), _INSERT_ROWS):
         by_id.update((row["id"], row) for row in await Registration.select(*columns).where(Registration.id.is_in(ids[start : start + _INSERT_ROWS])))
@@ -336,8 +336,25 @@ async def _store(batch: list[_Pending]) -> None:
 
 
 async def _answers(batch: list[_Pending]) -> dict[str, views.ScanResult]:
-    """The answer each nonce in the batch stands for, read from what is stored (so a replay gets its first answer)."""
-    nonces = list({p.request.nonce for p in batch if p.error is None})
+    """The answer each nonce in the batch stands for.
+
+    A scan counted first, or refused, in this batch is answered from what the batch knows; a
+    repeat (it needs the first time) and a replay (it gets the answer stored with its nonce)
+    are answered from what is stored.
+    """
+    answers = {}
+    for p in batch:
+        if p.counted and p.outcome != "repeat" and p.request.nonce not in answers:
+            first = p.outcome == "first"
+            scan = {"nonce": p.request.nonce, "kind": p.request.kind, "outcome": p.outcome, "registration": p.registration["id"] if p.registration else None}
+            # In UTC, as the database gives it back to a replay.
+            answers[p.request.nonce] = _result_of(scan, p.at.astimezone(UTC) if first else None, p.registration["seeker.name"] if first else None)
+    return answers | await _stored_answers([p.request.nonce for p in batch if p.error is None and p.request.nonce not in answers])
+
+
+async def _stored_answers(nonces: list[str]) -> dict[str, views.ScanResult]:
+    """The answers stored scans stand for: a replay gets the answer its nonce got the first time."""
+    nonces = list(set(nonces))
     scans = []
     for start in range(0, len(nonces), _INSERT_ROWS):
         scans += await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))

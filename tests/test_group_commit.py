@@ -80,3 +80,15 @@ async def test_one_sync_batch_holding_a_nonce_twice_and_a_ticket_twice_counts_on
     assert results[0] == results[1]
     assert results[2]["first_at"] == results[0]["first_at"] and results[4]["first_at"] == results[3]["first_at"]
     assert await CheckIn.count() == 1 and await Scan.count() == 4
+
+
+async def test_an_offline_scan_from_another_time_zone_is_answered_the_same_when_replayed(client, organiser, night_market):
+    from datetime import timedelta, timezone
+
+    tonight = night_market["tonight"]["id"]
+    (ticket,) = await confirmed_tickets(tonight, 1)
+    beijing = (now() - timedelta(minutes=5)).astimezone(timezone(timedelta(hours=8)))
+    scan = {"kind": "check_in", "stop_id": tonight, "ticket": ticket["code"], "nonce": str(uuid.uuid4()), "scanned_at": beijing.isoformat()}
+    first = (await client.post("/api/scans/sync", json={"scans": [scan]}, headers=organiser)).json()["results"]
+    again = (await client.post("/api/scans/sync", json={"scans": [scan]}, headers=organiser)).json()["results"]
+    assert first == again and first[0]["result"] == "checked_in"
