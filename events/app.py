@@ -169,7 +169,7 @@ def create_app(config: Settings = settings) -> Litestar:
         middleware=[request_ids, PROMETHEUS.middleware],
         # Our own logging set-up (events.logs) stays in charge; Litestar would otherwise install its own handlers.
         logging_config=None,
-        dependencies={"actor": Provide(provide_actor), "limiter": Provide(lambda: limiter, sync_to_thread=False)},
+        dependencies={"actor": Provide(provide_actor)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,
         after_request=security_headers,

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, Router, get, post
-from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta
 
 from events import accounts, audit, views
-from events.ratelimit import Limiter
-from events.routes.common import Body, Caller, Limit, Offset, allow, client_address, now, problems
+from events.routes.common import Body, Caller, Limit, Offset, allow, client_address, limiter_of, now, problems
 
 
 class LoginRequest(Body):
@@ -21,10 +19,10 @@ class LoginRequest(Body):
 
 
 @post("/auth/login", summary="Sign in", status_code=200, responses=problems(413, 429))
-async def login(request: Request, data: JSONBody[LoginRequest], limiter: NamedDependency[Limiter]) -> views.Token:
+async def login(request: Request, data: JSONBody[LoginRequest]) -> views.Token:
     """Exchange an email or mainland phone number and a password for a bearer token."""
     return await accounts.login(
-        login=data.login, password=data.password, address=client_address(request), now=now(), limiter=limiter
+        login=data.login, password=data.password, address=client_address(request), now=now(), limiter=limiter_of(request)
     )
 
 

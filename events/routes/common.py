@@ -21,6 +21,7 @@ from msgspec import UNSET, Meta
 from events import scanning, views
 from events.accounts import ANONYMOUS, Actor, Role, actor_from_token, require_role
 from events.errors import Malformed, Unauthorized
+from events.ratelimit import Limiter
 
 # Control characters other than tab and newline have no place in any text field; PostgreSQL
 # refuses NUL outright, so catching them here turns a would-be 500 into a 400.
@@ -151,6 +152,12 @@ async def decode_body_strictly(request: Request) -> None:
         raise ValidationException(detail="The request does not match the schema.", extra=[{"message": str(error), "key": "data", "source": "body"}]) from error
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
         raise Malformed("malformed_body", "The body is not valid UTF-8 JSON of a sane depth.") from error
+
+
+def limiter_of(request: Request) -> Limiter:
+    """The app's rate limiter. Not a dependency: a handler with two dependencies has Litestar
+    resolve them in a task group, which cost a scan more than the limits themselves."""
+    return request.app.state.limiter
 
 
 def client_address(request: Request) -> str:

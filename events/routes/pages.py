@@ -12,7 +12,6 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
@@ -21,9 +20,8 @@ from markupsafe import Markup
 from events import accounts, attendance, calendar, i18n, interests, jobs, registrations, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from events.ratelimit import Limiter
 from events.routes.attendance import live_stream
-from events.routes.common import Id, Slug, client_address, security_headers
+from events.routes.common import Id, Slug, client_address, limiter_of, security_headers
 from events.settings import settings
 from events.tables import Booth, Job, Stop
 
@@ -162,7 +160,7 @@ async def signup_page(request: Request) -> Template:
 
 
 @post("/signup", include_in_schema=False)
-async def signup(request: Request, limiter: NamedDependency[Limiter]) -> Response:
+async def signup(request: Request) -> Response:
     form = dict(await request.form())
     lang = language(request)
     try:
@@ -170,7 +168,7 @@ async def signup(request: Request, limiter: NamedDependency[Limiter]) -> Respons
     except ValueError:
         year = 0
     try:
-        await limiter.hit("signup_address", client_address(request))
+        await limiter_of(request).hit("signup_address", client_address(request))
         if not all(str(form.get(field, "")).strip() for field in ("name", "phone", "password", "school", "major")):
             raise Invalid("form_incomplete", "Fill in every required field.")
         signed = await seekers.sign_up(
@@ -210,11 +208,11 @@ async def login_page(request: Request) -> Template:
 
 
 @post("/login", include_in_schema=False)
-async def login(request: Request, limiter: NamedDependency[Limiter]) -> Response:
+async def login(request: Request) -> Response:
     form = dict(await request.form())
     try:
         token = await accounts.login(
-            login=str(form.get("login", ""))[:254], password=str(form.get("password", ""))[:200], address=client_address(request), now=_now(), limiter=limiter
+            login=str(form.get("login", ""))[:254], password=str(form.get("password", ""))[:200], address=client_address(request), now=_now(), limiter=limiter_of(request)
         )
     except DomainError as error:
         return render(
@@ -239,14 +237,14 @@ async def logout() -> Response:
 
 
 @post("/stops/{stop_id:uuid}/register", include_in_schema=False)
-async def register(request: Request, stop_id: Id, limiter: NamedDependency[Limiter]) -> Response:
+async def register(request: Request, stop_id: Id) -> Response:
     actor = await page_actor(request)
     if actor.role == "anonymous":
         stop = await Stop.select(Stop.event.slug).where(Stop.id == stop_id).first()
         back = f"/events/{stop['event.slug']}" if stop else "/events"
         return Redirect(f"/signup?next={quote(back)}")
-    await limiter.hit("registration_account", str(actor.id))
-    await limiter.hit("registration_address", client_address(request))
+    await limiter_of(request).hit("registration_account", str(actor.id))
+    await limiter_of(request).hit("registration_address", client_address(request))
     registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
     return Redirect(f"/me/tickets/{registration.id}")
 

@@ -5,23 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, delete, get, post
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from events import registrations, schedule, tickets, views
-from events.ratelimit import Limiter
-from events.routes.common import Caller, Id, Offset, allow, client_address, now, problems
+from events.routes.common import Caller, Id, Offset, allow, client_address, limiter_of, now, problems
 
 #: A CSV export holds every registration of a stop up to this many.
 CSV_ROW_LIMIT = 50_000
 
 
 @post("/stops/{stop_id:uuid}/registrations", summary="Register for a stop (seeker)", guards=allow("seeker"), responses=problems(403, 404, 409, 429))
-async def register(request: Request, stop_id: Id, actor: Caller, limiter: NamedDependency[Limiter]) -> views.Registration:
+async def register(request: Request, stop_id: Id, actor: Caller) -> views.Registration:
     """Confirmed while seats last, then waitlisted with a place in line. 409 `already_registered`, `stop_cancelled`,
     `stop_ended`, `registration_not_open`, `registration_closed`."""
-    await limiter.hit("registration_account", str(actor.id))
-    await limiter.hit("registration_address", client_address(request))
+    await limiter_of(request).hit("registration_account", str(actor.id))
+    await limiter_of(request).hit("registration_address", client_address(request))
     return await registrations.register(actor=actor, now=now(), stop_id=stop_id)
 
 

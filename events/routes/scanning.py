@@ -6,15 +6,13 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, delete, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from events import scanning, views
 from events.accounts import Actor
 from events.errors import DomainError, Refused
-from events.ratelimit import Limiter
-from events.routes.common import Aware, Body, Caller, Id, allow, client_address, now, problems
+from events.routes.common import Aware, Body, Caller, Id, allow, client_address, limiter_of, now, problems
 
 Ticket = Annotated[str, Meta(min_length=1, max_length=400, examples=["T1.f5CD…", "K7Q4M2XA"], description="The QR payload, or the 8-character short code typed by hand.")]
 Nonce = Annotated[str, Meta(min_length=8, max_length=64, examples=["6f1c2e0a-4b1d-4c55-9a8e-1f0f3c2d9b77"], description="The device's unique id for this scan.")]
@@ -54,10 +52,10 @@ class ScannerAccessRequest(Body):
     expires_at: Aware | None = None
 
 
-async def _limit(limiter: Limiter, actor: Actor, request: Request) -> None:
+async def _limit(actor: Actor, request: Request) -> None:
     """Scan requests per account (or per volunteer's access) and per address: a stuck retry loop on one phone cannot flood the gate."""
-    await limiter.hit("scan_account", str(actor.access_id or actor.id))
-    await limiter.hit("scan_address", client_address(request))
+    await limiter_of(request).hit("scan_account", str(actor.access_id or actor.id))
+    await limiter_of(request).hit("scan_address", client_address(request))
 
 
 def _answer(result: views.ScanResult) -> Response[views.ScanResult]:
@@ -67,17 +65,17 @@ def _answer(result: views.ScanResult) -> Response[views.ScanResult]:
 
 
 @post("/stops/{stop_id:uuid}/check-ins", summary="Check a ticket in at a stop's gate", guards=allow("organiser", "scanner"), responses=problems(403, 404, 409, 413, 429))
-async def check_in(request: Request, stop_id: Id, data: JSONBody[CheckInRequest], actor: Caller, limiter: NamedDependency[Limiter]) -> Response[views.ScanResult]:
+async def check_in(request: Request, stop_id: Id, data: JSONBody[CheckInRequest], actor: Caller) -> Response[views.ScanResult]:
     """201 the first check-in, 200 a repeat (with the first time), 409 refused with a code."""
-    await _limit(limiter, actor, request)
+    await _limit(actor, request)
     request = scanning.ScanRequest(kind="check_in", stop_id=stop_id, ticket=data.ticket, nonce=data.nonce, scanned_at=data.scanned_at, device=data.device)
     return _answer(await scanning.record_scan(actor=actor, now=now(), request=request))
 
 
 @post("/booths/{booth_id:uuid}/visits", summary="Scan a visitor at a booth (HR of its employer)", guards=allow("organiser", "hr"), responses=problems(403, 404, 409, 413, 429))
-async def visit(request: Request, booth_id: Id, data: JSONBody[VisitRequest], actor: Caller, limiter: NamedDependency[Limiter]) -> Response[views.ScanResult]:
+async def visit(request: Request, booth_id: Id, data: JSONBody[VisitRequest], actor: Caller) -> Response[views.ScanResult]:
     """One visit per seeker and booth however often scanned; every scan is kept. 403 `not_your_booth`."""
-    await _limit(limiter, actor, request)
+    await _limit(actor, request)
     request = scanning.ScanRequest(
         kind="visit", booth_id=booth_id, ticket=data.ticket, nonce=data.nonce, scanned_at=data.scanned_at, job_ids=tuple(data.job_ids), device=data.device
     )
@@ -85,9 +83,9 @@ async def visit(request: Request, booth_id: Id, data: JSONBody[VisitRequest], ac
 
 
 @post("/scans/sync", summary="Send scans queued while offline", status_code=200, guards=allow("organiser", "hr", "scanner"), responses=problems(403, 413, 429))
-async def sync(request: Request, data: JSONBody[SyncRequest], actor: Caller, limiter: NamedDependency[Limiter]) -> views.SyncResults:
+async def sync(request: Request, data: JSONBody[SyncRequest], actor: Caller) -> views.SyncResults:
     """A result per scan, in order; idempotent by nonce, so a batch sent twice (or half-acknowledged) never counts twice."""
-    await _limit(limiter, actor, request)
+    await _limit(actor, request)
     requests = [
         scanning.ScanRequest(
             kind=scan.kind, stop_id=scan.stop_id, booth_id=scan.booth_id, ticket=scan.ticket, nonce=scan.nonce,

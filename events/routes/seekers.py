@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Request, Router, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
 from events import seekers, views
-from events.ratelimit import Limiter
-from events.routes.common import Body, Caller, Text, allow, client_address, now, problems
+from events.routes.common import Body, Caller, Text, allow, client_address, limiter_of, now, problems
 
 Degree = Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
 PersonName = Text(100, "李华")
@@ -46,9 +44,9 @@ class MePatch(Body):
 
 
 @post("/seekers", summary="Sign up as a seeker", responses=problems(409, 413, 422, 429))
-async def sign_up(request: Request, data: JSONBody[SignUpRequest], limiter: NamedDependency[Limiter]) -> views.SignedUp:
+async def sign_up(request: Request, data: JSONBody[SignUpRequest]) -> views.SignedUp:
     """Creates the account, its profile and its consent to the privacy notice; returns a bearer token at once."""
-    await limiter.hit("signup_address", client_address(request))
+    await limiter_of(request).hit("signup_address", client_address(request))
     return await seekers.sign_up(now=now(), **data.changes())
 
 
