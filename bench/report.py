@@ -173,6 +173,7 @@ def update_docs(path: Path, document: dict[str, Any], rows: list[Row], plots: li
         "",
         f"Targets: {sum(row.passed is True for row in rows)} met ✓, {sum(row.passed is False for row in rows)} missed ✗.",
         "",
+        *(f"**Warning:** {warning}.\n" for warning in document["warnings"]),
         *(f"![{plot.stem}](benchmarks/{plot.name})" for plot in plots),
         DOCS_END,
     ]

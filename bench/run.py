@@ -63,6 +63,7 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         server.start()
         suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials)
         try:
+            scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
             scenarios.scan_growth(suite, mode.scan_growth[0])
             scenarios.scans(suite)
@@ -112,6 +113,7 @@ def main() -> None:
         "git": report.git_commit(ROOT),
         "machine": report.machine(next((suite.postgres_version for suite in suites if suite.postgres_version), None)),
         "targets": {"met": sum(row.passed is True for row in rows), "missed": sum(row.passed is False for row in rows)},
+        "warnings": [warning for suite in suites for warning in suite.warnings],
         "rows": [row.as_json() for row in rows],
         "growth": growth,
     }
@@ -120,6 +122,8 @@ def main() -> None:
     if args.docs:
         report.update_docs(ROOT / "docs" / "benchmarks.md", document, rows, drawn)
     print(report.table(rows))
+    for warning in document["warnings"]:
+        print(f"warning: {warning}")
     if earlier is not None:
         print()
         print(report.compare(earlier, rows))

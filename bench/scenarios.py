@@ -100,6 +100,9 @@ class Suite:
     next_ticket: int = seed.CHECKED_IN
     runs: int = 0
     postgres_version: str | None = None
+    #: What makes this run's figures less than they seem; printed under the table and kept in the JSON.
+    warnings: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def is_pg(self) -> bool:
@@ -148,7 +151,8 @@ class Suite:
         figures = row.note
         if row.rate is not None:
             figures = f"c={row.concurrency:<3} {row.rate:9,.1f} req/s {row.ratio:6.3f}× ping  p99 {row.p99_ms or 0:8.1f} ms  {row.errors} errors"
-        print(f"  {report.DB_NAMES[self.db_name]:<10} {row.scenario:<52} {figures} {row.mark}", file=sys.stderr, flush=True)
+        elapsed = time.monotonic() - self.started
+        print(f"  {elapsed:4.0f} s {report.DB_NAMES[self.db_name]:<10} {row.scenario:<52} {figures} {row.mark}", file=sys.stderr, flush=True)
         return row
 
 
@@ -166,6 +170,15 @@ def check_in_lines(suite: Suite, numbers: range, tag: str) -> list[str]:
     path = f"/api/stops/{seed.LIVE_STOP}/check-ins"
     return [load.line("POST", path, seed.json_line({"ticket": suite.credentials.ticket(n), "nonce": f"{tag}-{n:08d}"}), Authorization=organiser)
             for n in numbers]
+
+
+def check_baseline(suite: Suite) -> None:
+    """The ping must cost what any API request costs before its own work: no more (or every ratio flatters), no less."""
+    with httpx.Client(base_url=suite.url) as client:
+        answer = client.get("/bench/ping")
+    if "set-cookie" in answer.headers:
+        suite.warnings.append(f"{report.DB_NAMES[suite.db_name]}: GET /bench/ping sets a cookie ({answer.headers['set-cookie'].split('=')[0]}), "
+                              "which API requests do not pay: the baseline is slower than it should be, and every ratio to it flatters")
 
 
 def warm_up(suite: Suite) -> None:
@@ -290,9 +303,9 @@ def _feed(suite: Suite, stops: int, **headers: str) -> list[str]:
 
 
 def feeds(suite: Suite) -> None:
-    # The very first feed a server renders also pays for what it sets up once (time zones, imports): not what is measured.
-    with httpx.Client(base_url=suite.url, timeout=60) as client:
-        client.get("/calendar/events/bench-night.ics").raise_for_status()
+    # The first feed a worker renders also pays for what it sets up once (time zones, imports): not what is measured.
+    # A few connections for a second reach every worker.
+    load.run(suite.url, suite.requests([load.line("GET", "/calendar/events/bench-night.ics")]), connections=4, seconds=1)
     for stops in suite.mode.feed_stops:
         ping, cold = suite.measure(_feed(suite, stops), connections=1, seconds=60, once=True)
         row = suite.add(f"feed {stops:,} stops: uncached", "feed_cold", 1, ping, cold, size=stops)

@@ -1,30 +1,39 @@
 -- Sends the requests listed in a file, one per line: METHOD <TAB> PATH <TAB> HEADERS <TAB> BODY,
 -- where HEADERS is "-" or "Name: value" pairs joined by "|", and BODY may be empty.
 --
---   BENCH_REQUESTS=file BENCH_MODE=once|cycle [BENCH_COUNT=text] wrk -t1 -cN -dS -s requests.lua URL
+--   BENCH_REQUESTS=file BENCH_MODE=once|cycle BENCH_SECONDS=s [BENCH_COUNT=text] wrk -t1 -cN -dS -s requests.lua URL
 --
--- once:  every line is sent exactly once; connections with nothing left to send idle (see delay()),
---        and the run ends when the last answer arrives, so it is bounded by count as well as by -d.
--- cycle: the lines repeat until -d ends.
--- BENCH_COUNT: a text to count in response bodies (a scan refused inside a 200 sync batch).
--- done() prints one line, "BENCH {json}". One thread only: the last answer signals wrk's main
--- thread (SIGINT) so that the summary's duration is the real one, not -d.
+-- Requests are sent for BENCH_SECONDS (once: at most one per line; cycle: the lines repeat); then no
+-- more are sent, the ones in flight are awaited, and the run ends at the last answer. So every
+-- request sent is either answered, with its latency, or still unanswered at wrk's -d, the hard stop.
+-- BENCH_COUNT: a text to count in answers (a scan refused inside a 200 sync batch).
+-- done() prints one line, "BENCH {json}". One wrk thread only: the last answer signals wrk's main
+-- thread (SIGINT) so that the summary's duration is the run's, not -d.
 
 local ffi = require("ffi")
 ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
 int kill(int pid, int sig);
 int getpid(void);
 ]]
 
 local path = assert(os.getenv("BENCH_REQUESTS"), "BENCH_REQUESTS is not set")
 local once = os.getenv("BENCH_MODE") == "once"
+local window = assert(tonumber(os.getenv("BENCH_SECONDS")), "BENCH_SECONDS is not set")
 local needle = os.getenv("BENCH_COUNT")
 
-local requests, answered = {}, 0
+local requests, answered, started, closed = {}, 0, nil, false
+local clock = ffi.new("bench_timespec")
 local thread
--- Globals, so that done() can read them from the thread with thread:get(). `reserved` counts what
--- "once" really sent: wrk itself calls request() once more, to check it, before the run.
+-- Globals, so that done() can read them with thread:get(). `reserved` counts the requests really
+-- sent (wrk itself calls request() once more, to check it, before the run).
 sent, reserved, matched, statuses, n_lines = 0, 0, 0, {}, 0
+
+local function now()
+  ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
+end
 
 local function split(text, separator)
   local parts, start = {}, 1
@@ -36,6 +45,13 @@ local function split(text, separator)
     end
     table.insert(parts, string.sub(text, start, at - 1))
     start = at + #separator
+  end
+end
+
+local function finish_when_drained()
+  if closed and answered >= reserved then
+    wrk.thread:stop()
+    ffi.C.kill(ffi.C.getpid(), 2)
   end
 end
 
@@ -65,21 +81,23 @@ function init(args)
   n_lines = #requests
 end
 
+-- Asked once before every request, and the only place that lets one go: a connection told to wait
+-- ten minutes sends nothing more (-d ends the run long before). Reserving here, not in request(),
+-- keeps two connections asking at once from both taking the last line.
+function delay()
+  started = started or now()
+  if (once and reserved >= #requests) or now() - started >= window then
+    closed = true
+    finish_when_drained()
+    return 600000
+  end
+  reserved = reserved + 1
+  return 0
+end
+
 function request()
   sent = sent + 1
   return requests[(sent - 1) % #requests + 1]
-end
-
-if once then
-  -- Asked once before every request: a line is reserved here, so that two connections asking at
-  -- once cannot both take the last one; a connection with nothing left waits (ten minutes: -d ends the run first).
-  function delay()
-    if reserved < #requests then
-      reserved = reserved + 1
-      return 0
-    end
-    return 600000
-  end
 end
 
 function response(status, headers, body)
@@ -95,10 +113,7 @@ function response(status, headers, body)
       start = at + #needle
     end
   end
-  if once and answered >= #requests then
-    wrk.thread:stop()
-    ffi.C.kill(ffi.C.getpid(), 2)
-  end
+  finish_when_drained()
 end
 
 local function json_object(values)
