@@ -185,7 +185,7 @@ def create_app(config: Settings = settings) -> Litestar:
         # Only the cookie-signed pages need CSRF tokens; the API takes bearer tokens and never reads cookies.
         csrf_config=CSRFConfig(
             secret=config.secret_key,
-            exclude=["^/api/", "^/health", "^/schema", "^/calendar/", "^/static/"],
+            exclude=["^/api/", "^/health", "^/schema", "^/calendar/", "^/static/", "^/bench/"],
             cookie_secure=config.environment == "production",
             cookie_samesite="lax",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 
@@ -89,3 +90,22 @@ async def test_request_bodies_are_documented_as_closed_and_free_of_control_chara
         assert body.get("additionalProperties") is False, f"{method} {path} accepts unknown fields on paper but refuses them"
     title = components["EventRequest"]["properties"]["title"]
     assert "\\x00" in title["pattern"]
+
+
+@pytest.mark.parametrize("bench", ["1", ""])
+async def test_the_benchmark_baseline_is_mounted_only_for_benchmarks_and_is_bare(bench):
+    import os
+
+    from events.app import create_app
+    from events.settings import load
+
+    app = create_app(load({**os.environ, "BENCH": bench}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        response = await client.get("/bench/ping")
+        schema = (await client.get("/schema/openapi.json")).json()
+    if bench:
+        # A bare JSON answer through the same middleware: no cookie, nothing the API requests would not pay for too.
+        assert response.status_code == 200 and response.json() == {"status": "ok"} and "set-cookie" not in response.headers
+    else:
+        assert response.status_code == 404
+    assert "/bench/ping" not in schema["paths"]
