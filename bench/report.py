@@ -137,14 +137,16 @@ def git_commit(root: Path) -> dict[str, Any]:
 def compare(earlier: dict[str, Any], rows: list[Row]) -> str:
     """The change of each row since an earlier run's JSON: req/s, ratio to ping, p99, and the mark."""
     before = {(row["db"], row["key"], row["concurrency"], row["size"]): row for row in earlier["rows"]}
-    lines = [["scenario", "db", "conc", "req/s then → now", "change", "× ping then → now", "p99 ms then → now", ""]]
+    lines = [["scenario", "db", "conc", "req/s (or note) then → now", "change", "× ping then → now", "p99 ms then → now", ""]]
     for row in rows:
         old = before.get(row.match_key())
         if old is None:
             continue
         change = f"{(row.rate / old['rate'] - 1) * 100:+.0f}%" if row.rate and old["rate"] else ""
         marks = {True: "✓", False: "✗", None: ""}
-        lines.append([row.scenario, DB_NAMES[row.db], _number(row.concurrency), f"{_rate(old['rate'])} → {_rate(row.rate)}", change,
+        # Rows without a rate (growth kept, memory) carry their figure in the note.
+        then_now = f"{_rate(old['rate'])} → {_rate(row.rate)}" if row.rate is not None else f"{old['note']} → {row.note}"
+        lines.append([row.scenario, DB_NAMES[row.db], _number(row.concurrency), then_now, change,
                       f"{_number(old['ratio'], 3)} → {_number(row.ratio, 3)}", f"{_number(old['p99_ms'], 1)} → {_number(row.p99_ms, 1)}",
                       f"{marks[old['passed']]} → {row.mark}" if old["passed"] is not None or row.passed is not None else ""])
     widths = [max(len(line[n]) for line in lines) for n in range(len(lines[0]))]

@@ -63,7 +63,7 @@ FULL = Mode("full", seconds=8, ping_seconds=4, run_tickets=40_000, sync_batches=
             job_growth=(10**3, 10**4, 10**5, 10**6), feed_stops=(100, 500, 1000, 10_000), rerenders=5, burst_seekers=2000, burst_capacity=500)
 #: The same scenarios, small: for working on the benchmark itself; its figures mean little.
 QUICK = Mode("quick", seconds=2, ping_seconds=1, run_tickets=5_000, sync_batches=4, sync_seconds=30, scan_growth=(10**3, 10**4, 10**5),
-             job_growth=(10**3, 10**4, 10**5), feed_stops=(100, 500, 2000), rerenders=2, burst_seekers=400, burst_capacity=100)
+             job_growth=(10**3, 10**4, 10**5), feed_stops=(100, 500, 2000), rerenders=2, burst_seekers=200, burst_capacity=50)
 
 
 class Credentials:
