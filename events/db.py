@@ -14,7 +14,7 @@ import aiosqlite
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.engine.sqlite import dict_factory as sqlite_dict_factory
 from piccolo.table import Table
@@ -164,11 +164,10 @@ def is_sqlite() -> bool:
 
 
 class _SharedTransaction:
-    """Writers, one at a time, sharing one transaction and one COMMIT.
+    """SQLite's writers, one at a time, sharing one transaction and one COMMIT.
 
-    Every COMMIT waits for an fsync (measured here: 10 ms for SQLite, 15 ms for PostgreSQL),
-    and SQLite, or PostgreSQL's row lock on a stop, lets only one writer through at a time:
-    one COMMIT each capped those writes at about a hundred a second. So writers that queue
+    Every COMMIT waits for an fsync (measured here: 10 ms), and SQLite lets only one writer
+    through at a time: one COMMIT each capped writes at about a hundred a second. So writers that queue
     up share one physical transaction: each runs inside its own SAVEPOINT (its failure rolls
     back only its own changes), and one COMMIT after the last of them makes all their changes
     durable together. A writer is let go only after that COMMIT, so nothing is acknowledged
@@ -184,7 +183,7 @@ class _SharedTransaction:
         self._committer: asyncio.Task | None = None
 
     @asynccontextmanager
-    async def write(self, db: Engine) -> AsyncIterator[None]:
+    async def write(self, db: PooledSQLiteEngine) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         if self._turn is None or self._turn._get_loop() is not loop:
             self._turn, self._open, self._group, self._committer = asyncio.Lock(), None, [], None
@@ -216,13 +215,13 @@ class _SharedTransaction:
         # Shielded: a writer whose caller hangs up is still part of the COMMIT.
         await asyncio.shield(committed)
 
-    async def _commit(self, db: Engine) -> None:
+    async def _commit(self, db: PooledSQLiteEngine) -> None:
         assert self._turn is not None
         async with self._turn:
             self._committer = None
             await self._end(db)
 
-    async def _end(self, db: Engine) -> None:
+    async def _end(self, db: PooledSQLiteEngine) -> None:
         """COMMIT the open transaction (ROLLBACK if it holds no finished writer) and tell its writers."""
         transaction, group = self._open, self._group
         self._open, self._group = None, []
@@ -238,57 +237,38 @@ class _SharedTransaction:
             committed.set_result(None)
 
 
-async def _begin(db: Engine):
+async def _begin(db: PooledSQLiteEngine) -> SQLiteTransaction:
     """A Piccolo transaction object opened by hand, so that several tasks can run queries in it."""
-    if isinstance(db, PooledSQLiteEngine):
-        transaction = _PooledTransaction(engine=db, transaction_type=TransactionType.immediate)
-        transaction.connection = await db.acquire()
-        await transaction.begin()
-        return transaction
-    transaction = PostgresTransaction(engine=db)
-    transaction.connection = await db.pool.acquire()
-    try:
-        transaction.transaction = transaction.connection.transaction()
-        await transaction.transaction.start()
-    except BaseException:
-        await db.pool.release(transaction.connection)
-        raise
+    transaction = _PooledTransaction(engine=db, transaction_type=TransactionType.immediate)
+    transaction.connection = await db.acquire()
+    await transaction.begin()
     return transaction
 
 
-async def _finish(db: Engine, transaction, *, commit: bool) -> None:
+async def _finish(db: PooledSQLiteEngine, transaction: SQLiteTransaction, *, commit: bool) -> None:
     """COMMIT or ROLLBACK a transaction from `_begin` and give its connection back (a broken one is dropped)."""
-    if isinstance(db, PooledSQLiteEngine):
-        try:
-            await transaction.connection.execute("COMMIT" if commit else "ROLLBACK")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await transaction.connection.execute("ROLLBACK")
-            await db._forget(transaction.connection)
-            raise
-        await db.release(transaction.connection)
-        return
     try:
-        await (transaction.transaction.commit() if commit else transaction.transaction.rollback())
-    finally:
-        # asyncpg rolls back whatever is left open when a connection goes back to the pool.
-        await db.pool.release(transaction.connection)
+        await transaction.connection.execute("COMMIT" if commit else "ROLLBACK")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await transaction.connection.execute("ROLLBACK")
+        await db._forget(transaction.connection)
+        raise
+    await db.release(transaction.connection)
 
 
 _SQLITE_WRITERS = _SharedTransaction()
-_SHARED: dict[object, _SharedTransaction] = {}
 
 
 @asynccontextmanager
-async def write_transaction(shared: object | None = None) -> AsyncIterator[None]:
+async def write_transaction() -> AsyncIterator[None]:
     """A transaction that may read then write without losing a race.
 
     SQLite: one writer at a time in this process, under `BEGIN IMMEDIATE`, which takes the
     database's write lock up front (a deferred transaction that reads and then writes fails
     with "database is locked"); writers queued together share one COMMIT (_SharedTransaction).
     PostgreSQL: a plain transaction; callers that must serialise lock rows (`for_update`) or
-    use conditional updates. Writers that would all queue on one hot row (a stop's seats)
-    name it as `shared`, and those of this process share their transactions as on SQLite.
+    use conditional updates (and batch what would queue on one hot row: events.batching).
     """
     db = engine()
     if db.transaction_exists():
@@ -298,12 +278,6 @@ async def write_transaction(shared: object | None = None) -> AsyncIterator[None]
             yield
     elif isinstance(db, SQLiteEngine):
         async with db.transaction(transaction_type=TransactionType.immediate):
-            yield
-    elif shared is not None:
-        group = _SHARED.setdefault(shared, _SharedTransaction())
-        if len(_SHARED) > 10_000:  # keys are stops: forget the quiet ones now and then
-            _SHARED.clear()
-        async with group.write(db):
             yield
     else:
         async with db.transaction():

@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
+
 from events import calendar, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
+from events.batching import Batcher
 from events.db import for_update, write_transaction
-from events.errors import Conflict, NotFound, Refused
+from events.errors import Conflict, DomainError, NotFound, Refused
 from events.schedule import load_stop, registration_window
 from events.tables import AuditEntry, Event, Registration, SeekerProfile, Stop
 from events.waitlist import fill_free_seats, waitlist_position
@@ -111,51 +116,107 @@ def _check_open(stop: Stop, event: Event, now: datetime) -> None:
 # ---------------------------------------------------------------- seekers
 
 
+@dataclass
+class _Claim:
+    """One seeker asking for a place, on its way through a batch."""
+
+    actor: Actor
+    now: datetime
+
+
+async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[uuid.UUID, str] | DomainError]:
+    """Seats, then waitlist places, in the order asked, for a batch of seekers at one stop, in one transaction.
+
+    The stop is held (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite) while its counts are
+    read and moved on by the whole batch in one conditional UPDATE: a count-then-insert without
+    the lock would overbook under a burst.
+    """
+    results: list[tuple[uuid.UUID, str] | DomainError | None] = [None] * len(claims)
+    async with write_transaction():
+        # Hold the stop first, then read it: every change to its seats queues behind this lock.
+        await for_update(Stop.select(Stop.id).where(Stop.id == stop_id))
+        try:
+            stop, event = await load_stop(stop_id, claims[0].actor)
+        except DomainError as error:
+            return [error] * len(claims)
+        seekers = list({claim.actor.id for claim in claims})
+        existing = {
+            row["seeker"]: row
+            for row in await Registration.select(Registration.id, Registration.status, Registration.seeker).where(
+                (Registration.stop == stop.id) & Registration.seeker.is_in(seekers)
+            )
+        }
+        free, waitlist_seq, seated = stop.capacity - stop.confirmed_count, stop.waitlist_seq, 0
+        new, revived = [], []
+        for n, claim in enumerate(claims):
+            try:
+                _check_open(stop, event, claim.now)
+            except DomainError as error:
+                results[n] = error
+                continue
+            prior = existing.get(claim.actor.id)
+            if prior is not None and prior["status"] != Registration.Status.cancelled:
+                results[n] = Conflict("already_registered", "You are already registered for this stop.", registration_id=str(prior["id"]))
+                continue
+            if free > seated:
+                seated += 1
+                fields = {"status": Registration.Status.confirmed, "waitlist_seq": None, "confirmed_at": claim.now}
+            else:
+                waitlist_seq += 1
+                fields = {"status": Registration.Status.waitlisted, "waitlist_seq": waitlist_seq, "confirmed_at": None}
+            if prior is not None:
+                # Coming back after a cancellation: the same row (and ticket) comes back to life.
+                revived.append((prior["id"], claim.now, fields))
+                registration_id = prior["id"]
+            else:
+                registration = Registration(
+                    stop=stop.id, seeker=claim.actor.id, short_code=tickets.new_short_code(), created_at=claim.now, updated_at=claim.now, **fields
+                )
+                new.append(registration)
+                registration_id = registration.id
+            # A seeker asking twice in one batch finds the place the first ask took.
+            existing[claim.actor.id] = {"id": registration_id, "status": fields["status"], "seeker": claim.actor.id}
+            results[n] = (registration_id, fields["status"])
+        if seated or waitlist_seq != stop.waitlist_seq:
+            within_capacity = WhereRaw('"confirmed_count" + {} <= "capacity"', seated) if seated else (Stop.id == stop.id)
+            moved = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + seated, Stop.waitlist_seq: waitlist_seq}).where(
+                (Stop.id == stop.id) & within_capacity
+            ).returning(Stop.id)
+            if not moved:
+                raise RuntimeError("the stop's seats changed while it was held")  # cannot happen under the lock; never overbook if it does
+        for registration_id, now, fields in revived:
+            await Registration.update(
+                {**fields, "cancelled_at": None, "created_at": now, "updated_at": now, "revision": Registration.revision + 1}
+            ).where(Registration.id == registration_id)
+        if new:
+            await Registration.insert(*new)
+    return results
+
+
+def _claims_for(stop_id: uuid.UUID) -> Batcher[_Claim, tuple[uuid.UUID, str]]:
+    batcher = _claim_batches.get(stop_id)
+    if batcher is None:
+        if len(_claim_batches) > 1_000:  # keep the quiet stops' batchers from piling up
+            for quiet in [key for key, known in _claim_batches.items() if known.idle]:
+                del _claim_batches[quiet]
+        batcher = _claim_batches[stop_id] = Batcher(partial(_claim_places, stop_id), limit=500)
+    return batcher
+
+
+#: One batcher per stop: a burst of registrations all queue on that stop's seats.
+_claim_batches: dict[uuid.UUID, Batcher[_Claim, tuple[uuid.UUID, str]]] = {}
+
+
 async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.Registration:
     """Take a seat if one is free, else a place in the waitlist. One registration per seeker and stop.
 
-    The seat is claimed by a conditional UPDATE of the stop's confirmed count, inside a
-    transaction that holds the stop (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): a
-    count-then-insert would overbook under a burst.
+    Seekers asking at once for places at one stop are served together, in order, in one
+    transaction (see `_claim_places`), and each hears back after it committed.
     """
     require_role(actor, "seeker")
-    # A burst of registrations all queue on this stop's row: in each worker they share transactions (and commits).
-    async with write_transaction(shared=("stop", stop_id)):
-        # Hold the stop first, then read it: every change to its seats queues behind this lock.
-        await for_update(Stop.select(Stop.id).where(Stop.id == stop_id))
-        stop, event = await load_stop(stop_id, actor)
-        _check_open(stop, event, now)
-        existing = await Registration.select(Registration.id, Registration.status).where(
-            (Registration.stop == stop.id) & (Registration.seeker == actor.id)
-        ).first()
-        if existing is not None and existing["status"] != Registration.Status.cancelled:
-            raise Conflict("already_registered", "You are already registered for this stop.", registration_id=str(existing["id"]))
-        seated = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + 1}).where(
-            (Stop.id == stop.id) & (Stop.confirmed_count < Stop.capacity)
-        ).returning(Stop.confirmed_count)
-        if seated:
-            fields = {"status": Registration.Status.confirmed, "waitlist_seq": None, "confirmed_at": now}
-        else:
-            numbered = await Stop.update({Stop.waitlist_seq: Stop.waitlist_seq + 1}).where(Stop.id == stop.id).returning(Stop.waitlist_seq)
-            fields = {"status": Registration.Status.waitlisted, "waitlist_seq": numbered[0]["waitlist_seq"], "confirmed_at": None}
-        if existing is not None:
-            # Coming back after a cancellation: the same row (and ticket) comes back to life.
-            await Registration.update(
-                {**fields, "cancelled_at": None, "created_at": now, "updated_at": now, "revision": Registration.revision + 1}
-            ).where(
-                Registration.id == existing["id"]
-            )
-            registration_id = existing["id"]
-        else:
-            registration = Registration(
-                stop=stop.id, seeker=actor.id, short_code=tickets.new_short_code(), created_at=now, updated_at=now, **fields
-            )
-            # The unique (stop, seeker) index settles a seeker racing themself; an empty result means the other request won.
-            if not await Registration.insert(registration).on_conflict(action="DO NOTHING").returning(Registration.id):
-                raise Conflict("already_registered", "You are already registered for this stop.")
-            registration_id = registration.id
+    registration_id, status = await _claims_for(stop_id).submit(_Claim(actor=actor, now=now))
     calendar.changed()
-    metrics.REGISTRATIONS.labels(fields["status"]).inc()
+    metrics.REGISTRATIONS.labels(status).inc()
     return await registration_view(await _row(registration_id))
 
 

@@ -8,7 +8,6 @@ answer its scan got the first time. Refusals are scans too: they are kept, and a
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
@@ -20,6 +19,7 @@ from typing import Any
 
 from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
+from events.batching import Batcher
 from events.db import insert_new, write_transaction
 from events.errors import DomainError, Forbidden, Invalid, NotFound, Refused
 from events.registrations import refuse_unless_admissible
@@ -424,57 +424,13 @@ async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainE
     return results
 
 
-class _GroupCommit:
-    """Scans that arrive while a batch is being written wait for the next one, and share its transaction.
-
-    A lone scan is written at once; under load each transaction carries everything that queued
-    meanwhile. Two writers per process, so one batch is being prepared while the other waits for
-    its commit (on SQLite they then share that commit, see db.write_transaction); batches
-    race each other, and other workers' batches, only on the unique indexes.
-    """
-
-    WRITERS = 2
-
-    def __init__(self) -> None:
-        self._queue: list[tuple[_Pending, asyncio.Future]] = []
-        self._writers: set[asyncio.Task] = set()
-
-    async def submit(self, pending: _Pending) -> views.ScanResult:
-        loop = asyncio.get_running_loop()
-        answer = loop.create_future()
-        self._queue.append((pending, answer))
-        self._writers = {writer for writer in self._writers if not writer.done() and writer.get_loop() is loop}
-        if len(self._writers) < self.WRITERS:
-            self._writers.add(loop.create_task(self._write()))
-        # Shielded: a caller that hangs up does not take its scan out of a batch being written.
-        result = await asyncio.shield(answer)
-        if isinstance(result, DomainError):
-            raise result
-        return result
-
-    async def _write(self) -> None:
-        while self._queue:
-            taken, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
-            try:
-                results = await record_scans([pending for pending, _ in taken])
-            except BaseException as error:  # the batch's transaction failed (or the writer was stopped): every scan in it hears why
-                for _, answer in taken:
-                    if not answer.done():
-                        answer.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, answer), result in zip(taken, results, strict=True):
-                if not answer.done():
-                    answer.set_result(result)
-
-
-_group_commit = _GroupCommit()
+#: Two writers: one batch is prepared while the other commits.
+_scans = Batcher(record_scans, limit=BATCH_LIMIT, writers=2)
 
 
 async def record_scan(*, actor: Actor, now: datetime, request: ScanRequest) -> views.ScanResult:
     """Record one scan and count it if it is the first; answer a replayed nonce as it was answered before."""
-    return await _group_commit.submit(_Pending(actor=actor, request=request, now=now))
+    return await _scans.submit(_Pending(actor=actor, request=request, now=now))
 
 
 async def sync_scans(*, actor: Actor, now: datetime, requests: list[ScanRequest]) -> list[views.ScanResult | DomainError]:

@@ -7,7 +7,6 @@ import sqlite3
 import uuid
 
 import asyncpg
-import pytest
 from conftest import DATABASE, confirmed_tickets, now
 
 from events import db
@@ -35,13 +34,12 @@ async def _visible_elsewhere(marker: str) -> bool:
         await connection.close()
 
 
-@pytest.mark.parametrize("shared", [None, ("stop", "one-hot-row")])
-async def test_every_writer_let_go_is_already_committed_and_a_failing_writer_spoils_only_itself(clean, shared):
+async def test_every_writer_let_go_is_already_committed_and_a_failing_writer_spoils_only_itself(clean):
     markers = [f"writer-{uuid.uuid4()}" for _ in range(60)]
 
     async def writer(n: int, marker: str) -> bool:
         try:
-            async with db.write_transaction(shared=shared):
+            async with db.write_transaction():
                 await AuditEntry.insert(AuditEntry(action="group_commit_test", target="test", detail=marker, at=now()))
                 await asyncio.sleep(0)  # let the others queue up behind this one
                 if n % 3 == 0:
@@ -59,7 +57,7 @@ async def test_every_writer_let_go_is_already_committed_and_a_failing_writer_spo
 
 
 async def test_a_writer_inside_another_joins_it_rather_than_waiting_for_itself(clean):
-    async with db.write_transaction(), db.write_transaction(shared=("stop", "x")):
+    async with db.write_transaction(), db.write_transaction():
         await AuditEntry.insert(AuditEntry(action="nested", target="test", detail="inner", at=now()))
     assert await AuditEntry.count().where(AuditEntry.action == "nested") == 1
 

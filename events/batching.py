@@ -1,0 +1,63 @@
+"""Group commit for hot writes: requests that arrive while a batch is being written wait for the next one, and share its transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from events.errors import DomainError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Batcher(Generic[Item, Result]):
+    """Feeds `write` every item queued since its last call: a lone item is written at once, and under
+    load each call (one transaction) carries everything that queued meanwhile.
+
+    `write` returns a result, or the DomainError that refuses it, per item and in order; each caller
+    hears its own only after `write` returns, that is after its transaction committed. With more than
+    one writer, one batch is prepared while the other waits for its commit (on SQLite they then share
+    that commit, see db.write_transaction).
+    """
+
+    def __init__(self, write: Callable[[list[Item]], Awaitable[list[Result | DomainError]]], *, limit: int, writers: int = 1) -> None:
+        self._write_batch = write
+        self._limit = limit
+        self._writers_wanted = writers
+        self._queue: list[tuple[Item, asyncio.Future]] = []
+        self._writers: set[asyncio.Task] = set()
+
+    async def submit(self, item: Item) -> Result:
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self._queue.append((item, answer))
+        self._writers = {writer for writer in self._writers if not writer.done() and writer.get_loop() is loop}
+        if len(self._writers) < self._writers_wanted:
+            self._writers.add(loop.create_task(self._write()))
+        # Shielded: a caller that hangs up does not take its item out of a batch being written.
+        result = await asyncio.shield(answer)
+        if isinstance(result, DomainError):
+            raise result
+        return result
+
+    @property
+    def idle(self) -> bool:
+        return not self._queue and not any(not writer.done() for writer in self._writers)
+
+    async def _write(self) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[: self._limit], self._queue[self._limit :]
+            try:
+                results = await self._write_batch([item for item, _ in taken])
+            except BaseException as error:  # the batch's transaction failed (or the writer was stopped): every caller in it hears why
+                for _, answer in taken:
+                    if not answer.done():
+                        answer.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, answer), result in zip(taken, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
