@@ -1,6 +1,6 @@
 """The scenarios of issue #6, each a few wrk runs against one running server, each run next to a ping baseline.
 
-A scenario returns rows for the table (and growth points for the plots); the targets are judged
+A scenario records its rows (and growth points for the plots) in its Suite; the targets are judged
 where the row is made, so the rule and the figure it is judged on sit side by side.
 """
 
@@ -133,7 +133,7 @@ class Suite:
         return ping, result
 
     def settle(self, timeout: float = 60) -> None:
-        """Wait until the server has finished what a timed run left in flight (wrk hangs up; the server still answers)."""
+        """Wait until the server is idle again: a run that hit its hard stop left requests the server is still working on."""
         deadline = time.monotonic() + timeout
         quick = 0
         with httpx.Client(base_url=self.url, timeout=timeout) as client:
