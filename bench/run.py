@@ -101,7 +101,7 @@ def main() -> None:
     if not databases:
         parser.error("nothing to benchmark: --no-sqlite needs --postgres")
 
-    started_at, started = datetime.now(UTC), time.monotonic()
+    started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
     suites = [run_suite(db_name, url, mode, credentials) for db_name, url in databases]
     rows = [row for suite in suites for row in suite.rows]
@@ -110,7 +110,7 @@ def main() -> None:
         "mode": mode.name,
         "started_at": started_at.isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started),
-        "git": report.git_commit(ROOT),
+        "git": git,
         "machine": report.machine(next((suite.postgres_version for suite in suites if suite.postgres_version), None)),
         "targets": {"met": sum(row.passed is True for row in rows), "missed": sum(row.passed is False for row in rows)},
         "warnings": [warning for suite in suites for warning in suite.warnings],

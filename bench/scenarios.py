@@ -145,14 +145,16 @@ class Suite:
     def add(self, scenario: str, key: str, connections: int, ping: load.Result, result: load.Result, **extra: object) -> Row:
         return self.record(Row.of(scenario=scenario, key=key, db=self.db_name, concurrency=connections, ping=ping, result=result, **extra))
 
+    def progress(self, text: str) -> None:
+        print(f"  {time.monotonic() - self.started:4.0f} s {report.DB_NAMES[self.db_name]:<10} {text}", file=sys.stderr, flush=True)
+
     def record(self, row: Row) -> Row:
         """Keep the row, and show progress (the table comes at the end; this run takes minutes)."""
         self.rows.append(row)
         figures = row.note
         if row.rate is not None:
             figures = f"c={row.concurrency:<3} {row.rate:9,.1f} req/s {row.ratio:6.3f}× ping  p99 {row.p99_ms or 0:8.1f} ms  {row.errors} errors"
-        elapsed = time.monotonic() - self.started
-        print(f"  {elapsed:4.0f} s {report.DB_NAMES[self.db_name]:<10} {row.scenario:<52} {figures} {row.mark}", file=sys.stderr, flush=True)
+        self.progress(f"{row.scenario:<52} {figures} {row.mark}")
         return row
 
 
@@ -217,6 +219,7 @@ def scans(suite: Suite) -> None:
 def scan_growth(suite: Suite, stored: int) -> None:
     """Check-ins at 64 scanners with `stored` scans already in the table (topped up first)."""
     stored = seed.grow_scans(suite.database, stored, seed.utcnow())
+    suite.progress(f"{stored:,} scans stored")
     numbers = suite.fresh_tickets(suite.mode.run_tickets)
     ping, result = suite.measure(check_in_lines(suite, numbers, f"g{stored}"), connections=64, once=True)
     suite.add(f"check-ins, {stored:,} scans stored", "scan_growth", 64, ping, result, size=stored)
@@ -288,6 +291,7 @@ def events_list(suite: Suite) -> None:
 
 def job_search(suite: Suite, jobs: int) -> None:
     jobs = seed.grow_jobs(suite.database, jobs, seed.utcnow())
+    suite.progress(f"{jobs:,} jobs at the event")
     ping, result = suite.measure([_get("/api/events/bench-jobs/jobs", query) for query in JOB_QUERIES], connections=READ_CLIENTS)
     row = suite.add(f"job search, {jobs:,} jobs", "job_search", READ_CLIENTS, ping, result, size=jobs)
     if jobs == 10**5 and suite.is_pg:
