@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from events import views
 from events.accounts import Actor, require_role
-from events.db import contains
+from events.db import _LIKE_ESCAPES, contains, is_sqlite
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import load_event
 from events.tables import Booth, Event, Job
@@ -62,14 +67,17 @@ async def _has_booth_at(employer_id: uuid.UUID, event_id: uuid.UUID) -> bool:
     return await Booth.exists().where((Booth.employer == employer_id) & (Booth.stop.event == event_id))
 
 
+async def _may_see(actor: Actor, event_id: uuid.UUID, published_at: datetime | None) -> bool:
+    """Published events are for everyone (as in schedule.load_event); drafts for organisers and HR staff whose employer has a booth there."""
+    return published_at is not None or actor.is_organiser or (actor.role == "hr" and await _has_booth_at(actor.employer_id, event_id))
+
+
 async def _event_for(slug: str, actor: Actor) -> Event:
-    """The event, as the actor may see it; HR staff also see drafts where their employer has a booth."""
-    if actor.role == "hr":
-        event = await Event.objects().where(Event.slug == slug).first()
-        if event is not None and (event.published_at is not None or await _has_booth_at(actor.employer_id, event.id)):
-            return event
+    """The event, as the actor may see it."""
+    event = await Event.objects().where(Event.slug == slug).first()
+    if event is None or not await _may_see(actor, event.id, event.published_at):
         raise NotFound("event_not_found", "No such event.")
-    return await load_event(slug, actor)
+    return event
 
 
 async def _row(job_id: uuid.UUID) -> dict[str, Any]:
@@ -163,6 +171,222 @@ async def delete_job(*, actor: Actor, now: datetime, job_id: uuid.UUID) -> None:
     await Job.update({Job.deleted_at: now, Job.status: Job.Status.closed, Job.updated_at: now}).where(Job.id == job_id)
 
 
+# ---------------------------------------------------------------- search
+#
+# A search's total is a pass over all its matches, and a rare match is found by a pass over the
+# event's jobs unless the text index finds it: at 100,000 jobs an event, far more than a request
+# may spend. So a search runs once per version of what the event's job listings show
+# (`job_tally.version`, which triggers move on every insert, update and delete of one of its jobs
+# and when an employer with jobs there is renamed; piccolo_migrations/…_job_search), for its total
+# and the ids of its first HEAD matches, and each worker keeps that, and the pages it answered.
+# A request then costs one short query (the event with its tally) when its page was answered
+# before, and one more (its jobs by id) when not. Totals stay exact: a change makes the next
+# search run again. The default listing (open, or closed, jobs and no other filter) reads its
+# total from the tally itself.
+
+#: Matches whose ids a worker keeps per search: the first pages, where nearly all reads go.
+HEAD = 500
+#: Searches a worker remembers (at most 8 KB each).
+REMEMBERED = 1024
+#: Pages a worker remembers as answered (some 30 KB each, at 20 jobs a page).
+PAGES = 256
+#: The text indexes serve text of this many characters or more (trigrams, on both engines).
+INDEXED_TEXT = 3
+#: A search matching less than this share of the event's jobs finds its first matches through the
+#: text index; a commoner one walks the listing index, where matches come soon.
+SPARSE = 0.05
+
+#: A job's text on PostgreSQL: the expression the trigram index is built on (the planner uses the
+#: index only for the same expression). Fields are joined by a newline, which search text cannot
+#: contain, so that no match spans two of them.
+_PG_TEXT = '("job"."title" || E\'\\n\' || "job"."category" || E\'\\n\' || "job"."description")'
+
+
+def _caseless(text: str) -> bool:
+    """No character of `text` has a case: ignoring case changes nothing, and a plain comparison is cheaper."""
+    return text.lower() == text == text.upper()
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One search's filters, normalised: also its key among the searches a worker remembers."""
+
+    event: uuid.UUID
+    status: str
+    #: HR staff listing other than open jobs see their own employer's.
+    own_employer: uuid.UUID | None = None
+    text: str = ""
+    education: str | None = None
+    major: str = ""
+    min_salary: int | None = None
+    category: str | None = None
+    employer: uuid.UUID | None = None
+
+    @property
+    def is_listing(self) -> bool:
+        """Only an event and one status: what `job_tally` counts."""
+        return self == _Search(event=self.event, status=self.status) and self.status != "all"
+
+    def where(self, *, by_text: bool = False) -> list:
+        """The conditions; `by_text` has the database start from the text index (given text it serves)."""
+        by_text = by_text and len(self.text) >= INDEXED_TEXT
+        sqlite = is_sqlite()
+        event = Job.event == self.event
+        if by_text:
+            # Otherwise the planners walk the listing index and test each job's text, which they
+            # think cheap: written so, the event's condition is one no index serves.
+            event = WhereRaw('+"job"."event" = {}', self.event) if sqlite else WhereRaw('"job"."event"::text = {}', str(self.event))
+        where = [event, Job.deleted_at.is_null()]
+        if self.status != "all":
+            where.append(Job.status == self.status)
+        if self.own_employer:
+            where.append(Job.employer == self.own_employer)
+        if self.text:
+            where.append(_text_matches(self.text, sqlite=sqlite, by_text=by_text))
+        if self.education:
+            where.append(Job.education.is_in(EDUCATION_LEVELS[: EDUCATION_LEVELS.index(self.education) + 1]))
+        if self.major:
+            where.append(contains(Job.majors, self.major) | (Job.majors == "[]"))
+        if self.min_salary is not None:
+            where.append(Job.salary_max >= self.min_salary)
+        if self.category:
+            where.append(Job.category == self.category)
+        if self.employer:
+            where.append(Job.employer == self.employer)
+        return where
+
+
+def _text_matches(text: str, *, sqlite: bool, by_text: bool) -> WhereRaw:
+    """Title, category or description contain `text`, as `contains` has it: case ignored, `%`, `_` and `\\` literal."""
+    if sqlite:
+        literally = contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
+        if not by_text:
+            return literally
+        # The FTS table finds the jobs with the text's trigrams; LIKE keeps the exact meaning (FTS
+        # also folds case beyond ASCII, SQLite's LIKE does not).
+        phrase = '"' + text.replace('"', '""') + '"'
+        found = WhereRaw(
+            '"job"."id" IN (SELECT k.job FROM job_search s JOIN job_search_key k ON k.seq = s.rowid WHERE job_search MATCH {})', phrase
+        )
+        return found & literally
+    # ILIKE on the joined text is ILIKE on each field, ORed: the separator cannot match. ILIKE and
+    # lower() cost several times LIKE and strpos on Chinese text, and change nothing for it.
+    if by_text:
+        return WhereRaw(f"{_PG_TEXT} {'LIKE' if _caseless(text) else 'ILIKE'} {{}} ESCAPE '\\'", f"%{text.translate(_LIKE_ESCAPES)}%")
+    # The same meaning in a form no index serves: for walks in listing order.
+    if _caseless(text):
+        return WhereRaw(f"strpos({_PG_TEXT}, {{}}) > 0", text)
+    return WhereRaw(f"strpos(lower({_PG_TEXT}), lower({{}})) > 0", text)
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """A search's total and the ids of its first matches, as of one version of the event's jobs."""
+
+    total: int
+    #: The first HEAD matches' ids in listing order, 16 bytes each.
+    head: bytes
+
+    def page(self, offset: int, limit: int) -> list[uuid.UUID] | None:
+        """The ids on this page, or None when the page reaches past the kept ones."""
+        end = min(offset + limit, self.total)
+        if end > len(self.head) // 16:
+            return None
+        return [uuid.UUID(bytes=self.head[16 * n : 16 * (n + 1)]) for n in range(offset, end)]
+
+
+_REMEMBERED: OrderedDict[Hashable, _Matches] = OrderedDict()
+_RUNNING: dict[Hashable, asyncio.Future] = {}
+_PAGES: OrderedDict[Hashable, views.JobPage] = OrderedDict()
+
+
+async def _remembered(key: Hashable, run: Callable[[], Awaitable[_Matches]]) -> _Matches:
+    """`run()`'s result, kept by this worker; concurrent searches for the same key wait for one run."""
+    found = _REMEMBERED.get(key)
+    if found is not None:
+        _REMEMBERED.move_to_end(key)
+        return found
+    running = _RUNNING.get(key)
+    if running is None:
+        # A task of its own, so that one caller hanging up does not cancel the others' answer.
+        running = _RUNNING[key] = asyncio.ensure_future(run())
+        running.add_done_callback(lambda _: _RUNNING.pop(key, None))
+    found = await asyncio.shield(running)
+    _REMEMBERED[key] = found
+    while len(_REMEMBERED) > REMEMBERED:
+        _REMEMBERED.popitem(last=False)
+    return found
+
+
+def _in_listing_order(query):
+    return query.order_by(Job.created_at, ascending=False).order_by(Job.id)
+
+
+async def _head(search: _Search, *, by_text: bool) -> list[uuid.UUID]:
+    return [row["id"] for row in await _in_listing_order(Job.select(Job.id).where(*search.where(by_text=by_text))).limit(HEAD)]
+
+
+async def _match(search: _Search, *, jobs: int) -> _Matches:
+    """Run the search for its total and first HEAD ids; `jobs` is how many the event lists with the search's status."""
+    if search.is_listing:
+        head = await _head(search, by_text=False) if jobs else []
+        total = jobs
+    elif len(search.text) >= INDEXED_TEXT:
+        total = await Job.count().where(*search.where(by_text=True))
+        head = await _head(search, by_text=total < jobs * SPARSE) if total else []
+    else:
+        head = await _head(search, by_text=False)
+        total = len(head) if len(head) < HEAD else await Job.count().where(*search.where())
+    return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
+
+
+#: What a page shows of each job, as job_view reads it.
+_PAGE_COLUMNS = ", ".join(
+    [f'"job"."{name}"' for name in ("id", "employer", "title", "description", "category", "city", "headcount", "salary_min", "salary_max")]
+    + [f'"job"."{name}"' for name in ("salary_months", "education", "majors", "status", "created_at", "updated_at")]
+    + ['"employer"."name" AS "employer.name"', '"event"."slug" AS "event.slug"']
+)
+_PAGE_FROM = (
+    "FROM job LEFT JOIN employer ON employer.id = job.employer LEFT JOIN event ON event.id = job.event WHERE job.deleted_at IS NULL"
+)
+#: One text for any number of ids (bound as one parameter): asyncpg and SQLite reuse its prepared statement.
+_PAGE_BY_ID = {
+    "sqlite": f"SELECT {_PAGE_COLUMNS} {_PAGE_FROM} AND job.id IN (SELECT value FROM json_each({{}}))",  # noqa: S608 - constants
+    "postgres": f"SELECT {_PAGE_COLUMNS} {_PAGE_FROM} AND job.id = ANY({{}})",  # noqa: S608 - constants
+}
+
+
+async def _by_id(ids: list[uuid.UUID], status: str) -> list[dict[str, Any]]:
+    """The jobs with these ids, in that order, that are still listed with this status (one may have changed since the ids were found).
+
+    Written out, one text for any number of ids: a page is every request's one query besides
+    the event's, and Piccolo spent more time building it than the database running it.
+    """
+    ids_value = json.dumps([str(job_id) for job_id in ids]) if is_sqlite() else ids
+    rows = await Job.raw(_PAGE_BY_ID["sqlite" if is_sqlite() else "postgres"], ids_value)
+    found = {row["id"]: row for row in rows if status in ("all", row["status"])}
+    return [found[job_id] for job_id in ids if job_id in found]
+
+
+async def _walk(search: _Search, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    """A page past the kept ids, found by walking the listing index; only the page's own rows are read in full."""
+    page = _in_listing_order(Job.select(Job.id).where(*search.where())).limit(limit).offset(offset)
+    return await _in_listing_order(Job.select(*JOB_COLUMNS).where(Job.id.is_in(page)))
+
+
+async def _scope(slug: str, actor: Actor) -> tuple[uuid.UUID, int, int, int]:
+    """The event's id, its jobs version and its open and closed jobs, in one query; NotFound if the actor may not see it."""
+    rows = await Event.raw(
+        "SELECT event.id, event.published_at, job_tally.version, job_tally.open_count, job_tally.closed_count "
+        "FROM event LEFT JOIN job_tally ON job_tally.event = event.id WHERE event.slug = {}",
+        slug,
+    )
+    if not rows or not await _may_see(actor, rows[0]["id"], rows[0]["published_at"]):
+        raise NotFound("event_not_found", "No such event.")
+    row = rows[0]
+    return row["id"], row["version"] or 0, row["open_count"] or 0, row["closed_count"] or 0
+
+
 async def search_jobs(
     *,
     actor: Actor,
@@ -177,28 +401,37 @@ async def search_jobs(
     limit: int,
     offset: int,
 ) -> views.JobPage:
-    """Jobs at an event. Closed jobs are listed only to organisers and to the employer's own staff."""
-    event = await _event_for(slug, actor)
-    where = [Job.event == event.id, Job.deleted_at.is_null()]
+    """Jobs at an event, newest first. Closed jobs are listed only to organisers and to the employer's own staff."""
+    event_id, version, open_count, closed_count = await _scope(slug, actor)
+    own_employer = None
     if status != "open":
         require_role(actor, "organiser", "hr")
         if actor.role == "hr":
-            where.append(Job.employer == actor.employer_id)
-    if status != "all":
-        where.append(Job.status == status)
-    if q and q.strip():
-        text = q.strip()
-        where.append(contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text))
-    if education:
-        where.append(Job.education.is_in(EDUCATION_LEVELS[: EDUCATION_LEVELS.index(education) + 1]))
-    if major and major.strip():
-        where.append(contains(Job.majors, major.strip()) | (Job.majors == "[]"))
-    if min_salary is not None:
-        where.append(Job.salary_max >= min_salary)
-    if category:
-        where.append(Job.category == category)
-    if employer_id:
-        where.append(Job.employer == employer_id)
-    rows = await Job.select(*JOB_COLUMNS).where(*where).order_by(Job.created_at, ascending=False).order_by(Job.id).limit(limit).offset(offset)
-    total = await Job.count().where(*where)
-    return views.JobPage(items=[job_view(row) for row in rows], total=total, limit=limit, offset=offset)
+            own_employer = actor.employer_id
+    search = _Search(
+        event=event_id,
+        status=status,
+        own_employer=own_employer,
+        text=q.strip() if q else "",
+        education=education or None,
+        major=major.strip() if major else "",
+        min_salary=min_salary,
+        category=category or None,
+        employer=employer_id,
+    )
+    answered = _PAGES.get((version, search, offset, limit))
+    if answered is not None:
+        _PAGES.move_to_end((version, search, offset, limit))
+        return answered
+    jobs = {"open": open_count, "closed": closed_count}.get(status, open_count + closed_count)
+    matches = await _remembered((version, search), lambda: _match(search, jobs=jobs))
+    ids = matches.page(offset, limit)
+    if ids is None:
+        rows = await _walk(search, limit=limit, offset=offset)
+    else:
+        rows = await _by_id(ids, status) if ids else []
+    page = views.JobPage(items=[job_view(row) for row in rows], total=matches.total, limit=limit, offset=offset)
+    _PAGES[(version, search, offset, limit)] = page
+    while len(_PAGES) > PAGES:
+        _PAGES.popitem(last=False)
+    return page

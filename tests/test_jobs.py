@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import job_body, post_ok
+import pytest
+from conftest import DATABASE, job_body, post_ok
 
 
 async def test_hr_posts_a_job_for_its_own_employer_with_the_salary_terms_intact(client, job, employer, published_train):
@@ -104,3 +105,167 @@ async def test_job_search_answers_sql_metacharacters_without_error_or_injection(
         response = await client.get(f"/api/events/{job['event_slug']}/jobs", params={"q": text})
         assert response.status_code == 200 and response.json()["total"] == 0
     assert (await client.get(f"/api/events/{job['event_slug']}/jobs")).json()["total"] == 1
+
+
+# ---------------------------------------------------------------- search: text, totals and what each worker keeps
+
+
+def titles(body):
+    return [item["title"] for item in body["items"]]
+
+
+@pytest.fixture
+async def postings(client, hr, booth, published_train):
+    """Five open jobs at the published train, posted oldest first; returns a function that searches there."""
+    path = f"/api/events/{published_train['slug']}/jobs"
+    for title in ("软件工程师", "Java 开发工程师", "100%远程 客服_夜班", "销售代表", "C:\\Users 运维"):
+        await post_ok(client, path, job_body(title=title, description="", majors=[]), hr)
+
+    async def search(**params):
+        response = await client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    search.path = path
+    return search
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("工程师", {"软件工程师", "Java 开发工程师"}),
+        ("软件工程", {"软件工程师"}),
+        ("工程", {"软件工程师", "Java 开发工程师"}),
+        ("程", {"软件工程师", "Java 开发工程师", "100%远程 客服_夜班"}),
+        ("JAVA 开发", {"Java 开发工程师"}),
+        ("jA", {"Java 开发工程师"}),
+        ("%", {"100%远程 客服_夜班"}),
+        ("0%远", {"100%远程 客服_夜班"}),
+        ("_", {"100%远程 客服_夜班"}),
+        ("服_夜", {"100%远程 客服_夜班"}),
+        ("C:\\U", {"C:\\Users 运维"}),
+        ("\\", {"C:\\Users 运维"}),
+        ("区块链", set()),
+        ("区块", set()),
+    ],
+)
+async def test_text_search_finds_substrings_of_any_length_case_ignored_and_wildcards_literal(postings, q, found):
+    body = await postings(q=q)
+    assert set(titles(body)) == found and body["total"] == len(found)
+
+
+async def test_search_finds_text_in_the_category_and_description_but_not_across_fields(client, hr, booth, published_train):
+    path = f"/api/events/{published_train['slug']}/jobs"
+    await post_ok(client, path, job_body(title="产品经理", category="管理", description="负责嵌入式平台规划"), hr)
+    for q, total in (("嵌入式", 1), ("管理", 1), ("经理管", 0)):
+        assert (await client.get(path, params={"q": q})).json()["total"] == total, q
+    assert (await client.get(path, params={"q": "理\n管"})).status_code == 400, "search text holds no control characters"
+
+
+async def test_the_text_index_follows_jobs_posted_retitled_and_deleted(client, hr, postings):
+    assert (await postings(q="工程师"))["total"] == 2
+    java = next(item for item in (await postings(q="Java"))["items"])
+    await client.patch(f"/api/jobs/{java['id']}", json={"title": "Go 后端开发"}, headers=hr)
+    assert set(titles(await postings(q="工程师"))) == {"软件工程师"}
+    assert titles(await postings(q="后端开发")) == ["Go 后端开发"]
+    await post_ok(client, postings.path, job_body(title="测试工程师"), hr)
+    assert set(titles(await postings(q="工程师"))) == {"软件工程师", "测试工程师"}
+    assert (await client.delete(f"/api/jobs/{java['id']}", headers=hr)).status_code == 204
+    assert (await postings(q="后端开发"))["total"] == 0
+
+
+async def test_jobs_removed_from_the_table_leave_the_text_index(postings):
+    from events import db
+    from events.tables import Job
+
+    await Job.delete().where(Job.title.like("%工程师%"))
+    assert (await postings(q="工程师"))["total"] == 0
+    if db.is_sqlite():
+        keys = await Job.raw("SELECT count(*) AS n FROM job_search_key")
+        indexed = await Job.raw("SELECT count(*) AS n FROM job_search WHERE job_search MATCH '\"客服_夜\"'")
+        assert keys[0]["n"] == 3 and indexed[0]["n"] == 1
+
+
+async def test_totals_move_with_every_change_to_the_events_jobs(client, hr, organiser, postings):
+    assert (await postings())["total"] == 5 and (await postings(q="工程"))["total"] == 2
+    posted = await post_ok(client, postings.path, job_body(title="电气工程师"), hr)
+    assert (await postings())["total"] == 6 and (await postings(q="工程"))["total"] == 3
+    await client.patch(f"/api/jobs/{posted['id']}", json={"status": "closed"}, headers=hr)
+    assert (await postings())["total"] == 5 and (await postings(q="工程"))["total"] == 2
+    closed = (await client.get(postings.path, params={"status": "closed"}, headers=organiser)).json()
+    everything = (await client.get(postings.path, params={"status": "all", "q": "工程"}, headers=organiser)).json()
+    assert closed["total"] == 1 and everything["total"] == 3
+
+
+async def test_jobs_written_behind_the_apps_back_still_count(postings, published_train, employer):
+    """Bulk loads and other writers go past the domain code: triggers keep the tally and the text index."""
+    from events.tables import Event, Job
+
+    event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+    rows = [Job(event=event.id, employer=employer["id"], title=f"数据工程师{n}", headcount=1, salary_min=1, salary_max=2) for n in range(30)]
+    await Job.insert(*rows)
+    assert (await postings())["total"] == 35 and (await postings(q="数据工程"))["total"] == 30
+    await Job.update({Job.status: "closed"}).where(Job.title.like("数据%"))
+    assert (await postings())["total"] == 5 and (await postings(q="数据工程"))["total"] == 0
+
+
+async def test_a_renamed_employer_shows_in_search_results_at_once(client, organiser, employer, postings):
+    assert (await postings(q="销售"))["items"][0]["employer"]["name"] == employer["name"]
+    response = await client.patch(f"/api/employers/{employer['id']}", json={"name": "南京云帆数字科技有限公司"}, headers=organiser)
+    assert response.status_code == 200, response.text
+    for page in (await postings(q="销售"), await postings()):
+        assert {item["employer"]["name"] for item in page["items"]} == {"南京云帆数字科技有限公司"}
+
+
+async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, monkeypatch):
+    from events import jobs
+
+    everything = titles(await postings(limit=100))
+    monkeypatch.setattr(jobs, "HEAD", 2)
+    monkeypatch.setattr(jobs, "_REMEMBERED", type(jobs._REMEMBERED)())
+    monkeypatch.setattr(jobs, "_PAGES", type(jobs._PAGES)())
+    pages = [await postings(limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [title for page in pages for title in titles(page)] == everything
+    assert {page["total"] for page in pages} == {5}
+
+
+@pytest.mark.parametrize("sparse", [0.0, 1.0])
+async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(postings, monkeypatch, sparse):
+    """A search below SPARSE of the event starts from the text index, a commoner one walks the listing: same answer."""
+    from events import jobs
+
+    monkeypatch.setattr(jobs, "SPARSE", sparse)
+    monkeypatch.setattr(jobs, "_REMEMBERED", type(jobs._REMEMBERED)())
+    monkeypatch.setattr(jobs, "_PAGES", type(jobs._PAGES)())
+    body = await postings(q="工程师")
+    assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == 2
+
+
+async def test_twenty_searches_at_once_for_a_new_version_run_it_once(postings, monkeypatch):
+    import asyncio
+
+    from events import jobs
+
+    runs = []
+    real = jobs._match
+    monkeypatch.setattr(jobs, "_match", lambda search, **kw: runs.append(search) or real(search, **kw))
+    bodies = await asyncio.gather(*(postings(q="工程", major="x") for _ in range(20)))
+    assert len(runs) == 1 and {body["total"] for body in bodies} == {2}
+
+
+async def test_three_chinese_characters_are_found_through_the_text_index(postings, published_train):
+    """The index is built on the expression the search writes: were they to drift apart, search would still answer, only slowly."""
+    from events import db, jobs
+    from events.tables import Event, Job
+
+    if DATABASE == "sqlite":
+        event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+        query = Job.count().where(*jobs._Search(event=event.id, status="open", text="工程师").where(by_text=True))
+        plan = [row["detail"] for row in await Job.raw(f"EXPLAIN QUERY PLAN {query}")]
+        assert "SCAN s VIRTUAL TABLE INDEX 0:M1" in plan and "SEARCH job USING INDEX sqlite_autoindex_job_1 (id=?)" in plan, plan
+    else:
+        query = Job.count().where(jobs._text_matches("工程师", sqlite=False, by_text=True))
+        async with db.engine().transaction():
+            await db.engine().run_ddl("SET LOCAL enable_seqscan = off")
+            plan = [row["QUERY PLAN"] for row in await Job.raw(f"EXPLAIN {query}")]
+        assert any("Bitmap Index Scan on job_search_trgm_index" in line for line in plan), plan
