@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -202,6 +203,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(settings.default_timezone))
 
 
+#: Event list pages a worker keeps, by the version of everything they show (`event_list_version`,
+#: which triggers move with every change to an event, or to where its stops are): counting the
+#: matches of a list costs a pass over every event, far more than a request should at thousands.
+_LISTS: OrderedDict[tuple, views.EventPage] = OrderedDict()
+LISTS_KEPT = 256
+
+
 async def list_events(
     *,
     actor: Actor,
@@ -215,6 +223,11 @@ async def list_events(
     offset: int,
 ) -> views.EventPage:
     """Published events for everyone; organisers see every status and may filter by it."""
+    version = (await Event.raw("SELECT version FROM event_list_version"))[0]["version"]
+    key = (version, actor.is_organiser, kind, city, q.strip() if q else "", date_from, date_to, status, limit, offset)
+    if (kept := _LISTS.get(key)) is not None:
+        _LISTS.move_to_end(key)
+        return kept
     where = []
     if actor.is_organiser:
         if status:
@@ -235,7 +248,10 @@ async def list_events(
         where.append(Event.starts_at < _day_start(date_to + timedelta(days=1)))
     rows = await Event.objects().where(*where).order_by(Event.starts_at, Event.id).limit(limit).offset(offset)
     total = await Event.count().where(*where)
-    return views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
+    _LISTS[key] = views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
+    while len(_LISTS) > LISTS_KEPT:
+        _LISTS.popitem(last=False)
+    return _LISTS[key]
 
 
 async def event_detail(event: Event, actor: Actor) -> views.EventDetail:

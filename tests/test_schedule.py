@@ -156,3 +156,28 @@ async def test_an_event_edit_changes_only_the_fields_sent(client, organiser, tal
     edited = (await client.patch(f"/api/events/{talent_train['slug']}", json={"title": "新标题"}, headers=organiser)).json()
     assert edited["title"] == "新标题" and edited["city"] == talent_train["city"]
     assert edited["updated_at"] >= talent_train["updated_at"]
+
+
+async def test_the_public_list_shows_each_change_at_once_though_each_worker_keeps_its_pages(client, organiser, published_train):
+    async def listed(**params):
+        body = (await client.get("/api/events", params=params)).json()
+        return body["total"], [item["title"] for item in body["items"]]
+
+    assert await listed() == (1, ["2026 南京人才专列"]) and await listed(city="武汉") == (0, [])
+    await client.patch(f"/api/events/{published_train['slug']}", json={"title": "南京春季人才专列"}, headers=organiser)
+    assert await listed() == (1, ["南京春季人才专列"])
+    await post_ok(client, f"/api/events/{published_train['slug']}/stops", stop_body(20, "武汉大学", city="武汉"), organiser)
+    assert await listed(city="武汉") == (1, ["南京春季人才专列"])
+    await post_ok(client, f"/api/events/{published_train['slug']}/cancel", None, organiser, status=200)
+    assert await listed() == (0, []), "the public list shows published events only"
+
+
+async def test_the_public_list_sees_events_changed_behind_the_apps_back(client, published_train):
+    """Bulk loads and other writers go past the domain code: triggers move the list's version."""
+    from events.tables import Event, Stop
+
+    assert (await client.get("/api/events", params={"city": "西安"})).json()["total"] == 0
+    await Stop.update({Stop.city: "西安"}).where(Stop.event == published_train["id"])
+    assert (await client.get("/api/events", params={"city": "西安"})).json()["total"] == 1
+    await Event.update({Event.status: "draft", Event.published_at: None}).where(Event.id == published_train["id"])
+    assert (await client.get("/api/events")).json()["total"] == 0
