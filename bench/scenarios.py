@@ -59,7 +59,7 @@ class Mode:
                          jobs=self.job_growth[0], stored_scans=self.scan_growth[0])
 
 
-FULL = Mode("full", seconds=8, ping_seconds=4, run_tickets=40_000, sync_batches=40, sync_seconds=60, scan_growth=(10**3, 10**5, 10**6),
+FULL = Mode("full", seconds=6, ping_seconds=3, run_tickets=30_000, sync_batches=40, sync_seconds=60, scan_growth=(10**3, 10**5, 10**6),
             job_growth=(10**3, 10**4, 10**5, 10**6), feed_stops=(100, 500, 1000, 10_000), rerenders=5, burst_seekers=2000, burst_capacity=500)
 #: The same scenarios, small: for working on the benchmark itself; its figures mean little.
 QUICK = Mode("quick", seconds=2, ping_seconds=1, run_tickets=5_000, sync_batches=4, sync_seconds=30, scan_growth=(10**3, 10**4, 10**5),
