@@ -6,7 +6,7 @@ import re
 import uuid
 from datetime import datetime
 
-from events import views
+from events import calendar, views
 from events.accounts import Actor, require_organiser
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, NotFound
@@ -40,6 +40,7 @@ async def assign_booth(*, actor: Actor, now: datetime, stop_id: uuid.UUID, emplo
             if await Booth.exists().where((Booth.stop == stop.id) & (Booth.label == label)):
                 raise Conflict("booth_label_taken", f"Booth {label} is already assigned at this stop.")
             raise Conflict("employer_already_has_booth", "This employer already has a booth at this stop.")
+    calendar.changed()
     row = await Booth.select(*BOOTH_COLUMNS).where(Booth.id == booth.id).first()
     return booth_view(row, stop.timezone)
 
@@ -66,3 +67,4 @@ async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
         ):
             raise Conflict("employer_has_open_jobs", "Close the employer's open jobs at this event before removing its last booth.")
         await Booth.delete().where(Booth.id == booth_id)
+    calendar.changed()

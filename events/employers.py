@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from events import identifiers, views
+from events import calendar, identifiers, views
 from events.accounts import Actor, create_account, generate_password, require_organiser, require_role
 from events.db import contains
 from events.errors import Conflict, Forbidden, NotFound
@@ -100,6 +100,7 @@ async def update_employer(*, actor: Actor, now: datetime, employer_id: uuid.UUID
         if await Employer.exists().where((Employer.credit_code == fields["credit_code"]) & (Employer.id != employer.id)):
             raise Conflict("credit_code_taken", "An employer with this credit code already exists.")
     await Employer.update(fields).where(Employer.id == employer.id)
+    calendar.changed()
     return employer_view(await _load(employer.id))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from events import views
+from events import calendar, views
 from events.accounts import Actor, require_role
 from events.db import _LIKE_ESCAPES, contains, is_sqlite
 from events.errors import Conflict, Forbidden, Invalid, NotFound
@@ -138,6 +138,7 @@ async def post_job(
     )
     job = Job(event=event.id, employer=employer_id, created_at=now, updated_at=now, **fields)
     await Job.insert(job)
+    calendar.changed()
     return job_view(await _row(job.id))
 
 
@@ -159,6 +160,7 @@ async def update_job(*, actor: Actor, now: datetime, job_id: uuid.UUID, changes:
     _check_salary(fields.get("salary_min", row["salary_min"]), fields.get("salary_max", row["salary_max"]))
     if fields:
         await Job.update({**fields, "updated_at": now}).where(Job.id == job_id)
+        calendar.changed()
     return job_view(await _row(job_id))
 
 
@@ -169,6 +171,7 @@ async def delete_job(*, actor: Actor, now: datetime, job_id: uuid.UUID) -> None:
     if not _may_manage(actor, row["employer"]):
         raise Forbidden("not_your_job", "HR staff may only delete their own employer's jobs.")
     await Job.update({Job.deleted_at: now, Job.status: Job.Status.closed, Job.updated_at: now}).where(Job.id == job_id)
+    calendar.changed()
 
 
 # ---------------------------------------------------------------- search

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from events import identifiers, views
+from events import calendar, identifiers, views
 from events.accounts import Actor, require_organiser
 from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, Invalid, NotFound
@@ -281,6 +281,7 @@ async def update_event(*, actor: Actor, now: datetime, slug: str, changes: Mappi
     )
     if fields:
         await Event.update({**fields, "updated_at": now}).where(Event.id == event.id)
+        calendar.changed()
     return await get_event(actor=actor, slug=slug)
 
 
@@ -297,6 +298,7 @@ async def publish_event(*, actor: Actor, now: datetime, slug: str) -> views.Even
             await Event.update({Event.status: Event.Status.published, Event.published_at: now, Event.updated_at: now}).where(
                 Event.id == event.id
             )
+    calendar.changed()
     return await get_event(actor=actor, slug=slug)
 
 
@@ -311,6 +313,7 @@ async def cancel_event(*, actor: Actor, now: datetime, slug: str) -> views.Event
             ).where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled))
             await Event.update({Event.status: Event.Status.cancelled, Event.updated_at: now}).where(Event.id == event.id)
             await _refresh_event_span(event.id, now)
+    calendar.changed()
     return await get_event(actor=actor, slug=slug)
 
 
@@ -398,6 +401,7 @@ async def add_stop(
         )
         await Stop.insert(stop)
         await _refresh_event_span(event.id, now)
+    calendar.changed()
     return stop_view(stop, event, [])
 
 
@@ -439,6 +443,7 @@ async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, change
             if "capacity" in fields:
                 # More seats confirm the first in line; fewer seats take no confirmed seat away.
                 await fill_free_seats(stop_id=stop.id, now=now)
+    calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 
 
@@ -452,5 +457,6 @@ async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> vie
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
             ).where(Stop.id == stop.id)
             await _refresh_event_span(event.id, now)
+    calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 

@@ -261,7 +261,7 @@ async def test_an_organisers_feed_includes_drafts_as_tentative(client, organiser
 async def test_a_cached_feed_is_served_again_without_a_rebuild_but_never_stale(client, organiser, published_train):
     path = f"/calendar/events/{published_train['slug']}.ics"
     first = (await feed(client, path)).content
-    assert len(calendar._DOCUMENTS) == 1
+    assert len(calendar._FEEDS) == 1
     assert (await feed(client, path)).content == first
     await client.patch(f"/api/events/{published_train['slug']}", json={"title": "改名后的专列"}, headers=organiser)
     renamed = icaljs((await feed(client, path)).content)
@@ -273,8 +273,134 @@ async def test_twenty_polls_at_once_of_a_changed_feed_render_it_once(client, pub
 
     renders = []
     real = calendar._render
-    monkeypatch.setattr(calendar, "_render", lambda scope, items: renders.append(scope.key) or real(scope, items))
+    monkeypatch.setattr(calendar, "_render", lambda scope, *rows: renders.append(scope.key) or real(scope, *rows))
     path = f"/calendar/events/{published_train['slug']}.ics"
     responses = await asyncio.gather(*(client.get(path) for _ in range(20)))
     assert {r.status_code for r in responses} == {200} and len({r.content for r in responses}) == 1
     assert renders == [f"event:{published_train['slug']}"]
+
+
+# ---------------------------------------------------------------- how feeds are made and kept
+
+
+async def _cold(client, path):
+    calendar.clear_caches()
+    return (await feed(client, path)).content
+
+
+async def test_a_feed_patched_after_stop_changes_is_byte_for_byte_a_cold_render(client, organiser, published_train, booth, job, monkeypatch):
+    patches = []
+    real = calendar._patch
+    monkeypatch.setattr(calendar, "_patch", lambda scope, current, kept, events, stops, *rest: patches.append(len(stops)) or real(
+        scope, current, kept, events, stops, *rest))
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    first, second, third = published_train["stops"]
+    await feed(client, path)
+    changes = [
+        ("patch", f"/api/stops/{first['id']}", {"starts_at": future(20).isoformat(), "ends_at": (future(20) + timedelta(hours=1)).isoformat()}),
+        ("patch", f"/api/stops/{second['id']}", {"name": "改名; 第二站, 东门", "latitude": 32.05, "longitude": 118.78}),
+        ("post", f"/api/stops/{third['id']}/cancel", None),
+        ("patch", f"/api/stops/{first['id']}", {"timezone": "America/New_York"}),
+    ]
+    for method, url, body in changes:
+        response = await client.request(method.upper(), url, json=body, headers=organiser)
+        assert response.status_code == 200, response.text
+        patched = (await feed(client, path)).content
+        assert patches[-1] == 1, "one stop changed, one VEVENT rendered again"
+        assert patched == await _cold(client, path)
+    assert b"TZID=America/New_York" in patched and b"STATUS:CANCELLED" in patched
+    # What every stop of the event shows changes: the feed is rendered anew, and still right.
+    await post_ok(client, f"/api/events/{published_train['slug']}/cancel", None, organiser, status=200)
+    statuses = {e["status"] for e in icaljs((await feed(client, path)).content)["events"]}
+    assert statuses == {"CANCELLED"}
+
+
+async def test_a_change_stamped_before_the_last_render_still_shows(client, published_train, monkeypatch):
+    """Another worker's commit can land after a later-stamped one: the checksum of stamps sees it, the latest stamp alone would not."""
+    from events.tables import Stop
+
+    monkeypatch.setattr(calendar, "FRESH_FOR", 0)
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    first, _second, third = published_train["stops"]
+    await feed(client, path)
+    await Stop.update({Stop.updated_at: datetime.now(UTC)}).where(Stop.id == third["id"])
+    etag = (await feed(client, path)).headers["etag"]
+    await Stop.update({Stop.name: "迟到的改动", Stop.updated_at: datetime.now(UTC) - timedelta(hours=1)}).where(Stop.id == first["id"])
+    response = await client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert any(e["summary"].endswith("迟到的改动") for e in icaljs(response.content)["events"])
+    assert response.content == await _cold(client, path)
+
+
+async def test_a_stop_deleted_or_an_event_unpublished_behind_the_workers_back_leaves_the_feeds(client, organiser, published_train, monkeypatch):
+    from events.tables import Event, Stop
+
+    monkeypatch.setattr(calendar, "FRESH_FOR", 0)
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    await feed(client, path)
+    await feed(client, "/calendar/events.ics")
+    gone = published_train["stops"][1]["id"]
+    await Stop.delete().where(Stop.id == gone)
+    left = (await feed(client, path)).content
+    assert [e["uid"].split("@")[0] for e in icaljs(left)["events"]] == [published_train["stops"][0]["id"], published_train["stops"][2]["id"]]
+    assert left == await _cold(client, path)
+    await feed(client, "/calendar/events.ics")
+    await Event.update({Event.published_at: None, Event.status: Event.Status.draft}).where(Event.slug == published_train["slug"])
+    assert icaljs((await feed(client, "/calendar/events.ics")).content)["events"] == []
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_within_the_freshness_bound_a_poll_reads_nothing_and_a_change_made_here_shows_at_once(client, organiser, published_train, monkeypatch):
+    from events.tables import Stop
+
+    monkeypatch.setattr(calendar, "FRESH_FOR", 3600)
+    reads = []
+    real = calendar._read_version
+    monkeypatch.setattr(calendar, "_read_version", lambda scope: reads.append(scope.key) or real(scope))
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    etag = (await feed(client, path)).headers["etag"]
+    assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    assert len(reads) == 1
+    # Another worker's change: this worker keeps answering what it read until the bound passes.
+    await Stop.update({Stop.name: "别处改的", Stop.updated_at: datetime.now(UTC)}).where(Stop.id == published_train["stops"][0]["id"])
+    assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    # A change made through this worker: seen at the next poll.
+    stop = published_train["stops"][1]
+    await client.patch(f"/api/stops/{stop['id']}", json={"name": "这里改的"}, headers=organiser)
+    response = await client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and len(reads) == 2
+    summaries = {e["summary"].split(" · ")[1] for e in icaljs(response.content)["events"]}
+    assert {"别处改的", "这里改的"} <= summaries
+
+
+async def test_a_registration_made_after_subscribing_shows_in_the_seekers_next_fetch(client, published_train):
+    (student,) = await many_seekers(1)
+    stops = published_train["stops"]
+    mine = await post_ok(client, f"/api/stops/{stops[0]['id']}/registrations", None, student)
+    path = await _token(client, student)
+    etag = (await feed(client, path)).headers["etag"]
+    await post_ok(client, f"/api/stops/{stops[1]['id']}/registrations", None, student)
+    response = await client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and len(icaljs(response.content)["events"]) == 2
+    await client.delete(f"/api/registrations/{mine['id']}", headers=student)
+    events = {e["uid"].split("@")[0]: e["status"] for e in icaljs((await feed(client, path)).content)["events"]}
+    assert events == {stops[0]["id"]: "CANCELLED", stops[1]["id"]: "CONFIRMED"}
+
+
+async def test_an_hr_feed_drops_a_stop_once_its_booth_is_removed(client, organiser, hr, booth):
+    path = await _token(client, hr)
+    assert len(icaljs((await feed(client, path)).content)["events"]) == 1
+    assert (await client.delete(f"/api/booths/{booth['id']}", headers=organiser)).status_code == 204
+    assert icaljs((await feed(client, path)).content)["events"] == []
+
+
+async def test_kept_feeds_stay_within_their_byte_budget_dropping_the_least_recently_served(client, organiser, published_train, monkeypatch):
+    market = await post_ok(client, "/api/events", {"kind": "night_market", "title": "苏州人才夜市", "city": "苏州"}, organiser)
+    await post_ok(client, f"/api/events/{market['slug']}/stops", stop_body(9, school="", city="苏州"), organiser)
+    await post_ok(client, f"/api/events/{market['slug']}/publish", None, organiser, status=200)
+    size = len((await feed(client, f"/calendar/events/{published_train['slug']}.ics")).content)
+    monkeypatch.setattr(calendar, "MAX_FEED_BYTES", 5 * size)
+    for path in ("/calendar/events.ics", f"/calendar/events/{market['slug']}.ics", "/calendar/events.ics?kind=night_market"):
+        await feed(client, path)
+    assert sum(kept.size for kept in calendar._FEEDS.values()) <= 5 * size
+    assert list(calendar._FEEDS)[-1] == "public:night_market:" and f"event:{published_train['slug']}" not in calendar._FEEDS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, delete, get, head, post
@@ -18,6 +18,7 @@ City = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x
 #: Litestar appends "; charset=utf-8" to text/* types.
 FEED_MEDIA_TYPE = "text/calendar"
 FeedName = Annotated[str, PathParameter(max_length=200, description="`{slug}.ics` or `{token}.ics`.")]
+NOT_MODIFIED = metrics.FEED_REQUESTS.labels("not_modified")
 
 
 def _not_modified(request: Request, version: calendar.Version) -> bool:
@@ -40,13 +41,13 @@ async def _serve(request: Request, scope: Scope, *, with_body: bool) -> Response
     max_age = int(calendar.REFRESH.total_seconds())
     headers = {
         "ETag": f'"{version.etag}"',
-        "Last-Modified": format_datetime(version.last_modified, usegmt=True),
+        "Last-Modified": version.http_date,
         "Cache-Control": f"{'private' if scope.is_private else 'public'}, max-age={max_age}",
         # Private feed URLs are secrets: keep them out of Referer headers of anything they link to.
         **({"Referrer-Policy": "no-referrer"} if scope.is_private else {}),
     }
     if _not_modified(request, version):
-        metrics.FEED_REQUESTS.labels("not_modified").inc()
+        NOT_MODIFIED.inc()
         return Response(content=b"", status_code=304, headers=headers, media_type=FEED_MEDIA_TYPE)
     body = await calendar.document(scope, version)
     headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
