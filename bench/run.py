@@ -40,6 +40,7 @@ os.environ.update(
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import argparse  # noqa: E402
+import fcntl  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
@@ -101,6 +102,13 @@ def main() -> None:
     if not databases:
         parser.error("nothing to benchmark: --no-sqlite needs --postgres")
 
+    # Two runs at once would wipe each other's PostgreSQL database, and each would measure the other's load.
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lock = (RESULTS / ".run.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        parser.exit(1, "another bench/run.py is running on this machine; wait for it to end\n")
     started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
     suites = [run_suite(db_name, url, mode, credentials) for db_name, url in databases]
