@@ -108,6 +108,7 @@ def main() -> None:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        shutil.rmtree(WORK, ignore_errors=True)
         parser.exit(1, "another bench/run.py is running on this machine; wait for it to end\n")
     started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
