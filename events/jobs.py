@@ -15,7 +15,7 @@ from piccolo.columns.combination import WhereRaw
 
 from events import calendar, views
 from events.accounts import Actor, require_role
-from events.db import _LIKE_ESCAPES, contains, is_sqlite
+from events.db import contains, is_sqlite
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import load_event
 from events.tables import Booth, Event, Job
@@ -183,25 +183,28 @@ async def delete_job(*, actor: Actor, now: datetime, job_id: uuid.UUID) -> None:
 # and when an employer with jobs there is renamed; piccolo_migrations/…_job_search), for its total
 # and the ids of its first HEAD matches, and each worker keeps that, and the pages it answered.
 # A request then costs one short query (the event with its tally) when its page was answered
-# before, and one more (its jobs by id) when not. Totals stay exact: a change makes the next
-# search run again. The default listing (open, or closed, jobs and no other filter) reads its
-# total from the tally itself.
+# before, and one more (its jobs by id) when not. Totals are exact up to COUNTED, and a change
+# makes the next search run again. The default listing (open, or closed, jobs and no other
+# filter) reads its exact total from the tally itself.
 
 #: Matches whose ids a worker keeps per search: the first pages, where nearly all reads go.
-HEAD = 500
+HEAD = 100
 #: Searches a worker remembers (at most 8 KB each).
 REMEMBERED = 1024
 #: Pages a worker remembers as answered (some 30 KB each, at 20 jobs a page).
 PAGES = 256
-#: The text indexes serve text of this many characters or more (trigrams, on both engines).
+#: SQLite's trigram index serves text of this many characters or more.
 INDEXED_TEXT = 3
+#: Matches counted at most: a page cannot start past 10,000 (routes.common.Offset), and counting
+#: every match of a common search is a pass over most of the event's jobs.
+COUNTED = 10_000
 #: A search matching less than this share of the event's jobs finds its first matches through the
 #: text index; a commoner one walks the listing index, where matches come soon.
 SPARSE = 0.05
 
-#: A job's text on PostgreSQL: the expression the trigram index is built on (the planner uses the
-#: index only for the same expression). Fields are joined by a newline, which search text cannot
-#: contain, so that no match spans two of them.
+#: A job's text on PostgreSQL: the expression its character index is built on (the planner uses
+#: the index only for the same expression). Fields are joined by a newline, which search text
+#: cannot contain, so that no match spans two of them.
 _PG_TEXT = '("job"."title" || E\'\\n\' || "job"."category" || E\'\\n\' || "job"."description")'
 
 
@@ -230,12 +233,14 @@ class _Search:
         """Only an event and one status: what `job_tally` counts."""
         return self == _Search(event=self.event, status=self.status) and self.status != "all"
 
-    def where(self, *, by_text: bool = False) -> list:
-        """The conditions; `by_text` has the database start from the text index (given text it serves)."""
-        by_text = by_text and len(self.text) >= INDEXED_TEXT
+    def where(self, *, by_text: bool = False, drive: bool = False) -> list:
+        """The conditions. `by_text`: the text as the text index reads it; `drive`: the database starts from that index."""
         sqlite = is_sqlite()
+        # SQLite's trigram index serves text of three characters or more, and SQLite lets it
+        # drive only when nothing else can: it would rather walk the listing index and test each job.
+        by_text = by_text and len(self.text) >= (INDEXED_TEXT if sqlite else 1)
         event = Job.event == self.event
-        if by_text:
+        if by_text and (drive or sqlite):
             # Otherwise the planners walk the listing index and test each job's text, which they
             # think cheap: written so, the event's condition is one no index serves.
             event = WhereRaw('+"job"."event" = {}', self.event) if sqlite else WhereRaw('"job"."event"::text = {}', str(self.event))
@@ -259,7 +264,7 @@ class _Search:
         return where
 
 
-def _text_matches(text: str, *, sqlite: bool, by_text: bool) -> WhereRaw:
+def _text_matches(text: str, *, sqlite: bool, by_text: bool):
     """Title, category or description contain `text`, as `contains` has it: case ignored, `%`, `_` and `\\` literal."""
     if sqlite:
         literally = contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
@@ -272,14 +277,19 @@ def _text_matches(text: str, *, sqlite: bool, by_text: bool) -> WhereRaw:
             '"job"."id" IN (SELECT k.job FROM job_search s JOIN job_search_key k ON k.seq = s.rowid WHERE job_search MATCH {})', phrase
         )
         return found & literally
-    # ILIKE on the joined text is ILIKE on each field, ORed: the separator cannot match. ILIKE and
-    # lower() cost several times LIKE and strpos on Chinese text, and change nothing for it.
-    if by_text:
-        return WhereRaw(f"{_PG_TEXT} {'LIKE' if _caseless(text) else 'ILIKE'} {{}} ESCAPE '\\'", f"%{text.translate(_LIKE_ESCAPES)}%")
-    # The same meaning in a form no index serves: for walks in listing order.
-    if _caseless(text):
-        return WhereRaw(f"strpos({_PG_TEXT}, {{}}) > 0", text)
-    return WhereRaw(f"strpos(lower({_PG_TEXT}), lower({{}})) > 0", text)
+    # ILIKE is lower() on both sides, then LIKE, and strpos of lower-cased text means the same;
+    # lower() costs several times the comparison on Chinese text, and changes nothing for it.
+    caseless = _caseless(text)
+    literally = (
+        WhereRaw(f"strpos({_PG_TEXT}, {{}}) > 0", text) if caseless else WhereRaw(f"strpos(lower({_PG_TEXT}), lower({{}})) > 0", text)
+    )
+    if not by_text:
+        return literally
+    # The job's characters and character pairs hold all of the text's: for one or two characters
+    # that is the match itself (unless lower-casing changes the text's length, which only cased
+    # letters beyond ASCII can), for more a superset that the exact test then narrows.
+    found = WhereRaw(f"job_search_grams({_PG_TEXT}) @> job_search_wanted({{}})", text)
+    return found if len(text) <= 2 and (caseless or text.isascii()) else found & literally
 
 
 @dataclass(frozen=True)
@@ -292,7 +302,7 @@ class _Matches:
 
     def page(self, offset: int, limit: int) -> list[uuid.UUID] | None:
         """The ids on this page, or None when the page reaches past the kept ones."""
-        end = min(offset + limit, self.total)
+        end = offset + limit if self.total >= COUNTED else min(offset + limit, self.total)
         if end > len(self.head) // 16:
             return None
         return [uuid.UUID(bytes=self.head[16 * n : 16 * (n + 1)]) for n in range(offset, end)]
@@ -325,21 +335,27 @@ def _in_listing_order(query):
     return query.order_by(Job.created_at, ascending=False).order_by(Job.id)
 
 
-async def _head(search: _Search, *, by_text: bool) -> list[uuid.UUID]:
-    return [row["id"] for row in await _in_listing_order(Job.select(Job.id).where(*search.where(by_text=by_text))).limit(HEAD)]
+async def _head(search: _Search, *, drive: bool) -> list[uuid.UUID]:
+    """The first HEAD matches' ids: from the text index when `drive`, else walking the listing index, where common matches come soon."""
+    query = Job.select(Job.id).where(*search.where(by_text=drive, drive=drive))
+    return [row["id"] for row in await _in_listing_order(query).limit(HEAD)]
+
+
+async def _count(search: _Search) -> int:
+    """The search's matches, counted up to COUNTED: past that, counting costs a pass over them all and no page can reach them."""
+    found = Job.select(Job.id).where(*search.where(by_text=True)).limit(COUNTED + 1)
+    rows = await Job.raw("SELECT count(*) AS found FROM ({}) AS found", found.querystrings[0])
+    return min(rows[0]["found"], COUNTED)
 
 
 async def _match(search: _Search, *, jobs: int) -> _Matches:
     """Run the search for its total and first HEAD ids; `jobs` is how many the event lists with the search's status."""
     if search.is_listing:
-        head = await _head(search, by_text=False) if jobs else []
+        head = await _head(search, drive=False) if jobs else []
         total = jobs
-    elif len(search.text) >= INDEXED_TEXT:
-        total = await Job.count().where(*search.where(by_text=True))
-        head = await _head(search, by_text=total < jobs * SPARSE) if total else []
     else:
-        head = await _head(search, by_text=False)
-        total = len(head) if len(head) < HEAD else await Job.count().where(*search.where())
+        total = await _count(search)
+        head = await _head(search, drive=bool(search.text) and total < jobs * SPARSE) if total else []
     return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
 
 
