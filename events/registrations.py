@@ -53,10 +53,10 @@ def ticket_view(registration_id: uuid.UUID, stop_id: uuid.UUID, short_code: str)
     )
 
 
-async def registration_view(row: dict[str, Any]) -> views.Registration:
+async def registration_view(row: dict[str, Any], *, position: int | None = None) -> views.Registration:
+    """The registration as its seeker sees it; `position` in the waitlist when the caller already knows it."""
     zone = row["stop.timezone"]
-    position = None
-    if row["status"] == Registration.Status.waitlisted:
+    if position is None and row["status"] == Registration.Status.waitlisted:
         position = await waitlist_position(stop_id=row["stop"], waitlist_seq=row["waitlist_seq"])
     return views.Registration(
         id=row["id"],
@@ -124,14 +124,14 @@ class _Claim:
     now: datetime
 
 
-async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[uuid.UUID, str] | DomainError]:
+async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[dict[str, Any], int | None] | DomainError]:
     """Seats, then waitlist places, in the order asked, for a batch of seekers at one stop, in one transaction.
 
     The stop is held (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite) while its counts are
     read and moved on by the whole batch in one conditional UPDATE: a count-then-insert without
     the lock would overbook under a burst.
     """
-    results: list[tuple[uuid.UUID, str] | DomainError | None] = [None] * len(claims)
+    results: list[tuple[dict[str, Any], int | None] | DomainError | None] = [None] * len(claims)
     async with write_transaction():
         # Hold the stop first, then read it: every change to its seats queues behind this lock.
         await for_update(Stop.select(Stop.id).where(Stop.id == stop_id))
@@ -142,12 +142,14 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
         seekers = list({claim.actor.id for claim in claims})
         existing = {
             row["seeker"]: row
-            for row in await Registration.select(Registration.id, Registration.status, Registration.seeker).where(
+            for row in await Registration.select(Registration.id, Registration.status, Registration.seeker, Registration.short_code).where(
                 (Registration.stop == stop.id) & Registration.seeker.is_in(seekers)
             )
         }
         free, waitlist_seq, seated = stop.capacity - stop.confirmed_count, stop.waitlist_seq, 0
         new, revived = [], []
+        # Everyone waiting now has a lower number than anyone this batch adds: positions follow from one count.
+        waiting = None
         for n, claim in enumerate(claims):
             try:
                 _check_open(stop, event, claim.now)
@@ -167,16 +169,22 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
             if prior is not None:
                 # Coming back after a cancellation: the same row (and ticket) comes back to life.
                 revived.append((prior["id"], claim.now, fields))
-                registration_id = prior["id"]
+                registration_id, short_code = prior["id"], prior["short_code"]
             else:
                 registration = Registration(
                     stop=stop.id, seeker=claim.actor.id, short_code=tickets.new_short_code(), created_at=claim.now, updated_at=claim.now, **fields
                 )
                 new.append(registration)
-                registration_id = registration.id
+                registration_id, short_code = registration.id, registration.short_code
             # A seeker asking twice in one batch finds the place the first ask took.
-            existing[claim.actor.id] = {"id": registration_id, "status": fields["status"], "seeker": claim.actor.id}
-            results[n] = (registration_id, fields["status"])
+            existing[claim.actor.id] = {"id": registration_id, "status": fields["status"], "seeker": claim.actor.id, "short_code": short_code}
+            position = None
+            if fields["status"] == Registration.Status.waitlisted:
+                if waiting is None:
+                    waiting = await Registration.count().where((Registration.stop == stop.id) & (Registration.status == Registration.Status.waitlisted))
+                waiting += 1
+                position = waiting
+            results[n] = (_summary_row(stop, event, registration_id, short_code, claim.now, fields), position)
         if seated or waitlist_seq != stop.waitlist_seq:
             within_capacity = WhereRaw('"confirmed_count" + {} <= "capacity"', seated) if seated else (Stop.id == stop.id)
             moved = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + seated, Stop.waitlist_seq: waitlist_seq}).where(
@@ -193,7 +201,7 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
     return results
 
 
-def _claims_for(stop_id: uuid.UUID) -> Batcher[_Claim, tuple[uuid.UUID, str]]:
+def _claims_for(stop_id: uuid.UUID) -> Batcher[_Claim, tuple[dict[str, Any], int | None]]:
     batcher = _claim_batches.get(stop_id)
     if batcher is None:
         if len(_claim_batches) > 1_000:  # keep the quiet stops' batchers from piling up
@@ -204,7 +212,7 @@ def _claims_for(stop_id: uuid.UUID) -> Batcher[_Claim, tuple[uuid.UUID, str]]:
 
 
 #: One batcher per stop: a burst of registrations all queue on that stop's seats.
-_claim_batches: dict[uuid.UUID, Batcher[_Claim, tuple[uuid.UUID, str]]] = {}
+_claim_batches: dict[uuid.UUID, Batcher[_Claim, tuple[dict[str, Any], int | None]]] = {}
 
 
 async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.Registration:
@@ -214,10 +222,20 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
     transaction (see `_claim_places`), and each hears back after it committed.
     """
     require_role(actor, "seeker")
-    registration_id, status = await _claims_for(stop_id).submit(_Claim(actor=actor, now=now))
+    row, position = await _claims_for(stop_id).submit(_Claim(actor=actor, now=now))
     calendar.changed()
-    metrics.REGISTRATIONS.labels(status).inc()
-    return await registration_view(await _row(registration_id))
+    metrics.REGISTRATIONS.labels(row["status"]).inc()
+    return await registration_view(row, position=position)
+
+
+def _summary_row(stop: Stop, event: Event, registration_id: uuid.UUID, short_code: str, now: datetime, fields: dict[str, Any]) -> dict[str, Any]:
+    """What `_row` would read back for a place just claimed, from what the batch holds."""
+    return {
+        "id": registration_id, "stop": stop.id, "status": fields["status"], "waitlist_seq": fields["waitlist_seq"], "short_code": short_code,
+        "created_at": now, "confirmed_at": fields["confirmed_at"], "cancelled_at": None,
+        "stop.event.slug": event.slug, "stop.event.title": event.title, "stop.name": stop.name, "stop.address": stop.address,
+        "stop.starts_at": stop.starts_at, "stop.ends_at": stop.ends_at, "stop.timezone": stop.timezone, "stop.status": stop.status,
+    }
 
 
 async def my_registrations(*, actor: Actor) -> list[views.Registration]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from conftest import future, many_seekers, post_ok, set_capacity, stop_body
@@ -173,3 +174,14 @@ async def test_a_cancelled_registration_has_no_ticket_image(client, stop, seeker
     await client.delete(f"/api/registrations/{mine['id']}", headers=seeker)
     response = await client.get(mine["ticket"]["qr_url"], headers=seeker)
     assert response.status_code == 409 and response.json()["code"] == "registration_cancelled"
+
+
+async def test_the_answer_to_registering_is_what_reading_the_registration_back_gives(client, organiser, stop):
+    await set_capacity(client, organiser, stop["id"], 1)
+    students = await many_seekers(3)
+    answers = await asyncio.gather(*(_register(client, stop["id"], headers) for headers in students))
+    for answer, headers in zip(answers, students, strict=True):
+        assert answer.status_code == 201
+        read_back = (await client.get(f"/api/registrations/{answer.json()['id']}", headers=headers)).json()
+        assert answer.json() == read_back
+    assert sorted(a.json()["waitlist_position"] or 0 for a in answers) == [0, 1, 2]
