@@ -241,6 +241,19 @@ async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(posting
     assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == 2
 
 
+@pytest.mark.parametrize("common", [0.0, 2.0])
+async def test_a_text_found_through_the_index_or_tested_job_by_job_finds_the_same_jobs(postings, monkeypatch, common):
+    """On PostgreSQL a text the statistics call common is tested job by job as they are read, any other looked up in the index."""
+    from events import jobs
+
+    monkeypatch.setattr(jobs, "COMMON", common)
+    for cache in ("_REMEMBERED", "_PAGES", "_COMMON"):
+        monkeypatch.setattr(jobs, cache, type(getattr(jobs, cache))())
+    for q, expected in (("工程", ["Java 开发工程师", "软件工程师"]), ("程", ["100%远程 客服_夜班", "Java 开发工程师", "软件工程师"]), ("jA", ["Java 开发工程师"])):
+        body = await postings(q=q)
+        assert titles(body) == expected and body["total"] == len(expected), q
+
+
 async def test_twenty_searches_at_once_for_a_new_version_run_it_once(postings, monkeypatch):
     import asyncio
 
