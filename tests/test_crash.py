@@ -204,11 +204,11 @@ async def test_a_full_disk_answers_503_with_a_code_and_corrupts_nothing(small_di
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
             headers = await _sign_in(http)
-            with open(filler, "wb") as stuff:  # noqa: ASYNC230 - filling a disk on purpose
+            # Unbuffered: a buffered file would try its last, failed write again on close, and raise there.
+            with open(filler, "wb", buffering=0) as stuff:  # noqa: ASYNC230 - filling a disk on purpose
                 try:
                     while True:
                         stuff.write(b"\0" * 65536)
-                        stuff.flush()
                 except OSError:
                     pass
             answers = [await http.post("/api/employers", json={"name": f"公司{n}", "credit_code": credit_code()}, headers=headers) for n in range(5)]
