@@ -300,13 +300,17 @@ async def _note_jobs(visits: list[_Pending]) -> None:
     job_ids = list({job for p in visits for job in p.request.job_ids})
     jobs = await Job.select(Job.id, Job.employer, Job.event).where(Job.id.is_in(job_ids) & Job.deleted_at.is_null())
     jobs_by_id = {job["id"]: job for job in jobs}
+    rows = await Visit.select(Visit.id, Visit.booth, Visit.seeker).where(
+        Visit.booth.is_in(list({p.booth["id"] for p in visits})) & Visit.seeker.is_in(list({p.registration["seeker"] for p in visits}))
+    )
+    visit_ids = {(row["booth"], row["seeker"]): row["id"] for row in rows}
     notes = []
     for pending in visits:
-        visit = await Visit.select(Visit.id).where((Visit.booth == pending.booth["id"]) & (Visit.seeker == pending.registration["seeker"])).first()
+        visit_id = visit_ids[(pending.booth["id"], pending.registration["seeker"])]
         for job_id in pending.request.job_ids:
             job = jobs_by_id.get(job_id)
             if job and job["employer"] == pending.booth["employer"] and job["event"] == pending.booth["stop.event"]:
-                notes.append(VisitJob(visit=visit["id"], job=job_id))
+                notes.append(VisitJob(visit=visit_id, job=job_id))
     if notes:
         await VisitJob.insert(*notes).on_conflict(action="DO NOTHING")
 
