@@ -364,11 +364,12 @@ async def _stored_answers(nonces: list[str]) -> dict[str, views.ScanResult]:
         scans += await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
     registration_ids = list({scan["registration"] for scan in scans if scan["registration"] is not None and scan["outcome"] in ("first", "repeat")})
     seekers, check_ins, visits = {}, {}, {}
+    any_check_in = any(scan["kind"] == Scan.Kind.check_in for scan in scans)
     for start in range(0, len(registration_ids), _INSERT_ROWS):
         ids = registration_ids[start : start + _INSERT_ROWS]
         rows = await Registration.select(Registration.id, Registration.seeker, Registration.seeker.name).where(Registration.id.is_in(ids))
         seekers.update((row["id"], row) for row in rows)
-        if any(scan["kind"] == Scan.Kind.check_in for scan in scans):
+        if any_check_in:
             rows = await CheckIn.select(CheckIn.registration, CheckIn.checked_in_at).where(CheckIn.registration.is_in(ids))
             check_ins.update((row["registration"], row["checked_in_at"]) for row in rows)
     booth_ids = list({scan["booth"] for scan in scans if scan["booth"] is not None and scan["registration"] in seekers})
