@@ -4,10 +4,11 @@ Version. A feed's ETag is a hash of per-table aggregates over the rows it is mad
 a checksum of the change stamps of its stops, events, open jobs, employers and, for a seeker,
 registrations; count and latest stamp of its booths), read in two statements at once. It is the same in
 every worker and answers a conditional request without building anything. Each worker remembers
-a feed's version, and which feed a slug or token opens, for FRESH_FOR seconds, and forgets them
+a feed's version, and which feed a slug opens, for FRESH_FOR seconds, and forgets them
 as soon as it commits a change itself (`changed()`, called by the domain modules that change
 what feeds show): a poll then costs no query at all, a change made through this worker shows at
 its next poll, one made through another worker within FRESH_FOR. Calendar apps poll hourly.
+A private token is looked up on every request, so a rotated or revoked link is refused at once everywhere.
 
 Document. Each worker keeps each feed's last document and every VEVENT's bytes (within
 MAX_FEED_BYTES). When the version moves and only stops changed, it fetches the stops stamped
@@ -56,7 +57,7 @@ KIND_NAMES = {"talent_train": ("人才专列", "Talent train"), "night_market": 
 SEEKER_STATUS = {"confirmed": "CONFIRMED", "waitlisted": "TENTATIVE", "cancelled": "CANCELLED"}
 #: The reminder a seeker's feed carries: the evening before, at this hour in the stop's zone.
 REMINDER_HOUR = 20
-#: Seconds a worker trusts a feed version (or a slug's or token's feed) it read, unless it changed something itself.
+#: Seconds a worker trusts a feed version (or a slug's feed) it read, unless it changed something itself.
 FRESH_FOR = 1.0
 #: Versions and scopes remembered at most; each entry is small.
 MAX_MEMO = 10_000
@@ -213,8 +214,10 @@ async def private_scope(token: str) -> Scope:
             return Scope(key=f"hr:{account_id}", name="我们的展位 Our booths", audience="hr", account_id=account_id, employer_id=row["account.employer"])
         return Scope(key=f"organiser:{account_id}", name="全部活动 All events", audience="organiser", account_id=account_id)
 
-    # Rotating or revoking in this worker forgets the old token at once; other workers within FRESH_FOR.
-    scope = await _remembered(("token", digest), lookup)
+    # Read on every request, never remembered: a rotated or revoked link (or a deactivated account) must
+    # answer 404 at once on every worker, not after FRESH_FOR. It is one lookup by a unique index; the
+    # feed's version and document stay remembered by scope.
+    scope = await lookup()
     if scope is None:
         raise NotFound("feed_not_found", "No such calendar feed.")
     return scope

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from conftest import future, many_seekers, post_ok, set_capacity, stop_body
 from icalendar import Calendar
@@ -233,6 +234,22 @@ async def test_rotating_a_token_kills_the_old_link_and_revoking_kills_the_new(cl
     gone = await client.get(new)
     assert gone.status_code == 404 and gone.json()["code"] == "feed_not_found"
     assert (await client.get("/calendar/private/not-a-token.ics")).status_code == 404
+
+
+async def test_a_rotated_or_revoked_link_answers_404_at_once_on_another_worker(client, seeker, stop, live_server):
+    # The test's own app is one worker and the live server another: each had read the link before it
+    # was changed through the other one, and neither may answer with it afterwards, not even for a second.
+    old = await _token(client, seeker)
+    async with httpx.AsyncClient(base_url=live_server.url) as other:  # one kept-alive connection: one worker
+        assert (await other.get(old)).status_code == 200
+        new = await _token(client, seeker)
+        assert (await other.get(old)).status_code == 404
+        assert (await other.get(new)).status_code == 200
+        assert (await client.get(new)).status_code == 200
+        assert (await other.delete("/api/me/calendar-token", headers=seeker)).status_code == 204
+        gone = await client.get(new)
+        assert gone.status_code == 404 and gone.json()["code"] == "feed_not_found"
+        assert (await other.get(new)).status_code == 404
 
 
 async def test_another_seekers_feed_shows_nothing_of_this_seekers(client, published_train):
