@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK = Path(tempfile.mkdtemp(prefix="bench-"))
 RATE_LIMITS = ("SCAN_RATE_LIMIT_ACCOUNT", "SCAN_RATE_LIMIT_ADDRESS", "REGISTRATION_RATE_LIMIT_ACCOUNT", "REGISTRATION_RATE_LIMIT_ADDRESS",
-               "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "SIGNUP_RATE_LIMIT_ADDRESS")
+               "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "LOGIN_FAILURE_RATE_LIMIT_ADDRESS",
+               "SIGNUP_RATE_LIMIT_ADDRESS")
 # Before `events` is imported, and inherited by the server: the tickets and tokens made here must be
 # the ones it accepts. Rate limits are lifted: a few tokens drive every scanner here, which the
 # per-account limits would otherwise measure. No Redis: limits are lifted and live updates stay in each worker.

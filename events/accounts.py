@@ -100,9 +100,11 @@ def issue_token(*, account_id: uuid.UUID, role: str, now: datetime) -> views.Tok
 
 async def login(*, login: str, password: str, address: str, now: datetime, limiter: Limiter) -> views.Token:
     """Sign in with an email or phone and a password."""
-    # Per account first (failures only, so a campus behind one NAT address is not locked out
-    # together); per address with a much higher ceiling to slow a sweep across many accounts.
+    # Failures are counted per account and, apart from all sign-ins, per address: a campus behind one
+    # NAT address mostly succeeds, a sweep of leaked passwords across many accounts mostly fails. Both
+    # are checked before the password is: refusing only wrong passwords would tell a 200 from a 429.
     await limiter.hit("login_address", address)
+    await limiter.check("login_failure_address", address)
     try:
         kind, value = normalise_login(login)
     except Invalid:
@@ -115,6 +117,7 @@ async def login(*, login: str, password: str, address: str, now: datetime, limit
     matches = await _password_matches(account.password_hash if account else _DUMMY_HASH, password)
     if account is None or not matches or not account.is_active:
         await limiter.hit("login_account", value)
+        await limiter.hit("login_failure_address", address)
         raise Unauthorized("invalid_credentials", "The login or password is wrong.")
     return issue_token(account_id=account.id, role=account.role, now=now)
 

@@ -130,6 +130,7 @@ def create_app(config: Settings = settings) -> Litestar:
         {
             "login_account": config.login_rate_limit_account,
             "login_address": config.login_rate_limit_address,
+            "login_failure_address": config.login_failure_rate_limit_address,
             "signup_address": config.signup_rate_limit_address,
             "registration_account": config.registration_rate_limit_account,
             "scan_account": config.scan_rate_limit_account,

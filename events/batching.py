@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -10,6 +12,8 @@ from events.errors import DomainError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+log = logging.getLogger(__name__)
 
 
 class Batcher(Generic[Item, Result]):
@@ -26,16 +30,22 @@ class Batcher(Generic[Item, Result]):
         self._write_batch = write
         self._limit = limit
         self._writers_wanted = writers
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: list[tuple[Item, asyncio.Future]] = []
         self._writers: set[asyncio.Task] = set()
 
     async def submit(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # Futures and tasks belong to the loop that made them; a batcher outlives loops (tests, `main.py run`).
+            self._loop, self._queue, self._writers = loop, [], set()
         answer = loop.create_future()
         self._queue.append((item, answer))
-        self._writers = {writer for writer in self._writers if not writer.done() and writer.get_loop() is loop}
+        self._writers = {writer for writer in self._writers if not writer.done()}
         if len(self._writers) < self._writers_wanted:
-            self._writers.add(loop.create_task(self._write()))
+            # A context of its own: the writer serves many callers, so it must not carry the first one's
+            # contextvars (its request id in the logs, a transaction it happened to be inside).
+            self._writers.add(loop.create_task(self._write(), context=contextvars.Context()))
         # Shielded: a caller that hangs up does not take its item out of a batch being written.
         result = await asyncio.shield(answer)
         if isinstance(result, DomainError):
@@ -57,6 +67,15 @@ class Batcher(Generic[Item, Result]):
                         answer.set_exception(error)
                 if not isinstance(error, Exception):
                     raise
+                continue
+            if not isinstance(results, list) or len(results) != len(taken):
+                # A bug in `write`, after its transaction committed: nobody may be left waiting, and nobody
+                # told a result that may be someone else's.
+                log.error("batch writer %s answered %r for %d items", self._write_batch, type(results), len(taken))
+                error = RuntimeError("the batch writer answered the wrong number of results")
+                for _, answer in taken:
+                    if not answer.done():
+                        answer.set_exception(error)
                 continue
             for (_, answer), result in zip(taken, results, strict=True):
                 if not answer.done():

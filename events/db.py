@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +23,10 @@ from piccolo.table import Table
 
 #: Seconds a SQLite writer waits for the lock before failing; writers queue rather than fail.
 SQLITE_BUSY_TIMEOUT = 30
+#: A writer holding SQLite's one write lock longer than this is logged: everyone else waited for it.
+SLOW_WRITER_SECONDS = 0.05
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
@@ -177,6 +183,7 @@ class _SharedTransaction:
     """
 
     def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._turn: asyncio.Lock | None = None
         self._open = None
         self._group: list[asyncio.Future] = []
@@ -185,9 +192,14 @@ class _SharedTransaction:
     @asynccontextmanager
     async def write(self, db: PooledSQLiteEngine) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        if self._turn is None or self._turn._get_loop() is not loop:
-            self._turn, self._open, self._group, self._committer = asyncio.Lock(), None, [], None
+        if self._loop is not loop:
+            # Everything here belongs to one event loop: `main.py run` loads the demo in one
+            # (asyncio.run) and serves in another. Ask our own record, not the lock: an
+            # asyncio.Lock's _get_loop() raises on a foreign loop instead of answering.
+            self._loop, self._turn, self._open, self._group, self._committer = loop, asyncio.Lock(), None, [], None
+        assert self._turn is not None
         async with self._turn:
+            took_turn = time.perf_counter()
             if self._open is None:
                 self._open = await _begin(db)
             transaction = self._open
@@ -207,6 +219,9 @@ class _SharedTransaction:
                 raise
             finally:
                 db.current_transaction.reset(token)
+                held = time.perf_counter() - took_turn
+                if held > SLOW_WRITER_SECONDS:
+                    log.warning("a writer held the SQLite write lock for %.0f ms (every other writer waited): keep slow work out of write_transaction()", held * 1000)
             committed = loop.create_future()
             self._group.append(committed)
             if self._committer is None:

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: How long a publish may wait on Redis before the update is delivered here only.
 PUBLISH_TIMEOUT = 0.5
+#: Updates kept for one dashboard that is slow to read; past this its oldest are dropped.
+LISTENER_BACKLOG = 1000
 _local: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
 _redis: Redis | None = None
 _pending: set[asyncio.Task[None]] = set()
@@ -46,6 +48,9 @@ async def close() -> None:
 
 def _deliver_here(name: str, data: str) -> None:
     for queue in list(_local[name]):
+        if queue.full():
+            # A dashboard that stopped reading loses its oldest update; it never holds up (or fails) a scan.
+            queue.get_nowait()
         queue.put_nowait(data)
 
 
@@ -59,19 +64,23 @@ async def _publish(name: str, data: str) -> None:
 
 def announce(event_id: uuid.UUID, **update: object) -> None:
     """Tell the event's dashboards that something was counted; never slow or fail the scan that was already committed."""
-    name, data = channel(event_id), json.dumps({key: str(value) for key, value in update.items()})
-    if _redis is None:
-        _deliver_here(name, data)
-        return
-    task = asyncio.get_running_loop().create_task(_publish(name, data))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
+    try:
+        name, data = channel(event_id), json.dumps({key: str(value) for key, value in update.items()})
+        if _redis is None:
+            _deliver_here(name, data)
+            return
+        task = asyncio.get_running_loop().create_task(_publish(name, data))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+    except Exception:
+        # The scan is committed and its answer due: a live update lost is logged, never raised into it.
+        log.exception("live update for event %s not delivered", event_id)
 
 
 async def listen(event_id: uuid.UUID) -> AsyncIterator[str]:
     """Every update announced for the event from now on, as JSON text."""
     name = channel(event_id)
-    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
+    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=LISTENER_BACKLOG)
     _local[name].add(queue)
     pubsub = None
     try:

@@ -30,6 +30,7 @@ class Settings:
     token_ttl_minutes: int
     login_rate_limit_account: str
     login_rate_limit_address: str
+    login_failure_rate_limit_address: str
     signup_rate_limit_address: str
     registration_rate_limit_account: str
     scan_rate_limit_account: str
@@ -116,6 +117,9 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         token_ttl_minutes=int(env.get("TOKEN_TTL_MINUTES", "720")),
         login_rate_limit_account=env.get("LOGIN_RATE_LIMIT_ACCOUNT", "10/minute"),
         login_rate_limit_address=env.get("LOGIN_RATE_LIMIT_ADDRESS", "600/minute"),
+        # Failed sign-ins per address, counted apart from all sign-ins: a campus behind one NAT address
+        # mostly succeeds, while credential stuffing mostly fails.
+        login_failure_rate_limit_address=env.get("LOGIN_FAILURE_RATE_LIMIT_ADDRESS", "30/minute"),
         signup_rate_limit_address=env.get("SIGNUP_RATE_LIMIT_ADDRESS", "600/minute"),
         registration_rate_limit_account=env.get("REGISTRATION_RATE_LIMIT_ACCOUNT", "30/minute"),
         scan_rate_limit_account=env.get("SCAN_RATE_LIMIT_ACCOUNT", "600/minute"),

@@ -96,6 +96,21 @@ async def test_a_whole_campus_behind_one_address_can_sign_in_under_the_default_l
     assert answers == {200}
 
 
+async def test_failed_sign_ins_from_one_address_across_accounts_are_limited_apart_from_successes(client):
+    # The default limits: a campus's successes never count towards the failures that stop credential stuffing.
+    students = [await make_account("seeker") for _ in range(40)]
+    emails = [(await Account.select(Account.email).where(Account.id == actor.id).first())["email"] for actor, _ in students]
+    failures = [(await _login(client, f"stuffed{n}@example.com", "leaked-password-1")).status_code for n in range(29)]
+    successes = {(await _login(client, email, HR_PASSWORD)).status_code for email in emails}
+    assert failures == [401] * 29 and successes == {200}
+    assert (await _login(client, "stuffed29@example.com", "leaked-password-1")).status_code == 401
+    refused = await _login(client, "stuffed30@example.com", "leaked-password-1")
+    assert refused.status_code == 429 and refused.json()["code"] == "login_failure_address_rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Over the limit, a right password is refused too, else a 200 among 429s would show which guess was right.
+    assert (await _login(client, emails[0], HR_PASSWORD)).status_code == 429
+
+
 async def test_an_expired_token_is_refused_with_token_expired(client):
     actor, _ = await make_account("organiser")
     token = issue_token(account_id=actor.id, role="organiser", now=now() - timedelta(days=2)).access_token
