@@ -10,7 +10,16 @@ from typing import Any
 import phonenumbers
 
 from events import calendar, identifiers, views
-from events.accounts import Actor, account_view, create_account, forget_account, hash_password, issue_token, require_role
+from events.accounts import (
+    Actor,
+    account_view,
+    check_password_strength,
+    forget_account,
+    hash_password,
+    insert_account,
+    issue_token,
+    require_role,
+)
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Unauthorized
 from events.interests import seekers_interests
@@ -75,8 +84,10 @@ async def sign_up(
     if not now.year - 10 <= graduation_year <= now.year + 10:
         raise Invalid("graduation_year_out_of_range", "The graduation year must be within ten years of now.")
     phone = mainland_mobile(phone)
+    check_password_strength(password)
+    password_hash = await hash_password(password)
     async with write_transaction():
-        account = await create_account(role="seeker", name=name, email=email, phone=phone, password=password, employer_id=None, now=now)
+        account = await insert_account(role="seeker", name=name, email=email, phone=phone, password_hash=password_hash, employer_id=None, now=now)
         await SeekerProfile.insert(
             SeekerProfile(account=account.id, school=school.strip(), major=major.strip(), degree=degree, graduation_year=graduation_year, created_at=now, updated_at=now)
         )
