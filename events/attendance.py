@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from collections import defaultdict
@@ -11,13 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from piccolo.query.functions.aggregate import Count
 
-from events import views
+from events import i18n, views
 from events.accounts import Actor, require_organiser, require_role
 from events.errors import Forbidden, NotFound
+from events.exports import Percent, Sheet, csv_document, workbook
 from events.interests import sharing_seekers
 from events.scanning import SLOT_SECONDS
 from events.schedule import load_event
@@ -29,7 +26,10 @@ def _by(rows: list[dict[str, Any]], *keys: str) -> dict[Any, int]:
 
 
 async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.EventAttendance:
-    """Per stop: registered, waitlisted, cancelled, checked in, walk-ins, no-shows, rate and 15-minute arrivals; per booth: visitors, scans, interests per job."""
+    """Per stop: registered, waitlisted, cancelled, checked in, walk-ins, no-shows, rate and 15-minute arrivals; per booth: visitors, scans, interests per job.
+
+    Before a stop starts nobody can have failed to come: its no-shows and rate are None ("not yet"), not everyone and 0 %.
+    """
     require_organiser(actor)
     event = await load_event(slug, actor)
     stops = await Stop.select(Stop.id, Stop.name, Stop.starts_at, Stop.ends_at, Stop.timezone).where(Stop.event == event.id).order_by(Stop.starts_at)
@@ -53,25 +53,32 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
         zone = ZoneInfo(stop["timezone"])
         registered = statuses.get((stop["id"], "confirmed"), 0)
         came = checked_in.get(stop["id"], 0)
+        started = now >= stop["starts_at"]
         stop_reports.append(
             views.StopAttendance(
                 stop_id=stop["id"],
                 name=stop["name"],
                 starts_at=stop["starts_at"].astimezone(zone),
                 ends_at=stop["ends_at"].astimezone(zone),
+                timezone=stop["timezone"],
                 registered=registered,
                 waitlisted=statuses.get((stop["id"], "waitlisted"), 0),
                 cancelled=statuses.get((stop["id"], "cancelled"), 0),
                 checked_in=came,
                 walk_ins=walk_ins.get(stop["id"], 0),
-                no_shows=max(0, registered - came),
-                check_in_rate=round(came / registered, 4) if registered else 0.0,
+                has_started=started,
+                no_shows=max(0, registered - came) if started else None,
+                check_in_rate=None if not started else round(came / registered, 4) if registered else 0.0,
                 arrivals=[views.Arrivals(slot_start=a.slot_start.astimezone(zone), count=a.count) for a in arrivals[stop["id"]]],
                 gate_scans=gate_scans[stop["id"]],
             )
         )
 
+    # A talent train has an "A01" at every campus: booths go stop by stop, each row naming its stop.
+    stop_order = {stop["id"]: n for n, stop in enumerate(stops)}
+    stop_names = {stop["id"]: stop["name"] for stop in stops}
     booths = await Booth.select(Booth.id, Booth.stop, Booth.label, Booth.employer, Booth.employer.name).where(Booth.stop.is_in(stop_ids)).order_by(Booth.label)
+    booths.sort(key=lambda booth: stop_order[booth["stop"]])
     booth_ids = [booth["id"] for booth in booths] or [uuid.uuid4()]
     visitors = _by(await Visit.select(Visit.booth, Count()).where(Visit.booth.is_in(booth_ids)).group_by(Visit.booth), "booth")
     scans = _by(
@@ -90,6 +97,7 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
         views.BoothAttendance(
             booth_id=booth["id"],
             stop_id=booth["stop"],
+            stop_name=stop_names[booth["stop"]],
             label=booth["label"],
             employer=views.EmployerSummary(id=booth["employer"], name=booth["employer.name"]),
             unique_visitors=visitors.get(booth["id"], 0),
@@ -98,65 +106,40 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
         )
         for booth in booths
     ]
-    return views.EventAttendance(event_slug=event.slug, title=event.title, generated_at=now, stops=stop_reports, booths=booth_reports)
+    return views.EventAttendance(event_slug=event.slug, title=event.title, generated_at=now.replace(microsecond=0), stops=stop_reports, booths=booth_reports)
 
 
 # ---------------------------------------------------------------- exports
+#
+# Words in the cells are in one language (Chinese unless asked for English); headers carry both.
 
 STOP_HEADER = ["站点 Stop", "开始 Starts", "已报名 Registered", "候补 Waitlisted", "已取消 Cancelled", "已签到 Checked in", "现场报名 Walk-ins", "未到 No-shows", "签到率 Rate"]
-BOOTH_HEADER = ["摊位 Booth", "用人单位 Employer", "到访人数 Visitors", "扫码次数 Scans", "投递意向 Interests"]
+BOOTH_HEADER = ["站点 Stop", "摊位 Booth", "用人单位 Employer", "到访人数 Visitors", "扫码次数 Scans", "投递意向 Interests"]
 ARRIVAL_HEADER = ["站点 Stop", "时段 Slot (15 min)", "签到人数 Arrivals"]
 
 
-def _local(moment: datetime) -> datetime:
-    """Excel has no time zones: a wall-clock time in the stop's zone."""
-    return moment.replace(tzinfo=None)
-
-
-def _rows(report: views.EventAttendance) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
-    stops = [[s.name, _local(s.starts_at), s.registered, s.waitlisted, s.cancelled, s.checked_in, s.walk_ins, s.no_shows, s.check_in_rate] for s in report.stops]
-    booths = [[b.label, b.employer.name, b.unique_visitors, b.total_scans, sum(j.interests for j in b.interests)] for b in report.booths]
-    arrivals = [[s.name, _local(a.slot_start), a.count] for s in report.stops for a in s.arrivals]
+def _rows(report: views.EventAttendance, language: str) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    not_yet = i18n.translate("not_yet", language)
+    stops = [
+        [s.name, s.starts_at, s.registered, s.waitlisted, s.cancelled, s.checked_in, s.walk_ins,
+         not_yet if s.no_shows is None else s.no_shows, not_yet if s.check_in_rate is None else Percent(s.check_in_rate)]
+        for s in report.stops
+    ]
+    booths = [[b.stop_name, b.label, b.employer.name, b.unique_visitors, b.total_scans, sum(j.interests for j in b.interests)] for b in report.booths]
+    arrivals = [[s.name, a.slot_start, a.count] for s in report.stops for a in s.arrivals]
     return stops, booths, arrivals
 
 
-def attendance_csv(report: views.EventAttendance) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    stops, booths, arrivals = _rows(report)
-    for header, rows in ((STOP_HEADER, stops), (BOOTH_HEADER, booths), (ARRIVAL_HEADER, arrivals)):
-        writer.writerow(header)
-        writer.writerows([[value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value for value in row] for row in rows])
-        writer.writerow([])
-    return out.getvalue()
+def attendance_csv(report: views.EventAttendance, language: str = "zh") -> str:
+    stops, booths, arrivals = _rows(report, language)
+    return csv_document((STOP_HEADER, stops), (BOOTH_HEADER, booths), (ARRIVAL_HEADER, arrivals))
 
 
-def _xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        for column in sheet.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-        for letter, width in zip("ABCDEFGHIJK", [max(12, len(str(h)) * 2) for h in header], strict=False):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def attendance_xlsx(report: views.EventAttendance) -> bytes:
-    stops, booths, arrivals = _rows(report)
-    return _xlsx([("站点 Stops", STOP_HEADER, stops), ("摊位 Booths", BOOTH_HEADER, booths), ("到场 Arrivals", ARRIVAL_HEADER, arrivals)])
+def attendance_xlsx(report: views.EventAttendance, language: str = "zh") -> bytes:
+    stops, booths, arrivals = _rows(report, language)
+    return workbook(
+        Sheet("站点 Stops", STOP_HEADER, stops), Sheet("摊位 Booths", BOOTH_HEADER, booths, text_columns={1}), Sheet("到场 Arrivals", ARRIVAL_HEADER, arrivals)
+    )
 
 
 # ---------------------------------------------------------------- an employer's visitors
@@ -223,30 +206,29 @@ async def booth_visitors(*, actor: Actor, now: datetime, booth_id: uuid.UUID) ->
 
 
 VISITOR_HEADER = ["到访时间 Visited at", "扫码次数 Scans", "咨询岗位 Jobs asked", "投递岗位 Applied", "姓名 Name", "手机 Phone", "邮箱 Email", "学校 School", "专业 Major", "学历 Degree", "毕业年份 Graduation"]
+_PHONE_COLUMN = 5
 
 
-def _visitor_rows(report: views.BoothVisitors) -> list[list[Any]]:
+def degree_word(degree: str, language: str) -> str:
+    """硕士 / Master's for `master`; empty stays empty."""
+    return i18n.translate(f"degree.{degree}", language) if degree else ""
+
+
+def _visitor_rows(report: views.BoothVisitors, language: str) -> list[list[Any]]:
     rows = []
+    not_shared = i18n.translate("not_shared", language)
     for v in report.visitors:
         p = v.profile
         rows.append(
-            [_local(v.visited_at), v.scans, "、".join(v.jobs_asked), "、".join(v.interests)]
-            + ([p.name, p.phone or "", p.email or "", p.school, p.major, p.degree, p.graduation_year or ""] if p else ["（未授权 not shared）", "", "", "", "", "", ""])
+            [v.visited_at, v.scans, "、".join(v.jobs_asked), "、".join(v.interests)]
+            + ([p.name, p.phone, p.email, p.school, p.major, degree_word(p.degree, language), p.graduation_year] if p else [not_shared, None, None, None, None, None, None])
         )
     return rows
 
 
-def visitors_csv(report: views.BoothVisitors) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(VISITOR_HEADER)
-    writer.writerows([[value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value for value in row] for row in _visitor_rows(report)])
-    return out.getvalue()
+def visitors_csv(report: views.BoothVisitors, language: str = "zh") -> str:
+    return csv_document((VISITOR_HEADER, _visitor_rows(report, language)))
 
 
-def visitors_xlsx(report: views.BoothVisitors) -> bytes:
-    return _xlsx([(f"{report.label} 访客 Visitors", VISITOR_HEADER, _visitor_rows(report))])
-
-
-
+def visitors_xlsx(report: views.BoothVisitors, language: str = "zh") -> bytes:
+    return workbook(Sheet(f"{report.label} 访客 Visitors", VISITOR_HEADER, _visitor_rows(report, language), text_columns={_PHONE_COLUMN}))

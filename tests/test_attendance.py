@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import timedelta
 
@@ -158,3 +159,84 @@ async def test_organisers_read_the_audit_log_of_exports_reads_and_access_changes
     assert only["total"] == 1 and only["items"][0]["target"] == f"booth:{night_market['a12']['id']}"
     for headers in (hr, seeker):
         assert (await client.get("/api/audit-log", headers=headers)).status_code == 403
+
+
+async def test_booth_rows_name_their_stop_and_stops_not_yet_started_say_so(client, organiser, employer, published_train):
+    first, second = published_train["stops"][0], published_train["stops"][1]
+    for stop in (first, second):
+        await post_ok(client, f"/api/stops/{stop['id']}/booths", {"employer_id": employer["id"], "label": "A01"}, organiser)
+    path = f"/api/events/{published_train['slug']}/attendance"
+
+    report = (await client.get(path, headers=organiser)).json()
+    assert [(b["stop_name"], b["label"]) for b in report["booths"]] == [(first["name"], "A01"), (second["name"], "A01")]
+    assert all(not s["has_started"] and s["no_shows"] is None and s["check_in_rate"] is None for s in report["stops"])
+
+    rows = list(csv.reader(io.StringIO((await client.get(path, params={"format": "csv"}, headers=organiser)).text.lstrip("\ufeff"))))
+    assert rows[1][7:9] == ["未开始", "未开始"]
+    booth_header = rows.index(["站点 Stop", "摊位 Booth", "用人单位 Employer", "到访人数 Visitors", "扫码次数 Scans", "投递意向 Interests"])
+    assert [row[:2] for row in rows[booth_header + 1 : booth_header + 3]] == [[first["name"], "A01"], [second["name"], "A01"]]
+
+    book = load_workbook(io.BytesIO((await client.get(path, params={"format": "xlsx", "lang": "en"}, headers=organiser)).content))
+    assert [row[:2] for row in book["摊位 Booths"].iter_rows(min_row=2, values_only=True)] == [(first["name"], "A01"), (second["name"], "A01")]
+    assert book["站点 Stops"]["H2"].value == "Not yet" and book["站点 Stops"]["I2"].value == "Not yet"
+
+
+async def test_rates_are_percentages_and_times_have_no_microseconds(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    tickets = await confirmed_tickets(tonight, 2)
+    await _check_in(client, tonight, tickets[0]["code"], organiser)
+    path = f"/api/events/{night_market['slug']}/attendance"
+    rows = list(csv.reader(io.StringIO((await client.get(path, params={"format": "csv"}, headers=organiser)).text.lstrip("\ufeff"))))
+    assert rows[1][0] == "今晚" and rows[1][7:9] == ["1", "50.0%"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[1][1])
+    stops = load_workbook(io.BytesIO((await client.get(path, params={"format": "xlsx"}, headers=organiser)).content))["站点 Stops"]
+    assert stops["I2"].value == 0.5 and stops["I2"].number_format == "0.0%"
+    assert stops["B2"].value.microsecond == 0
+
+    registrations = await client.get(f"/api/stops/{tonight}/registrations", params={"format": "csv"}, headers=organiser)
+    registered_at = [row[10] for row in csv.reader(io.StringIO(registrations.text.lstrip("\ufeff")))][1:]
+    assert len(registered_at) == 2 and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", value) for value in registered_at)
+
+
+async def test_degrees_and_statuses_are_words_and_phones_stay_text_in_exports(client, organiser, hr, night_market):
+    from conftest import sign_up_body
+
+    tonight = night_market["tonight"]["id"]
+    signed = await post_ok(client, "/api/seekers", sign_up_body(degree="master"), {})
+    student = {"Authorization": f"Bearer {signed['token']['access_token']}"}
+    registration = await post_ok(client, f"/api/stops/{tonight}/registrations", None, student)
+    job = await post_ok(client, f"/api/events/{night_market['slug']}/jobs", job_body(), hr)
+    await _visit(client, night_market["a12"]["id"], registration["ticket"]["code"], hr)
+    await post_ok(client, f"/api/jobs/{job['id']}/interests", None, student)
+
+    path = f"/api/booths/{night_market['a12']['id']}/visitors"
+    visitor = list(csv.reader(io.StringIO((await client.get(path, params={"format": "csv"}, headers=hr)).text.lstrip("\ufeff"))))[1]
+    assert visitor[9] == "硕士" and visitor[5] == "'+8613812345678"
+    sheet = load_workbook(io.BytesIO((await client.get(path, params={"format": "xlsx", "lang": "en"}, headers=hr)).content)).active
+    assert sheet["J2"].value == "Master's"
+    assert sheet["F2"].value == "+8613812345678" and sheet["F2"].data_type == "s" and sheet["F2"].number_format == "@"
+
+    exported = await client.get(f"/api/stops/{tonight}/registrations", params={"format": "csv", "unmasked": "true"}, headers=organiser)
+    row = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))[1]
+    assert (row[1], row[5], row[8]) == ("报名成功", "'+8613812345678", "硕士")
+
+
+async def test_the_dashboard_says_not_yet_and_shows_each_stops_booths_under_it(client, organiser, employer, published_train):
+    first, second = published_train["stops"][0], published_train["stops"][1]
+    for stop in (first, second):
+        await post_ok(client, f"/api/stops/{stop['id']}/booths", {"employer_id": employer["id"], "label": "A01"}, organiser)
+    client.cookies.set("session", organiser["Authorization"].split()[1])
+    page = await client.get(f"/dashboard/events/{published_train['slug']}/report")
+    assert page.status_code == 200, page.text
+    assert page.text.count('data-stat="no_shows">未开始<') == 3 and page.text.count('data-stat="check_in_rate">未开始<') == 3
+    assert "0%" not in page.text
+    assert f"各摊位到访人数 · {first['name']}" in page.text and f"各摊位到访人数 · {second['name']}" in page.text
+
+
+async def test_the_dashboard_names_gate_refusals_in_words_not_codes(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    refused = await client.post(f"/api/stops/{tonight}/check-ins", json={"ticket": "T1." + "A" * 128, "nonce": nonce()}, headers=organiser)
+    assert refused.json()["code"] == "ticket_invalid"
+    client.cookies.set("session", organiser["Authorization"].split()[1])
+    page = (await client.get(f"/dashboard/events/{night_market['slug']}/report")).text
+    assert "拒绝 无效入场码 1" in page and "ticket_invalid" not in page
