@@ -80,6 +80,12 @@ def _unique_violation(error: Exception) -> bool:
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
 
+def _foreign_key_violation(error: Exception) -> bool:
+    if isinstance(error, asyncpg.ForeignKeyViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "FOREIGN KEY" in str(error)
+
+
 def problem_response(request: Request, error: Exception) -> Response:
     """Every error leaves as application/problem+json with a stable `code`; nothing internal leaks."""
     if isinstance(error, RateLimited):
@@ -104,6 +110,13 @@ def problem_response(request: Request, error: Exception) -> Response:
     if _unique_violation(error):
         # The application checks gave way to a race; the database's unique index held.
         return _problem(request, status=409, code="conflict", detail="This clashes with a record that was just written.")
+    if _foreign_key_violation(error):
+        # A safety net: domain functions refuse these with their own codes (`booth_in_use`), but a race or a missed
+        # check must not become a 500. SQLite does not say which key, so the method tells removal from creation.
+        log.warning("foreign key violation on %s %s: %s", request.method, request.url.path, error)
+        if request.method == "DELETE":
+            return _problem(request, status=409, code="in_use", detail="Other records still point at this one, so it stays.")
+        return _problem(request, status=409, code="reference_not_found", detail="This refers to a record that does not exist (any more).")
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return _problem(request, status=500, code="internal_error", detail="Something went wrong on our side.")
 

@@ -11,7 +11,7 @@ from events.accounts import Actor, require_organiser
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, NotFound
 from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, load_stop
-from events.tables import Booth, Employer, Job, Stop
+from events.tables import Booth, Employer, Job, Scan, Stop
 
 #: Floor-plan labels: letters, digits and inner dashes ("A12", "B-3", "12").
 LABEL = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?$")
@@ -51,7 +51,7 @@ async def list_booths(*, actor: Actor, stop_id: uuid.UUID) -> list[views.Booth]:
 
 
 async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
-    """Take a booth away. Records that point at a booth (visits) keep it: the foreign keys restrict."""
+    """Take a booth away that nothing was recorded at; a booth with scans stays (409 `booth_in_use`), so attendance keeps its history."""
     require_organiser(actor)
     async with write_transaction():
         booth = await Booth.select(Booth.employer, Booth.stop.event).where(Booth.id == booth_id).first()
@@ -68,3 +68,7 @@ async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
             raise Conflict("employer_has_open_jobs", "Close the employer's open jobs at this event before removing its last booth.")
         await Booth.delete().where(Booth.id == booth_id)
     calendar.changed()
+        # Scans (and the visits they made) point at the booth and the foreign keys restrict: say so instead of failing on them.
+        # Every visit has its scan, so the scans alone answer (scan.booth is indexed).
+        if await Scan.exists().where(Scan.booth == booth_id):
+            raise Conflict("booth_in_use", "Visitors were scanned at this booth; it stays so that attendance keeps its history.")

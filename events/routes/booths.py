@@ -30,6 +30,7 @@ async def list_booths(stop_id: Id, actor: Caller) -> list[views.Booth]:
 
 @delete("/booths/{booth_id:uuid}", summary="Remove a booth (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409))
 async def remove_booth(booth_id: Id, actor: Caller) -> None:
+    """204 removed. 409 `booth_in_use` once anyone was scanned there; 409 `employer_has_open_jobs` for an employer's last booth at the event while its jobs there are open."""
     await booths.remove_booth(actor=actor, booth_id=booth_id)
 
 
