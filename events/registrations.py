@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import WhereRaw
 
-from events import calendar, metrics, tickets, views
+from events import calendar, i18n, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import for_update, write_transaction
 from events.errors import Conflict, DomainError, NotFound, Refused
+from events.exports import csv_document
 from events.schedule import load_stop, registration_window
 from events.tables import AuditEntry, Event, Registration, SeekerProfile, Stop
 from events.waitlist import fill_free_seats, waitlist_position
@@ -296,12 +295,12 @@ async def ticket_code(*, actor: Actor, registration_id: uuid.UUID) -> str:
 async def admit(*, code: str, stop_id: uuid.UUID) -> dict[str, Any]:
     """The registration a ticket admits to this stop, or a refusal a scanner can switch on.
 
-    `ticket_invalid` (forged, altered, garbled), `wrong_stop` (a genuine ticket for another stop),
+    `ticket_invalid` (forged, altered, garbled), `ticket_other_stop` (a genuine ticket for another stop),
     `registration_cancelled`, `waitlisted` (not yet off the waitlist), `stop_cancelled`.
     """
     content = tickets.read(code)
     if content.stop_id != stop_id:
-        raise Refused("wrong_stop", "This ticket is for another stop.")
+        raise Refused("ticket_other_stop", "This ticket is for another stop.")
     row = await Registration.select(Registration.id, Registration.seeker, Registration.status, Registration.stop.status).where(
         (Registration.id == content.registration_id) & (Registration.stop == stop_id)
     ).first()
@@ -412,19 +411,15 @@ async def stop_registrations(
 CSV_HEADER = ["报名编号 ID", "状态 Status", "候补序号 Waitlist", "核验码 Code", "姓名 Name", "手机 Phone", "学校 School", "专业 Major", "学历 Degree", "毕业年份 Graduation", "报名时间 Registered at"]
 
 
-def registrations_csv(page: views.StopRegistrationPage) -> str:
-    """The page as CSV with a BOM, so that Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for item in page.items:
-        seeker = item.seeker
-        writer.writerow(
-            [item.id, item.status, item.waitlist_position or "", item.short_code, seeker.name, seeker.phone or "", seeker.school, seeker.major,
-             seeker.degree, seeker.graduation_year or "", item.created_at.isoformat()]
-        )
-    return out.getvalue()
+def registrations_csv(page: views.StopRegistrationPage, language: str = "zh") -> str:
+    """The page as CSV (through events.exports: no seeker-typed cell runs as a formula), statuses and degrees in words."""
+    word = partial(i18n.translate, language=language)
+    rows = [
+        [item.id, word(f"status.{item.status}"), item.waitlist_position, item.short_code, item.seeker.name, item.seeker.phone, item.seeker.school,
+         item.seeker.major, word(f"degree.{item.seeker.degree}") if item.seeker.degree else "", item.seeker.graduation_year, item.created_at]
+        for item in page.items
+    ]
+    return csv_document((CSV_HEADER, rows))
 
 
 async def close_registration(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> None:

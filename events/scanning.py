@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ OFFLINE_GRACE = timedelta(hours=24)
 #: A device clock ahead of ours by more than this is not believed.
 CLOCK_SKEW = timedelta(minutes=5)
 SLOT_SECONDS = 15 * 60
-_SHORT_CODE = re.compile(r"^[0-9A-Z]{8}$")
 ACCESS_ALPHABET = tickets.SHORT_CODE_ALPHABET
 
 
@@ -151,8 +149,8 @@ class _Pending:
 
 def _parse_ticket(pending: _Pending) -> None:
     """Verify the ticket's signature before the transaction, so the writer does no cryptography."""
-    typed = pending.request.ticket.strip().replace("-", "").replace(" ", "").upper()
-    if _SHORT_CODE.fullmatch(typed):
+    typed = tickets.short_code(pending.request.ticket)
+    if typed is not None:
         pending.ticket = typed
         return
     try:
@@ -248,11 +246,15 @@ async def _resolve_registrations(batch: list[_Pending]) -> None:
         if isinstance(pending.ticket, str):
             pending.registration = by_code.get((stop_id, pending.ticket))
         elif pending.ticket.stop_id != stop_id:
-            pending.outcome = "wrong_stop"
+            pending.outcome = "ticket_other_stop"
             continue
         else:
             row = by_id.get(pending.ticket.registration_id)
             pending.registration = row if row is not None and row["stop"] == stop_id else None
+            # A short code is unique per stop: typed at the wrong gate it names another stop's registration.
+            if pending.registration is None and any(code == pending.ticket for _stop, code in by_code):
+                pending.outcome = "ticket_other_stop"
+                continue
         if pending.registration is None:
             pending.outcome = "ticket_invalid"
             continue

@@ -86,6 +86,16 @@ def new_short_code() -> str:
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
 
+#: Crockford's decoding: the look-alikes left out of the alphabet are read as what they look like.
+_LOOK_ALIKES = str.maketrans("OIL", "011")
+
+
+def short_code(typed: str) -> str | None:
+    """A typed short code in normal form (`k7q4-m2xa` is K7Q4M2XA; O reads as 0, I and L as 1), or None if it is not one."""
+    code = typed.strip().replace("-", "").replace(" ", "").upper().translate(_LOOK_ALIKES)
+    return code if len(code) == SHORT_CODE_LENGTH and all(c in SHORT_CODE_ALPHABET for c in code) else None
+
+
 def _qr(code: str) -> segno.QRCode:
     # Error correction M with a four-module quiet zone: readable off a phone screen at arm's length in dim light.
     return segno.make(code, error="m", micro=False)

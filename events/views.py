@@ -295,7 +295,7 @@ class ScanResult(View):
     result: Literal["checked_in", "already_checked_in", "visited", "already_visited", "refused"]
     code: Annotated[
         str | None,
-        Meta(examples=["wrong_stop"], description="With refused: ticket_invalid, wrong_stop, registration_cancelled, waitlisted, stop_cancelled, stop_closed."),
+        Meta(examples=["ticket_other_stop"], description="With refused: ticket_invalid, ticket_other_stop, registration_cancelled, waitlisted, stop_cancelled, stop_closed."),
     ]
     registration_id: uuid.UUID | None
     first_at: Annotated[datetime | None, Meta(description="When this seeker first checked in (or visited this booth).")]
@@ -325,17 +325,21 @@ class StopAttendance(View):
     name: str
     starts_at: datetime
     ends_at: datetime
+    timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
     registered: Annotated[int, Meta(description="Confirmed registrations.")]
     waitlisted: int
     cancelled: int
     checked_in: int
     walk_ins: Annotated[int, Meta(description="Checked in, having registered after the stop began.")]
-    no_shows: Annotated[int, Meta(description="Confirmed but not (yet) checked in.")]
-    check_in_rate: Annotated[float, Meta(examples=[0.82], description="checked_in / registered; 0 when nobody registered.")]
+    has_started: Annotated[bool, Meta(description="Whether the stop's start time has passed; before it, no_shows and check_in_rate are null (not yet).")]
+    no_shows: Annotated[int | None, Meta(description="Confirmed but not (yet) checked in; null before the stop starts.")]
+    check_in_rate: Annotated[
+        float | None, Meta(examples=[0.82], description="checked_in / registered, between 0 and 1 (0.82 is 82 %); 0 when nobody registered; null before the stop starts.")
+    ]
     arrivals: list[Arrivals]
     gate_scans: Annotated[
         dict[str, int],
-        Meta(examples=[{"first": 412, "repeat": 37, "wrong_stop": 2}], description="Gate scans by outcome: first, repeat, or the refusal's code."),
+        Meta(examples=[{"first": 412, "repeat": 37, "ticket_other_stop": 2}], description="Gate scans by outcome: first, repeat, or the refusal's code."),
     ]
 
 
@@ -348,6 +352,7 @@ class JobInterest(View):
 class BoothAttendance(View):
     booth_id: uuid.UUID
     stop_id: uuid.UUID
+    stop_name: Annotated[str, Meta(examples=["南京大学 仙林校区"], description="A talent train has an A01 at every stop: the label alone is ambiguous.")]
     label: str
     employer: EmployerSummary
     unique_visitors: int

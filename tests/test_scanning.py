@@ -44,13 +44,31 @@ async def test_a_typed_short_code_checks_in_like_the_qr(client, organiser, night
     assert (await check_in(client, night_market["tonight"]["id"], ticket["code"], organiser)).json()["result"] == "already_checked_in"
 
 
+async def test_a_typed_short_code_reads_o_as_zero_and_i_or_l_as_one_in_any_case(client, organiser, night_market):
+    from events.tables import Registration
+
+    tonight = night_market["tonight"]["id"]
+    people = await confirmed_tickets(tonight, 2)
+    await Registration.update({Registration.short_code: "K0Q1M2XA"}).where(Registration.id == people[0]["id"])
+    await Registration.update({Registration.short_code: "71010101"}).where(Registration.id == people[1]["id"])
+    assert (await check_in(client, tonight, "kOq I-m2xa", organiser)).json()["result"] == "checked_in"
+    assert (await check_in(client, tonight, "7lOiOLoI", organiser)).json()["result"] == "checked_in"
+    assert (await check_in(client, tonight, "K0Q1M2XU", organiser)).json()["code"] == "ticket_invalid"
+
+
+async def test_a_short_code_typed_at_another_stops_gate_says_so(client, organiser, night_market):
+    (tomorrows,) = await confirmed_tickets(night_market["tomorrow"]["id"], 1)
+    answer = await check_in(client, night_market["tonight"]["id"], tomorrows["short_code"].lower(), organiser)
+    assert answer.status_code == 409 and answer.json()["code"] == "ticket_other_stop"
+
+
 async def test_refusals_carry_a_code_and_are_kept_as_scans(client, organiser, night_market):
     tonight, tomorrow = night_market["tonight"]["id"], night_market["tomorrow"]["id"]
     (other_night,) = await confirmed_tickets(tomorrow, 1)
     (cancelled,) = await confirmed_tickets(tonight, 1)
     await client.delete(f"/api/registrations/{cancelled['id']}", headers=cancelled["seeker"])
     cases = {
-        "wrong_stop": other_night["code"],
+        "ticket_other_stop": other_night["code"],
         "ticket_invalid": "T1." + "A" * 128,
         "registration_cancelled": cancelled["code"],
     }

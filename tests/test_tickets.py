@@ -115,7 +115,7 @@ async def test_at_the_gate_a_ticket_admits_only_a_live_confirmed_place_at_its_ow
     code = mine["ticket"]["code"]
 
     assert await _admitted(code, first) == "admitted"
-    assert await _admitted(code, second) == "wrong_stop"
+    assert await _admitted(code, second) == "ticket_other_stop"
     assert await _admitted(_flip_signature_bit(code), first) == "ticket_invalid"
     assert await _admitted(waiting["ticket"]["code"], first) == "waitlisted"
     await client.delete(f"/api/registrations/{mine['id']}", headers=seeker)

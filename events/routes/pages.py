@@ -371,7 +371,7 @@ async def dashboard_report(request: Request, slug: Slug) -> Template:
 async def dashboard_export(request: Request, slug: Slug) -> Response:
     _actor, report = await _organiser_report(request, slug)
     return Response(
-        attendance.attendance_xlsx(report),
+        attendance.attendance_xlsx(report, language(request)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="attendance-{slug}.xlsx"'},
     )
