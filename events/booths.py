@@ -50,6 +50,18 @@ async def list_booths(*, actor: Actor, stop_id: uuid.UUID) -> list[views.Booth]:
     return [booth_view(row, stop.timezone) for row in (await booths_by_stop([stop.id]))[stop.id]]
 
 
+async def get_booth(*, actor: Actor, booth_id: uuid.UUID) -> views.Booth:
+    """One booth, if the actor may see its stop (a draft event's booths are the organisers')."""
+    row = await Booth.select(*BOOTH_COLUMNS).where(Booth.id == booth_id).first()
+    if row is None:
+        raise NotFound("booth_not_found", "No such booth.")
+    try:
+        stop, _event = await load_stop(row["stop"], actor)
+    except NotFound:
+        raise NotFound("booth_not_found", "No such booth.") from None
+    return booth_view(row, stop.timezone)
+
+
 async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
     """Take a booth away that nothing was recorded at; a booth with scans stays (409 `booth_in_use`), so attendance keeps its history."""
     require_organiser(actor)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 LANGUAGES = ("zh", "en")
+#: The zone times are read in without saying so; a stop anywhere else names its own.
+HOME_ZONE = "Asia/Shanghai"
 
 TEXT: dict[str, dict[str, str]] = {
     "site": {"zh": "校园招聘活动", "en": "Campus recruitment"},
@@ -20,7 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
     "all_kinds": {"zh": "全部", "en": "All"},
     "no_events": {"zh": "暂无招聘活动。", "en": "No events yet."},
     "stops": {"zh": "站点与场次", "en": "Stops"},
-    "booths": {"zh": "家用人单位", "en": "employers"},
+    "booths": {"zh": "{n} 家用人单位", "en": "{n} employers", "en_one": "{n} employer"},
     "seats_left": {"zh": "剩余名额", "en": "Seats left"},
     "full_waitlist": {"zh": "名额已满，可排队候补", "en": "Full: join the waitlist"},
     "register": {"zh": "报名", "en": "Register"},
@@ -32,8 +34,8 @@ TEXT: dict[str, dict[str, str]] = {
     "registration_closed": {"zh": "报名已截止", "en": "Registration is closed"},
     "jobs": {"zh": "岗位", "en": "Jobs"},
     "no_jobs": {"zh": "暂无岗位。", "en": "No jobs yet."},
-    "more_jobs": {"zh": "还有 {n} 个岗位", "en": "{n} more jobs"},
-    "headcount": {"zh": "招 {n} 人", "en": "{n} openings"},
+    "more_jobs": {"zh": "还有 {n} 个岗位", "en": "{n} more jobs", "en_one": "{n} more job"},
+    "headcount": {"zh": "招 {n} 人", "en": "{n} openings", "en_one": "{n} opening"},
     "per_month": {"zh": "元/月", "en": "CNY/month"},
     "months": {"zh": "{n}薪", "en": "{n} months' pay"},
     "education.none": {"zh": "学历不限", "en": "Any education"},
@@ -59,7 +61,8 @@ TEXT: dict[str, dict[str, str]] = {
     "degree": {"zh": "学历", "en": "Degree"},
     "graduation_year": {"zh": "毕业年份", "en": "Graduation year"},
     "email_optional": {"zh": "邮箱（选填）", "en": "Email (optional)"},
-    "accept_privacy": {"zh": "我已阅读并同意《个人信息保护说明》", "en": "I have read and agree to the privacy notice"},
+    # Followed by the notice's name as a link: "我已阅读并同意《个人信息保护说明》".
+    "accept_privacy": {"zh": "我已阅读并同意", "en": "I have read and agree to the"},
     "privacy_notice": {"zh": "个人信息保护说明", "en": "Privacy notice"},
     "have_account": {"zh": "已有账号？", "en": "Have an account?"},
     "no_account": {"zh": "还没有账号？", "en": "No account yet?"},
@@ -70,7 +73,17 @@ TEXT: dict[str, dict[str, str]] = {
     "ticket": {"zh": "入场码", "en": "Ticket"},
     "ticket_hint": {"zh": "入场时出示此码，调亮屏幕更易扫描。", "en": "Show this code at the entrance; turn your screen brightness up."},
     "short_code": {"zh": "核验码", "en": "Code"},
-    "waitlisted_ticket_hint": {"zh": "候补转正后此码即可入场。", "en": "This code admits you once you are off the waitlist."},
+    "waitlisted_ticket_hint": {
+        "zh": "候补转正后这里会显示入场码，届时我们会通知你。",
+        "en": "Your ticket appears here once a seat frees up for you.",
+    },
+    "cancelled_ticket_hint": {"zh": "本次报名已取消，入场码已失效。", "en": "This registration is cancelled; there is no ticket."},
+    "stop_cancelled_ticket_hint": {
+        "zh": "主办方已取消本场活动，入场码已失效，无需到场。",
+        "en": "The organiser cancelled this stop: the ticket no longer admits anyone, and there is no need to come.",
+    },
+    "view_registration": {"zh": "查看详情", "en": "Details"},
+    "local_time": {"zh": "当地时间 {zone} UTC{offset}", "en": "local time, {zone}, UTC{offset}"},
     "cancel_registration": {"zh": "取消报名", "en": "Cancel registration"},
     "confirm_cancel": {"zh": "确定取消这次报名吗？", "en": "Cancel this registration?"},
     "no_tickets": {"zh": "还没有报名。", "en": "No registrations yet."},
@@ -146,6 +159,35 @@ ERRORS: dict[str, dict[str, str]] = {
     "login_account_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
     "login_address_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
     "form_incomplete": {"zh": "请填写所有必填项。", "en": "Please fill in every required field."},
+    "privacy_notice_outdated": {"zh": "个人信息保护说明已更新，请重新阅读并同意。", "en": "The privacy notice has changed; read it and agree again."},
+    "signup_address_rate_limited": {"zh": "操作太频繁，请稍后再试。", "en": "Too many attempts; try again later."},
+    "registration_account_rate_limited": {"zh": "操作太频繁，请稍后再试。", "en": "Too many attempts; try again later."},
+    "registration_address_rate_limited": {"zh": "操作太频繁，请稍后再试。", "en": "Too many attempts; try again later."},
+    "event_cancelled": {"zh": "该招聘活动已取消。", "en": "This event has been cancelled."},
+    "event_not_found": {"zh": "找不到这个招聘活动，可能尚未发布或链接有误。", "en": "There is no such event, or it is not published yet."},
+    "stop_not_found": {"zh": "找不到这一场，可能尚未发布或链接有误。", "en": "There is no such stop, or it is not published yet."},
+    "booth_not_found": {"zh": "找不到这个展位。", "en": "There is no such booth."},
+    "job_not_found": {"zh": "这个岗位不存在或已停止招聘。", "en": "This job does not exist or is no longer open."},
+    "registration_not_found": {"zh": "找不到这条报名记录。", "en": "There is no such registration."},
+    "not_your_booth": {"zh": "只能在本单位的展位扫码。", "en": "HR staff scan only at their own employer's booths."},
+    "organiser_only": {"zh": "仅主办方可以查看。", "en": "Only organisers may see this."},
+    "seeker_only": {"zh": "请使用求职者账号登录。", "en": "Sign in with a job seeker's account."},
+    "hr_or_organiser_only": {"zh": "请使用用人单位或主办方账号登录。", "en": "Sign in with an employer's or organiser's account."},
+    "authentication_required": {"zh": "请先登录。", "en": "Please sign in first."},
+    "token_expired": {"zh": "登录已过期，请重新登录。", "en": "Your sign-in has expired; sign in again."},
+}
+#: What a refusal says when its code has no words of its own (or the framework refused the request): by status.
+STATUS_ERRORS: dict[int, dict[str, str]] = {
+    400: {"zh": "请求无法识别，请返回重试。", "en": "The request could not be read; go back and try again."},
+    401: {"zh": "请先登录。", "en": "Please sign in first."},
+    403: {"zh": "你没有权限进行此操作。", "en": "You may not do this."},
+    404: {"zh": "找不到这个页面，可能已删除或链接有误。", "en": "This page does not exist; it may have been removed, or the link is wrong."},
+    405: {"zh": "不支持这种操作。", "en": "This cannot be done here."},
+    409: {"zh": "当前状态下无法完成此操作。", "en": "This cannot be done in the current state."},
+    413: {"zh": "提交的内容太大。", "en": "What was sent is too large."},
+    422: {"zh": "填写的内容有误，请检查后重试。", "en": "Something in the form is not right; check it and try again."},
+    429: {"zh": "操作太频繁，请稍后再试。", "en": "Too many attempts; try again later."},
+    500: {"zh": "服务暂时出现问题，请稍后再试。", "en": "Something went wrong on our side; try again shortly."},
 }
 #: What the scanner page says, by its own keys and by refusal code; sent to the page as JSON.
 SCANNER_TEXT: dict[str, dict[str, str]] = {
@@ -188,18 +230,40 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 
 def translate(key: str, language: str, **values: object) -> str:
+    """The words for `key`; English has a singular form where a count of one needs it ("1 opening")."""
     entry = TEXT.get(key)
-    text = entry[language] if entry else key
+    if entry is None:
+        text = key
+    elif language == "en" and values.get("n") == 1 and "en_one" in entry:
+        text = entry["en_one"]
+    else:
+        text = entry[language]
     return text.format(**values) if values else text
 
 
-def error_message(code: str, language: str, fallback: str) -> str:
-    entry = ERRORS.get(code)
-    return entry[language] if entry else fallback
+def error_message(code: str, language: str, status: int) -> str:
+    """A refusal in the reader's language: by its code, else by its HTTP status (never the API's English detail)."""
+    entry = ERRORS.get(code) or STATUS_ERRORS.get(status) or STATUS_ERRORS[500 if status >= 500 else 400]
+    return entry[language]
 
 
-def when(starts_at: datetime, ends_at: datetime, language: str) -> str:
-    """'12月10日 周四 14:00–17:00' or 'Thu 10 Dec 14:00–17:00', in the times' own zone; a second date if it runs past midnight."""
+def zone_label(moment: datetime, zone: str | None, language: str) -> str:
+    """'' in the home zone; elsewhere which zone the times are in, so nobody reads Tokyo's 14:00 as Beijing's."""
+    if not zone or zone == HOME_ZONE:
+        return ""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    text = f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return translate("local_time", language, zone=zone, offset=text)
+
+
+def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None = None) -> str:
+    """'12月10日 周四 14:00–17:00' or 'Thu 10 Dec 14:00–17:00', in the times' own zone; a second date if it runs past midnight.
+
+    With `zone` other than Asia/Shanghai, the zone is named after the times.
+    """
     if language == "zh":
         day = f"{starts_at.month}月{starts_at.day}日 周{WEEKDAYS['zh'][starts_at.weekday()]}"
         end_day = f"{ends_at.month}月{ends_at.day}日 " if ends_at.date() != starts_at.date() else ""

@@ -189,6 +189,13 @@ async def _authorise(batch: list[_Pending]) -> None:
             pending.error = error
 
 
+def require_booth_scanner(actor: Actor, employer_id: uuid.UUID) -> None:
+    """HR staff scan visitors only at their own employer's booths; organisers at any booth."""
+    require_role(actor, "hr", "organiser")
+    if not (actor.is_organiser or actor.works_for(employer_id)):
+        raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
+
+
 def _authorised(pending: _Pending, booths: dict, stops: dict) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     actor, request = pending.actor, pending.request
     if not request.nonce.strip():
@@ -199,8 +206,7 @@ def _authorised(pending: _Pending, booths: dict, stops: dict) -> tuple[dict[str,
         booth = booths.get(request.booth_id)
         if booth is None:
             raise NotFound("booth_not_found", "No such booth.")
-        if not (actor.is_organiser or actor.works_for(booth["employer"])):
-            raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
+        require_booth_scanner(actor, booth["employer"])
         stop_id = booth["stop"]
     else:
         require_role(actor, "organiser", "scanner")

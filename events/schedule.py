@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -106,12 +107,19 @@ def stop_view(row: Stop, event: Event, booths: list[views.Booth]) -> views.Stop:
 BOOTH_COLUMNS = (Booth.id, Booth.stop, Booth.label, Booth.employer, Booth.employer.name, Booth.created_at, Booth.updated_at)
 
 
+def label_order(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Floor-plan order: A2 before A10, as people count stalls (a plain text sort puts A10 first)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", label))
+
+
 async def booths_by_stop(stop_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """Booth rows (with the employer's name) per stop, ordered by label."""
+    """Booth rows (with the employer's name) per stop, in floor-plan order of their labels."""
     found: dict[uuid.UUID, list[dict[str, Any]]] = {stop_id: [] for stop_id in stop_ids}
     if stop_ids:
-        for row in await Booth.select(*BOOTH_COLUMNS).where(Booth.stop.is_in(stop_ids)).order_by(Booth.label):
+        for row in await Booth.select(*BOOTH_COLUMNS).where(Booth.stop.is_in(stop_ids)):
             found[row["stop"]].append(row)
+    for rows in found.values():
+        rows.sort(key=lambda row: label_order(row["label"]))
     return found
 
 

@@ -6,9 +6,11 @@ bearer; the API itself never reads the cookie, so only the pages need CSRF prote
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
@@ -17,13 +19,12 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
-from events import accounts, attendance, calendar, i18n, interests, jobs, registrations, schedule, seekers, tickets
+from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
-from events.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from events.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
 from events.routes.attendance import live_stream
-from events.routes.common import Id, Slug, client_address, limiter_of, security_headers
+from events.routes.common import Id, Slug, client_address, decode_body_strictly, limiter_of, security_headers
 from events.settings import settings
-from events.tables import Booth, Job, Stop
 
 SESSION_COOKIE = "session"
 LANG_COOKIE = "lang"
@@ -34,13 +35,26 @@ LANG_COOKIE = "lang"
 
 async def page_actor(request: Request) -> Actor:
     """The signed-in person from the session cookie; a stale or forged cookie just means nobody."""
+    known = getattr(request.state, "page_actor", None)
+    if known is not None:
+        return known
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return ANONYMOUS
-    try:
-        return await accounts.actor_from_token(token)
-    except Unauthorized:
-        return ANONYMOUS
+    actor = ANONYMOUS
+    if token:
+        try:
+            actor = await accounts.actor_from_token(token)
+        except Unauthorized:
+            pass
+    request.state.page_actor = actor
+    return actor
+
+
+async def _before_page(request: Request) -> None:
+    # A router's before_request replaces the app's, so the app's hook runs here too. Knowing the
+    # visitor before the handler runs lets an error page (whose handler cannot await) show the
+    # header of a signed-in visitor.
+    await decode_body_strictly(request)
+    await page_actor(request)
 
 
 def language(request: Request) -> str:
@@ -61,23 +75,23 @@ def session_cookie(token: str, max_age: int) -> Cookie:
     return Cookie(key=SESSION_COOKIE, value=token, max_age=max_age, httponly=True, samesite="lax", secure=settings.environment == "production")
 
 
-def render(request: Request, name: str, actor: Actor, status_code: int = 200, **context: Any) -> Template:
+def render(request: Request, name: str, actor: Actor, status_code: int = 200, cookies: list[Cookie] | None = None, **context: Any) -> Template:
     lang = language(request)
 
     def t(key: str, **values: object) -> str:
         return i18n.translate(key, lang, **values)
 
     def when(stop: Any) -> str:
-        return i18n.when(stop.starts_at, stop.ends_at, lang)
+        return i18n.when(stop.starts_at, stop.ends_at, lang, zone=getattr(stop, "timezone", None))
 
     def span(event: Any) -> str:
-        return i18n.when(event.starts_at, event.ends_at, lang)
+        return i18n.when(event.starts_at, event.ends_at, lang, zone=getattr(event, "timezone", None))
 
     return Template(
         template_name=name,
         context={"t": t, "when": when, "span": span, "lang": lang, "actor": actor, "error": None, **context},
         status_code=status_code,
-        cookies=_cookies(request, lang),
+        cookies=_cookies(request, lang) + (cookies or []),
     )
 
 
@@ -90,6 +104,48 @@ def _safe_next(target: str | None, default: str = "/events") -> str:
 
 def _sign_in_first(request: Request) -> Redirect:
     return Redirect(f"/login?next={quote(request.url.path)}")
+
+
+def _stop_to_register(value: object) -> str:
+    """The stop whose Register button sent an anonymous visitor to sign up or in ("" if none or not an id)."""
+    try:
+        return str(uuid.UUID(str(value))) if value else ""
+    except ValueError:
+        return ""
+
+
+async def _register(request: Request, actor: Actor, stop_id: uuid.UUID) -> Redirect:
+    """Register the seeker and show the ticket; pressing Register twice shows the place already held."""
+    await limiter_of(request).hit("registration_account", str(actor.id))
+    await limiter_of(request).hit("registration_address", client_address(request))
+    try:
+        registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
+    except Conflict as error:
+        if error.code != "already_registered":
+            raise
+        return Redirect(f"/me/tickets/{error.extra['registration_id']}")
+    return Redirect(f"/me/tickets/{registration.id}")
+
+
+async def _signed_in(request: Request, token: Any, form: dict[str, Any]) -> Response:
+    """Set the session cookie and go where the visitor was going: registered for the stop whose
+    Register button brought them here, else back to `next`."""
+    max_age = int((token.expires_at - _now()).total_seconds())
+    cookie = session_cookie(token.access_token, max_age)
+    stop_id = _stop_to_register(form.get("register"))
+    actor = await accounts.actor_from_token(token.access_token)
+    if stop_id and actor.role == "seeker":
+        try:
+            landing = await _register(request, actor, uuid.UUID(stop_id))
+        except DomainError as error:
+            # Signed in all the same: the refusal (registration closed, say) is shown with the cookie set.
+            request.state.page_actor = actor
+            response = page_error(request, error, back=_safe_next(form.get("next")))
+            response.cookies.append(cookie)
+            return response
+        landing.cookies.append(cookie)
+        return landing
+    return Redirect(_safe_next(form.get("next")), cookies=[cookie])
 
 
 def _now() -> datetime:
@@ -154,6 +210,7 @@ async def signup_page(request: Request) -> Template:
         await page_actor(request),
         form={},
         next=_safe_next(request.query_params.get("next")),
+        register=_stop_to_register(request.query_params.get("register")),
         privacy_version=seekers.PRIVACY_NOTICE_VERSION,
         default_year=_now().year + 1,
     )
@@ -185,6 +242,8 @@ async def signup(request: Request) -> Response:
             email=str(form["email"]).strip()[:254] or None if form.get("email") else None,
         )
     except DomainError as error:
+        # Everything typed comes back (the consent box too), except the password: a page never
+        # carries a password back in its HTML.
         form.pop("password", None)
         return render(
             request,
@@ -193,18 +252,24 @@ async def signup(request: Request) -> Response:
             status_code=error.status,
             form=form,
             next=_safe_next(form.get("next")),
+            register=_stop_to_register(form.get("register")),
             privacy_version=seekers.PRIVACY_NOTICE_VERSION,
             default_year=_now().year + 1,
-            error=i18n.error_message(error.code, lang, error.detail),
+            error=i18n.error_message(error.code, lang, error.status),
         )
-    token = signed.token
-    max_age = int((token.expires_at - _now()).total_seconds())
-    return Redirect(_safe_next(form.get("next")), cookies=[session_cookie(token.access_token, max_age)])
+    return await _signed_in(request, signed.token, form)
 
 
 @get("/login", include_in_schema=False)
 async def login_page(request: Request) -> Template:
-    return render(request, "login.html", await page_actor(request), form={}, next=_safe_next(request.query_params.get("next")))
+    return render(
+        request,
+        "login.html",
+        await page_actor(request),
+        form={},
+        next=_safe_next(request.query_params.get("next")),
+        register=_stop_to_register(request.query_params.get("register")),
+    )
 
 
 @post("/login", include_in_schema=False)
@@ -222,10 +287,10 @@ async def login(request: Request) -> Response:
             status_code=error.status,
             form={"login": form.get("login", "")},
             next=_safe_next(form.get("next")),
-            error=i18n.error_message(error.code, language(request), error.detail),
+            register=_stop_to_register(form.get("register")),
+            error=i18n.error_message(error.code, language(request), error.status),
         )
-    max_age = int((token.expires_at - _now()).total_seconds())
-    return Redirect(_safe_next(form.get("next")), cookies=[session_cookie(token.access_token, max_age)])
+    return await _signed_in(request, token, form)
 
 
 @post("/logout", include_in_schema=False)
@@ -240,13 +305,10 @@ async def logout() -> Response:
 async def register(request: Request, stop_id: Id) -> Response:
     actor = await page_actor(request)
     if actor.role == "anonymous":
-        stop = await Stop.select(Stop.event.slug).where(Stop.id == stop_id).first()
-        back = f"/events/{stop['event.slug']}" if stop else "/events"
-        return Redirect(f"/signup?next={quote(back)}")
-    await limiter_of(request).hit("registration_account", str(actor.id))
-    await limiter_of(request).hit("registration_address", client_address(request))
-    registration = await registrations.register(actor=actor, now=_now(), stop_id=stop_id)
-    return Redirect(f"/me/tickets/{registration.id}")
+        # Sign up (or in) first, then land registered: the stop travels along with the way back.
+        stop = await schedule.get_stop(actor=ANONYMOUS, stop_id=stop_id)
+        return Redirect("/signup?" + urlencode({"next": f"/events/{stop.event_slug}", "register": str(stop_id)}))
+    return await _register(request, actor, stop_id)
 
 
 @get("/me/tickets", include_in_schema=False)
@@ -263,7 +325,9 @@ async def ticket_page(request: Request, registration_id: Id) -> Response:
     if actor.role != "seeker":
         return _sign_in_first(request)
     registration = await registrations.get_registration(actor=actor, registration_id=registration_id)
-    qr = Markup(tickets.qr_svg(registration.ticket.code)) if registration.ticket else None  # noqa: S704 - segno's own SVG
+    # The code is shown only when it admits: not while waitlisted, not once the place or the stop is cancelled.
+    admits = registration.ticket is not None and registration.status == "confirmed" and registration.stop.status != "cancelled"
+    qr = Markup(tickets.qr_svg(registration.ticket.code)) if admits else None  # noqa: S704 - segno's own SVG
     return render(request, "ticket.html", actor, registration=registration, qr=qr)
 
 
@@ -318,12 +382,12 @@ def _scanner_config(request: Request, actor: Actor, *, kind: str, target_id: Any
 async def gate_scanner(request: Request, stop_id: Id) -> Template:
     """The gate: for organisers signed in, and for volunteers holding a check-in-only access code."""
     actor = await page_actor(request)
-    stop = await Stop.select(Stop.id, Stop.name, Stop.event.title).where(Stop.id == stop_id).first()
-    if stop is None:
-        raise NotFound("stop_not_found", "No such stop.")
+    # What the visitor may see of the stop is what the API shows them: a draft's gate is the organisers'.
+    stop = await schedule.get_stop(actor=actor, stop_id=stop_id)
+    event = await schedule.get_event(actor=actor, slug=stop.event_slug)
     scanning_actor = actor if actor.is_organiser else ANONYMOUS
     config = _scanner_config(request, scanning_actor, kind="check_in", target_id=stop_id, stop_id=stop_id)
-    return render(request, "scanner.html", actor, place=f"{stop['event.title']} · {stop['name']}", config=config, jobs=[])
+    return render(request, "scanner.html", actor, place=f"{event.title} · {stop.name}", config=config, jobs=[])
 
 
 @get("/scan/booths/{booth_id:uuid}", include_in_schema=False)
@@ -332,18 +396,13 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     actor = await page_actor(request)
     if actor.role not in ("hr", "organiser"):
         return _sign_in_first(request)
-    booth = await Booth.select(Booth.id, Booth.label, Booth.stop, Booth.employer, Booth.employer.name, Booth.stop.name, Booth.stop.event).where(
-        Booth.id == booth_id
-    ).first()
-    if booth is None:
-        raise NotFound("booth_not_found", "No such booth.")
-    if not (actor.is_organiser or actor.works_for(booth["employer"])):
-        raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
-    config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth["stop"])
-    offered = await Job.select(Job.id, Job.title).where(
-        (Job.employer == booth["employer"]) & (Job.event == booth["stop.event"]) & (Job.status == Job.Status.open) & Job.deleted_at.is_null()
-    ).order_by(Job.title)
-    return render(request, "scanner.html", actor, place=f"{booth['stop.name']} · {booth['label']} {booth['employer.name']}", config=config, jobs=offered)
+    booth = await booths.get_booth(actor=actor, booth_id=booth_id)
+    scanning.require_booth_scanner(actor, booth.employer.id)
+    stop = await schedule.get_stop(actor=actor, stop_id=booth.stop_id)
+    config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth.stop_id)
+    found = await jobs.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
+    offered = sorted(found.items, key=lambda job: job.title)
+    return render(request, "scanner.html", actor, place=f"{stop.name} · {booth.label} {booth.employer.name}", config=config, jobs=offered)
 
 
 async def _organiser_report(request: Request, slug: str) -> tuple[Actor, Any]:
@@ -406,24 +465,48 @@ async def page_headers(response: Response) -> Response:
 # ---------------------------------------------------------------- refusals, as pages
 
 
-def page_error(request: Request, error: Exception) -> Response:
-    """A refusal on a page is a page in the reader's language, with the same status the API would give."""
+def page_error(request: Request, error: Exception, back: str | None = None) -> Response:
+    """A refusal on a page is a page in the reader's language, with the same status the API would give.
+
+    Words come from the domain's stable code, else from the status: never the English `detail`
+    meant for API clients.
+    """
     lang = language(request)
     if isinstance(error, DomainError):
-        status, message = error.status, i18n.error_message(error.code, lang, error.detail)
+        status, message = error.status, i18n.error_message(error.code, lang, error.status)
     elif isinstance(error, HTTPException):
-        status, message = error.status_code, error.detail
+        status, message = error.status_code, i18n.error_message("", lang, error.status_code)
     else:
         raise error
-    referer = urlsplit(request.headers.get("referer", ""))
-    back = _safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
-    return render(request, "error.html", ANONYMOUS, status_code=status, message=message, back=back)
+    if back is None:
+        referer = urlsplit(request.headers.get("referer", ""))
+        back = _safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    # The visitor was read before the handler ran (`_before_page`); nobody if it never got that far.
+    actor = getattr(request.state, "page_actor", None) or ANONYMOUS
+    response = render(request, "error.html", actor, status_code=status, message=message, back=back)
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, HTTPException) and error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+# ---------------------------------------------------------------- the tab's icon
+
+FAVICON = (Path(__file__).parent.parent / "static" / "favicon.ico").read_bytes()
+
+
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """Browsers ask for it on every first visit; a day's caching keeps them from asking again."""
+    return Response(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 router = Router(
     path="/",
     route_handlers=[
         home,
+        favicon,
         events_page,
         event_page,
         privacy_page,
@@ -446,6 +529,7 @@ router = Router(
         dashboard_live,
     ],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
+    before_request=_before_page,
     after_request=page_headers,
     include_in_schema=False,
 )
