@@ -16,10 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from events import db, identifiers, views
-from events.errors import Conflict, Forbidden, Invalid, Unauthorized
+from events.errors import Conflict, Forbidden, Incorrect, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
 from events.settings import settings
-from events.tables import Account
+from events.tables import Account, AuditEntry
 
 Role = Literal["organiser", "hr", "seeker", "scanner", "anonymous"]
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
@@ -45,6 +45,8 @@ class Actor:
     #: For role "scanner": the one stop its check-in-only access opens, and that access.
     stop_id: uuid.UUID | None = None
     access_id: uuid.UUID | None = None
+    #: The account's token generation the actor's token was issued under (see `change_password`).
+    token_generation: int = 0
 
     @property
     def is_organiser(self) -> bool:
@@ -94,9 +96,10 @@ def normalise_login(login: str) -> tuple[str, str]:
     return "phone", identifiers.phone(login)
 
 
-def issue_token(*, account_id: uuid.UUID, role: str, now: datetime) -> views.Token:
+def issue_token(*, account_id: uuid.UUID, role: str, now: datetime, generation: int = 0) -> views.Token:
+    """A signed token for the account; `generation` is the account's `token_generation` (0 until its password first changes)."""
     expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
-    claims = {"sub": str(account_id), "role": role, "iat": int(now.timestamp()), "exp": int(expires_at.timestamp())}
+    claims = {"sub": str(account_id), "role": role, "gen": generation, "iat": int(now.timestamp()), "exp": int(expires_at.timestamp())}
     return views.Token(
         access_token=jwt.encode(claims, settings.secret_key, algorithm=TOKEN_ALGORITHM),
         token_type="bearer",  # noqa: S106 - the OAuth token type
@@ -126,13 +129,13 @@ async def login(*, login: str, password: str, address: str, now: datetime, limit
         await limiter.hit("login_account", value)
         await limiter.hit("login_failure_address", address)
         raise Unauthorized("invalid_credentials", "The login or password is wrong.")
-    return issue_token(account_id=account.id, role=account.role, now=now)
+    return issue_token(account_id=account.id, role=account.role, now=now, generation=account.token_generation)
 
 
 #: How long a verified token's account state (active, role, employer) is trusted before it is read
 #: again. Every request used to read the account: under a scan load that read cost as much as
-#: writing the scan. A deactivation takes effect at once in the worker that makes it
-#: (`forget_account`) and within this many seconds in the others.
+#: writing the scan. A deactivation or a password change takes effect at once in the worker that
+#: makes it (`forget_account`) and within this many seconds in the others.
 ACCOUNT_RECHECK_SECONDS = 2.0
 _VERIFIED_LIMIT = 20_000
 #: token → (expires at, checked at (monotonic), actor)
@@ -158,13 +161,16 @@ async def actor_from_token(token: str) -> Actor:
     except (jwt.InvalidTokenError, ValueError) as error:
         raise Unauthorized("token_invalid", "The access token is not valid.") from error
     row = (
-        await Account.select(Account.role, Account.employer, Account.is_active)
+        await Account.select(Account.role, Account.employer, Account.is_active, Account.token_generation)
         .where(Account.id == account_id)
         .first()
     )
     if row is None or not row["is_active"] or row["role"] != claims["role"]:
         raise Unauthorized("token_invalid", "The access token is not valid.")
-    actor = Actor(role=row["role"], id=account_id, employer_id=row["employer"])
+    # Tokens from before the generation claim count as generation 0, which a password change ends too.
+    if claims.get("gen", 0) != row["token_generation"]:
+        raise Unauthorized("token_revoked", "This sign-in ended when the account's password changed; sign in again.")
+    actor = Actor(role=row["role"], id=account_id, employer_id=row["employer"], token_generation=row["token_generation"])
     if len(_verified) >= _VERIFIED_LIMIT:
         _verified.clear()
     _verified[token] = (float(claims["exp"]), time.monotonic(), actor)
@@ -249,6 +255,56 @@ async def ensure_organiser(*, email: str, password: str | None, now: datetime) -
         password = generated = generate_password()
     view = await create_account(role="organiser", name="Organiser", email=email, phone=None, password=password, employer_id=None, now=now)
     return view, generated
+
+
+async def _set_password(*, actor: Actor, account_id: uuid.UUID, password_hash: str, now: datetime) -> int:
+    """Store a new hash and move the token generation on, ending every sign-in made before; returns the new generation."""
+    async with db.write_transaction():
+        rows = await Account.update(
+            {Account.password_hash: password_hash, Account.token_generation: Account.token_generation + 1, Account.updated_at: now}
+        ).where(Account.id == account_id).returning(Account.token_generation)
+        action = "change_own_password" if actor.id == account_id else "reset_password"
+        await AuditEntry.insert(AuditEntry(actor=actor.id, action=action, target=f"account:{account_id}", at=now))
+    forget_account(account_id)
+    return rows[0]["token_generation"]
+
+
+async def change_password(*, actor: Actor, current_password: str, new_password: str, now: datetime, limiter: Limiter) -> views.Token:
+    """Change the caller's own password; every earlier token of the account stops working. Returns a fresh token."""
+    require_role(actor, "organiser", "hr", "seeker")
+    # Wrong guesses count as failed sign-ins of this account: a stolen token must not turn into a password oracle.
+    key = f"account:{actor.id}"
+    await limiter.check("login_account", key)
+    check_password_strength(new_password)
+    row = await Account.select(Account.password_hash, Account.role).where((Account.id == actor.id) & (Account.is_active == True)).first()  # noqa: E712 - a SQL comparison
+    if row is None:
+        raise Unauthorized("token_invalid", "The access token is not valid.")
+    if not await _password_matches(row["password_hash"], current_password):
+        await limiter.hit("login_account", key)
+        raise Incorrect("password_incorrect", "The current password is wrong.")
+    if current_password == new_password:
+        raise Invalid("password_unchanged", "The new password is the same as the current one.")
+    # Hashed before the write, never inside a write transaction (it would hold SQLite's writer lock).
+    password_hash = await hash_password(new_password)
+    generation = await _set_password(actor=actor, account_id=actor.id, password_hash=password_hash, now=now)
+    return issue_token(account_id=actor.id, role=row["role"], now=now, generation=generation)
+
+
+async def reset_password(*, actor: Actor, account_id: uuid.UUID, new_password: str | None, now: datetime) -> views.PasswordReset:
+    """An organiser sets (or has generated) a new password for an HR account; the account's sign-ins end."""
+    require_organiser(actor)
+    row = await Account.select(Account.role).where(Account.id == account_id).first()
+    if row is None:
+        raise NotFound("account_not_found", "No such account.")
+    # Organisers and seekers reset their own through the notification channels (issue: notifications), never by hand.
+    if row["role"] != Account.Role.hr:
+        raise Forbidden("hr_accounts_only", "Organisers can reset the passwords of HR accounts only.")
+    generated = new_password is None
+    password = generate_password() if new_password is None else new_password
+    check_password_strength(password)
+    password_hash = await hash_password(password)
+    await _set_password(actor=actor, account_id=account_id, password_hash=password_hash, now=now)
+    return views.PasswordReset(account_id=account_id, password=password if generated else None)
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

@@ -24,6 +24,12 @@ class Invalid(DomainError):
     status = 422
 
 
+class Incorrect(DomainError):
+    """A secret the caller had to know is wrong (the current password, when changing it)."""
+
+    status = 400
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -55,6 +55,11 @@ TEXT: dict[str, dict[str, str]] = {
     "phone_hint": {"zh": "中国大陆手机号，用于登录", "en": "Mainland China mobile, used to sign in"},
     "password": {"zh": "密码", "en": "Password"},
     "password_hint": {"zh": "至少 8 位，含字母和数字", "en": "At least 8 characters, letters and digits"},
+    "change_password": {"zh": "修改密码", "en": "Change password"},
+    "current_password": {"zh": "当前密码", "en": "Current password"},
+    "new_password": {"zh": "新密码", "en": "New password"},
+    "password_changed": {"zh": "密码已修改。其他设备上的登录已全部退出，本机保持登录。", "en": "Your password has changed. Every other sign-in has ended; this browser stays signed in."},
+    "password_change_ends_sign_ins": {"zh": "修改后，其他手机和电脑上的登录会退出，需要用新密码重新登录。", "en": "Changing it signs you out on every other phone and computer; sign in there with the new password."},
     "login": {"zh": "手机号或邮箱", "en": "Mobile number or email"},
     "school": {"zh": "学校", "en": "School"},
     "major": {"zh": "专业", "en": "Major"},
@@ -175,6 +180,10 @@ ERRORS: dict[str, dict[str, str]] = {
     "hr_or_organiser_only": {"zh": "请使用用人单位或主办方账号登录。", "en": "Sign in with an employer's or organiser's account."},
     "authentication_required": {"zh": "请先登录。", "en": "Please sign in first."},
     "token_expired": {"zh": "登录已过期，请重新登录。", "en": "Your sign-in has expired; sign in again."},
+    "token_revoked": {"zh": "密码已修改，请重新登录。", "en": "The password has changed; sign in again."},
+    "password_incorrect": {"zh": "当前密码不正确。", "en": "The current password is wrong."},
+    "password_unchanged": {"zh": "新密码不能与当前密码相同。", "en": "The new password must differ from the current one."},
+    "login_failure_address_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
 }
 #: What a refusal says when its code has no words of its own (or the framework refused the request): by status.
 STATUS_ERRORS: dict[int, dict[str, str]] = {

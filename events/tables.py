@@ -61,6 +61,9 @@ class Account(Table):
     #: Set for hr accounts only.
     employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.restrict)
     is_active = Boolean(default=True)
+    #: Moves on every password change or reset; a token carries the number it was issued under and
+    #: is refused once this moves on, so the account's other sign-ins end.
+    token_generation = Integer(default=0)
     created_at = _created_at()
     updated_at = _created_at()
 

@@ -39,6 +39,14 @@ class StaffCreated(View):
     ]
 
 
+class PasswordReset(View):
+    account_id: uuid.UUID
+    password: Annotated[
+        str | None,
+        Meta(examples=["k3Jd9-xQ2mPz7wLa"], description="The generated password, shown once; null when the organiser chose it."),
+    ]
+
+
 class Token(View):
     access_token: Annotated[str, Meta(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])]
     token_type: Literal["bearer"]

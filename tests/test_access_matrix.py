@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ORGANISER_PASSWORD, confirmed_tickets, credit_code, job_body, post_ok, sign_up_body, stop_body
+from conftest import HR_PASSWORD, ORGANISER_PASSWORD, confirmed_tickets, credit_code, job_body, post_ok, sign_up_body, stop_body
 
 ROLES = ("anonymous", "seeker", "hr", "other_hr", "organiser")
 
@@ -98,12 +98,16 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("POST", "/api/stops/{live_stop_id}/scanner-access", ORGANISER_CREATES),
     ("DELETE", "/api/stops/{live_stop_id}/scanner-access/{access_id}", (401, 403, 403, 403, 204)),
     ("GET", "/api/events/{slug}/attendance", ORGANISER_ACTS),
-    # The organiser's cell is an endless stream, tested against a live server in test_live.py.
+    # The organiser's cell is an endless stream, tested against a live server in
+    # test_scanner_pages.py (test_live_updates_stream_as_server_sent_events).
     ("GET", "/api/events/{slug}/attendance/live", (401, 403, 403, 403, None)),
     ("GET", "/api/booths/{live_booth_id}/visitors", (401, 403, 200, (403, "not_your_booth"), 200)),
     ("POST", "/api/jobs/{job_id}/interests", (401, 201, 403, 403, 403)),
     ("DELETE", "/api/jobs/{job_id}/interests", (401, (404, "interest_not_found"), 403, 403, 403)),
     ("GET", "/api/audit-log", ORGANISER_ACTS),
+    # Each role changes its own password (the body carries that role's current one); organisers reset HR's.
+    ("POST", "/api/me/password", (401, 204, 204, 204, 204)),
+    ("POST", "/api/accounts/{account_id}/password", ORGANISER_ACTS),
 ]
 
 
@@ -138,7 +142,7 @@ class Scene:
 _phones = iter(range(10_000))
 
 
-def body_for(method: str, route: str, scene: Scene) -> Any:
+def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
     """A valid body for the route (None where it takes none); fresh on every call, for unique fields."""
     bodies = {
         ("POST", "/api/auth/login"): lambda: {"login": scene.organiser_email, "password": ORGANISER_PASSWORD},
@@ -160,6 +164,10 @@ def body_for(method: str, route: str, scene: Scene) -> Any:
             "scans": [{"kind": "check_in", "stop_id": scene.ids["live_stop_id"], "ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())}]
         },
         ("POST", "/api/stops/{stop_id}/scanner-access"): lambda: {"label": "东门"},
+        ("POST", "/api/me/password"): lambda: {
+            "current_password": ORGANISER_PASSWORD if role == "organiser" else HR_PASSWORD, "new_password": "matrix-pass-99"
+        },
+        ("POST", "/api/accounts/{account_id}/password"): lambda: {},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -212,6 +220,7 @@ async def scene(
             "live_booth_id": night_market["a12"]["id"],
             "live_ticket": live_ticket["code"],
             "access_id": access["id"],
+            "account_id": (await client.get("/api/me", headers=hr)).json()["id"],
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
@@ -236,7 +245,7 @@ def _check_problem(response: httpx.Response, *, status: int, code: str | None) -
 
 @pytest.mark.parametrize(("method", "path", "role", "status", "code"), CELLS)
 async def test_each_role_gets_the_status_the_access_matrix_gives_it(client, scene, method, path, role, status, code):
-    body = body_for(method, route_of(path), scene)
+    body = body_for(method, route_of(path), scene, role)
     response = await client.request(method, path.format(**scene.ids), json=body, headers=scene.headers[role])
     assert response.status_code == status, f"{method} {path} as {role}: got {response.status_code} {response.text}"
     if not response.is_success:

@@ -251,3 +251,88 @@ async def test_an_unlimited_limit_never_refuses_and_keeps_no_window():
     await limiter.hit("login_account", "someone")
     with pytest.raises(RateLimited):
         await limiter.hit("login_account", "someone")
+
+
+async def _email_of(actor) -> str:
+    return (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_changing_ones_password_ends_every_earlier_sign_in_and_only_the_new_password_works(client):
+    actor, _ = await make_account("seeker")
+    email = await _email_of(actor)
+    phone, laptop = _headers(await _login(client, email, HR_PASSWORD)), _headers(await _login(client, email, HR_PASSWORD))
+    changed = await client.post("/api/me/password", json={"current_password": HR_PASSWORD, "new_password": "blue-lantern-42"}, headers=phone)
+    assert changed.status_code == 204, changed.text
+    for headers in (phone, laptop):
+        ended = await client.get("/api/me", headers=headers)
+        assert ended.status_code == 401 and ended.json()["code"] == "token_revoked"
+    assert (await _login(client, email, HR_PASSWORD)).status_code == 401
+    again = _headers(await _login(client, email, "blue-lantern-42"))
+    assert (await client.get("/api/me", headers=again)).json()["id"] == str(actor.id)
+
+
+async def test_a_password_change_is_refused_with_a_clear_code_and_leaves_the_sign_in_alone(client, hr):
+    cases = [
+        ({"current_password": "not-the-password-1", "new_password": "blue-lantern-42"}, 400, "password_incorrect"),
+        ({"current_password": HR_PASSWORD, "new_password": "short1"}, 422, "weak_password"),
+        ({"current_password": HR_PASSWORD, "new_password": "onlyletterslong"}, 422, "weak_password"),
+        ({"current_password": HR_PASSWORD, "new_password": HR_PASSWORD}, 422, "password_unchanged"),
+        ({"current_password": HR_PASSWORD}, 400, "validation_failed"),
+    ]
+    for body, status, code in cases:
+        response = await client.post("/api/me/password", json=body, headers=hr)
+        assert (response.status_code, response.json()["code"]) == (status, code), body
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get("/api/me", headers=hr)).status_code == 200
+    assert (await client.post("/api/me/password", json=cases[0][0])).status_code == 401
+
+
+async def test_guessing_the_current_password_with_a_stolen_token_runs_into_the_accounts_limit(strict_client):
+    _, headers = await make_account("seeker")
+    answers = [
+        (await strict_client.post("/api/me/password", json={"current_password": f"guess-{n}-password", "new_password": "blue-lantern-42"}, headers=headers)).status_code
+        for n in range(4)
+    ]
+    assert answers == [400, 400, 400, 429]
+
+
+async def test_an_organiser_resets_an_hr_password_and_the_hr_accounts_sign_ins_end(client, organiser, employer):
+    staff = await post_ok(client, f"/api/employers/{employer['id']}/staff", {"name": "李雷", "email": "lei@example.com", "password": HR_PASSWORD}, organiser)
+    account_id = staff["account"]["id"]
+    before = _headers(await _login(client, "lei@example.com", HR_PASSWORD))
+
+    generated = await client.post(f"/api/accounts/{account_id}/password", json={}, headers=organiser)
+    assert generated.status_code == 200, generated.text
+    assert generated.json()["account_id"] == account_id and len(generated.json()["password"]) >= 12
+    assert (await client.get("/api/me", headers=before)).json()["code"] == "token_revoked"
+    assert (await _login(client, "lei@example.com", HR_PASSWORD)).status_code == 401
+    assert (await _login(client, "lei@example.com", generated.json()["password"])).status_code == 200
+
+    chosen = await client.post(f"/api/accounts/{account_id}/password", json={"new_password": "night-market-7"}, headers=organiser)
+    assert chosen.status_code == 200 and chosen.json()["password"] is None
+    assert (await _login(client, "lei@example.com", "night-market-7")).status_code == 200
+    log = (await client.get("/api/audit-log", params={"action": "reset_password"}, headers=organiser)).json()
+    assert log["total"] == 2 and {item["target"] for item in log["items"]} == {f"account:{account_id}"}
+
+
+async def test_only_organisers_reset_passwords_and_only_of_hr_accounts(client, organiser, hr, seeker):
+    student, _ = await make_account("seeker")
+    boss, _ = await make_account("organiser")
+    hr_id = (await client.get("/api/me", headers=hr)).json()["id"]
+    for headers, account_id, status, code in [
+        (organiser, student.id, 403, "hr_accounts_only"),
+        (organiser, boss.id, 403, "hr_accounts_only"),
+        (organiser, uuid.uuid4(), 404, "account_not_found"),
+        (hr, hr_id, 403, "organiser_only"),
+        (seeker, hr_id, 403, "organiser_only"),
+    ]:
+        response = await client.post(f"/api/accounts/{account_id}/password", json={}, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (status, code)
+    weak = await client.post(f"/api/accounts/{hr_id}/password", json={"new_password": "12345678"}, headers=organiser)
+    assert weak.status_code == 422 and weak.json()["code"] == "weak_password"
+    assert (await client.get("/api/me", headers=hr)).status_code == 200

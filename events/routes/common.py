@@ -75,7 +75,7 @@ Caller = NamedDependency[Actor]
 
 _PROBLEMS = {
     400: "The request is malformed or does not match the schema (`validation_failed`, `malformed_body`).",
-    401: "No token where one is needed, or a bad or expired one (`authentication_required`, `token_invalid`, `token_expired`).",
+    401: "No token where one is needed, or a bad, expired or revoked one (`authentication_required`, `token_invalid`, `token_expired`, `token_revoked`).",
     403: "Signed in, but this role or account may not do this.",
     404: "No such record, or none the caller may see.",
     409: "The request clashes with the current state.",

@@ -298,6 +298,38 @@ async def logout() -> Response:
     return Redirect("/events", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax")])
 
 
+@get("/me/password", include_in_schema=False)
+async def password_page(request: Request) -> Response:
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return _sign_in_first(request)
+    return render(request, "password.html", actor, done=request.query_params.get("done") == "1")
+
+
+@post("/me/password", include_in_schema=False)
+async def change_password(request: Request) -> Response:
+    """The same change as POST /api/me/password; this browser stays signed in with a fresh cookie, every other sign-in ends."""
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return _sign_in_first(request)
+    form = dict(await request.form())
+    try:
+        token = await accounts.change_password(
+            actor=actor,
+            current_password=str(form.get("current_password", ""))[:200],
+            new_password=str(form.get("new_password", ""))[:200],
+            now=_now(),
+            limiter=limiter_of(request),
+        )
+    except DomainError as error:
+        message = i18n.error_message(error.code, language(request), error.status)
+        return render(request, "password.html", actor, status_code=error.status, done=False, error=message)
+    max_age = int((token.expires_at - _now()).total_seconds())
+    return Redirect("/me/password?done=1", cookies=[session_cookie(token.access_token, max_age)])
+
+
+
+
 # ---------------------------------------------------------------- registering and tickets
 
 
@@ -366,7 +398,7 @@ async def subscribe(request: Request) -> Response:
 def _scanner_config(request: Request, actor: Actor, *, kind: str, target_id: Any, stop_id: Any) -> dict[str, Any]:
     # A signed-in organiser or HR user gets a bearer token for the API calls the page makes;
     # a gate volunteer brings an access code in the link instead.
-    token = accounts.issue_token(account_id=actor.id, role=actor.role, now=_now()).access_token if actor.id else None
+    token = accounts.issue_token(account_id=actor.id, role=actor.role, now=_now(), generation=actor.token_generation).access_token if actor.id else None
     return {
         "kind": kind,
         "target_id": str(target_id),
@@ -515,6 +547,8 @@ router = Router(
         login_page,
         login,
         logout,
+        password_page,
+        change_password,
         register,
         tickets_page,
         ticket_page,
