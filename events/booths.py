@@ -78,9 +78,9 @@ async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
             (Job.employer == employer_id) & (Job.event == event_id) & (Job.status == Job.Status.open) & Job.deleted_at.is_null()
         ):
             raise Conflict("employer_has_open_jobs", "Close the employer's open jobs at this event before removing its last booth.")
-        await Booth.delete().where(Booth.id == booth_id)
-    calendar.changed()
         # Scans (and the visits they made) point at the booth and the foreign keys restrict: say so instead of failing on them.
         # Every visit has its scan, so the scans alone answer (scan.booth is indexed).
         if await Scan.exists().where(Scan.booth == booth_id):
             raise Conflict("booth_in_use", "Visitors were scanned at this booth; it stays so that attendance keeps its history.")
+        await Booth.delete().where(Booth.id == booth_id)
+    calendar.changed()

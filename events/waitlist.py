@@ -40,6 +40,34 @@ async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
     return len(ids)
 
 
+#: Each waitlisted registration's place in its stop's line, numbered in one pass by a window function (both engines
+#: have ROW_NUMBER); the outer WHERE picks whose places are wanted without changing anyone's number.
+_LINE = """
+SELECT id, position FROM (
+    SELECT id, seeker, waitlist_seq,
+           ROW_NUMBER() OVER (PARTITION BY stop ORDER BY waitlist_seq, id) AS position
+    FROM registration WHERE status = 'waitlisted' AND stop IN ({stops})
+) AS line WHERE {which}
+"""
+
+
+async def _line(stop_ids: list[uuid.UUID], which: str, *args: object) -> dict[uuid.UUID, int]:
+    sql = _LINE.format(stops=", ".join("{}" for _ in stop_ids), which=which)
+    rows = await Registration.raw(sql, *stop_ids, *args)
+    # SQLite hands the id back as text from inside a subquery.
+    return {row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(row["id"]): row["position"] for row in rows}
+
+
+async def waitlist_positions_between(*, stop_id: uuid.UUID, first_seq: int, last_seq: int) -> dict[uuid.UUID, int]:
+    """Registration id → place in line (1 is next), for the stop's waitlisted registrations numbered first_seq..last_seq: one query for a page."""
+    return await _line([stop_id], "waitlist_seq BETWEEN {} AND {}", first_seq, last_seq)
+
+
+async def seekers_waitlist_positions(*, seeker_id: uuid.UUID, stop_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Registration id → place in line, for the seeker's waitlisted registrations at these stops: one query."""
+    return await _line(stop_ids, "seeker = {}", seeker_id) if stop_ids else {}
+
+
 async def waitlist_position(*, stop_id: uuid.UUID, waitlist_seq: int) -> int:
     """1 for the next in line."""
     return await Registration.count().where(

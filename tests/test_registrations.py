@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import timedelta
 
 from conftest import future, many_seekers, post_ok, set_capacity, stop_body
@@ -185,3 +187,71 @@ async def test_the_answer_to_registering_is_what_reading_the_registration_back_g
         read_back = (await client.get(f"/api/registrations/{answer.json()['id']}", headers=headers)).json()
         assert answer.json() == read_back
     assert sorted(a.json()["waitlist_position"] or 0 for a in answers) == [0, 1, 2]
+
+
+async def _seat_many(stop_id: str, statuses: list[tuple[str, int | None]]) -> list[str]:
+    """Registrations with these (status, waitlist_seq) at the stop, inserted directly; their ids in the same order."""
+    from events.accounts import actor_from_token
+    from events.tables import Registration
+
+    seekers = await many_seekers(len(statuses))
+    rows = []
+    for (status, seq), headers in zip(statuses, seekers, strict=True):
+        actor = await actor_from_token(headers["Authorization"].split()[1])
+        rows.append(Registration(stop=stop_id, seeker=actor.id, status=status, waitlist_seq=seq, short_code=tickets.new_short_code()))
+    for start in range(0, len(rows), 500):
+        await Registration.insert(*rows[start : start + 500])
+    return [str(row.id) for row in rows]
+
+
+async def test_waitlist_positions_of_a_long_list_match_the_line_and_cost_a_few_queries_whatever_its_length(client, organiser, published_train):
+    import random
+
+    from events import db
+
+    stop_id, other_stop = published_train["stops"][0]["id"], published_train["stops"][1]["id"]
+    rng = random.Random(8)
+    # 1,200 waiting with gaps in their numbers (people left the line), shuffled among confirmed and cancelled places.
+    seqs = rng.sample(range(1, 3000), 1200)
+    statuses = [("waitlisted", seq) for seq in seqs] + [("confirmed", None)] * 150 + [("cancelled", None)] * 50
+    rng.shuffle(statuses)
+    ids = await _seat_many(stop_id, statuses)
+    await _seat_many(other_stop, [("waitlisted", seq) for seq in range(1, 40)])  # another stop's line does not count
+    # Independently: a waiting registration's place is one more than the number of waiting registrations with a lower number.
+    waiting = sorted((seq, id_) for id_, (status, seq) in zip(ids, statuses, strict=True) if status == "waitlisted")
+    expected = {id_: sum(1 for other, _ in waiting if other < seq) + 1 for seq, id_ in waiting}
+
+    found, queries = {}, []
+    for status, offset in (("waitlisted", 0), ("waitlisted", 1000), (None, 0), (None, 950)):
+        before = db.engine().query_id
+        query = {"limit": 1000, "offset": offset} | ({"status": status} if status else {})
+        response = await client.get(f"/api/stops/{stop_id}/registrations", params=query, headers=organiser)
+        queries.append(db.engine().query_id - before)
+        assert response.status_code == 200, response.text
+        for item in response.json()["items"]:
+            if item["status"] == "waitlisted":
+                assert found.setdefault(item["id"], item["waitlist_position"]) == item["waitlist_position"]
+            else:
+                assert item["waitlist_position"] is None
+    assert found == expected
+    assert max(queries) <= 10, f"queries per page: {queries}; a count per waitlisted row would be hundreds"
+
+    export = await client.get(f"/api/stops/{stop_id}/registrations", params={"format": "csv", "status": "waitlisted"}, headers=organiser)
+    rows = list(csv.reader(io.StringIO(export.text.lstrip("\ufeff"))))[1:]
+    assert {row[0]: int(row[2]) for row in rows} == expected
+
+
+async def test_a_seekers_own_list_numbers_each_waiting_place(client, organiser, published_train):
+    first, second = published_train["stops"][0]["id"], published_train["stops"][1]["id"]
+    for stop_id in (first, second):
+        await set_capacity(client, organiser, stop_id, 0)
+    ahead = await many_seekers(3)
+    for headers in ahead[:3]:
+        await _register(client, first, headers)
+    for headers in ahead[:1]:
+        await _register(client, second, headers)
+    (me,) = await many_seekers(1)
+    await _register(client, first, me)
+    await _register(client, second, me)
+    mine = (await client.get("/api/me/registrations", headers=me)).json()
+    assert sorted((r["stop"]["id"], r["waitlist_position"]) for r in mine) == sorted([(first, 4), (second, 2)])
