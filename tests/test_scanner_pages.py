@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
+from pathlib import Path
 
 import httpx
 from conftest import confirmed_tickets, post_ok
 from playwright.async_api import expect
 
 from events.tables import CheckIn, Scan
+
+#: Where the tests leave screenshots of what they saw, for a person to look at.
+SHOTS = Path(tempfile.gettempdir()) / "scanner-screenshots"
+SHOTS.mkdir(exist_ok=True)
 
 
 async def _scan(page, code):
@@ -118,3 +124,100 @@ async def test_hr_notes_the_jobs_asked_about_and_the_student_applies_from_the_ev
     assert await Interest.count() == 1
     visitors = (await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)).json()["visitors"]
     assert visitors[0]["shared"] is True and visitors[0]["jobs_asked"] == ["算法工程师"] and visitors[0]["interests"] == ["算法工程师"]
+
+
+async def _gate(client, organiser, live_server, phone_context, stop_id):
+    access = await post_ok(client, f"/api/stops/{stop_id}/scanner-access", {"label": "南门"}, organiser)
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/scan/stops/{stop_id}#access={access['code']}")
+    return page
+
+
+async def _kept_by_the_service_worker(page, path):
+    """Wait until the service worker controls the page and has kept it (a function, not a string: the page's CSP forbids eval)."""
+    await page.evaluate(
+        """async (path) => {
+            await navigator.serviceWorker.ready;
+            while (!navigator.serviceWorker.controller || !(await caches.match(path))) await new Promise((r) => setTimeout(r, 50));
+        }""",
+        path,
+    )
+
+
+async def test_every_scan_gets_its_own_banner_at_once_in_words_even_offline(client, organiser, night_market, live_server, phone_context):
+    from events.tables import Registration
+
+    tonight = night_market["tonight"]["id"]
+    people = await confirmed_tickets(tonight, 3)
+    (tomorrows,) = await confirmed_tickets(night_market["tomorrow"]["id"], 1)
+    await Registration.update({Registration.short_code: "K0Q1M2XA"}).where(Registration.id == people[2]["id"])
+    page = await _gate(client, organiser, live_server, phone_context, tonight)
+    status = page.locator("#status")
+    await expect(status).to_be_hidden()  # no empty box before the first scan
+
+    await _scan(page, tomorrows["short_code"].lower())
+    await expect(status).to_have_text("✗ 这是其他站点的入场码")
+    await _scan(page, "koqi m2xa")  # Crockford's look-alikes, lower case, a space
+    await expect(status).to_contain_text("签到成功")
+
+    await phone_context.set_offline(True)
+    await _scan(page, people[0]["short_code"].lower())
+    short = people[0]["short_code"]
+    await expect(status).to_have_text(f"已保存核验码 {short[:4]}-{short[4:]}，联网后核验")
+    await _scan(page, people[1]["code"])
+    await expect(status).to_have_text("✓ 离线核验通过（已在本机核对签名），联网后同步")
+    await _scan(page, "hello")
+    await expect(status).to_contain_text("核验码是 8 位字母和数字")
+    await expect(page.locator("#pending")).to_have_attribute("data-count", "2")
+
+    await phone_context.set_offline(False)
+    await expect(page.locator("#pending")).to_have_attribute("data-count", "0", timeout=15_000)
+    await expect(page.locator("#results .result-ok")).to_have_count(3)
+    # The banner stays with the latest scan; the answers about the earlier ones went to the list.
+    await expect(status).to_contain_text("核验码是 8 位字母和数字")
+    shown = await page.locator("main").inner_text()
+    assert "ticket_" not in shown and "wrong_stop" not in shown and "refused" not in shown
+    assert await CheckIn.count() == 3
+    await page.screenshot(path=str(SHOTS / "scanner-after-sync.png"), full_page=True)
+
+
+async def test_a_scanner_page_visited_once_opens_and_keeps_its_queue_with_the_server_gone(client, organiser, night_market, live_server, phone_context):
+    tonight = night_market["tonight"]["id"]
+    people = await confirmed_tickets(tonight, 2)
+    page = await _gate(client, organiser, live_server, phone_context, tonight)
+    assert await page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)") == f"{live_server.url}/scan/sw.js"
+    await _kept_by_the_service_worker(page, f"/scan/stops/{tonight}")
+
+    live_server.stop()  # the network is down: nothing answers
+    await _scan(page, people[0]["short_code"])
+    await expect(page.locator("#status")).to_contain_text("联网后核验")
+    await page.reload()
+    await expect(page.get_by_role("heading", name="扫码", exact=True)).to_be_visible()
+    await expect(page.locator("#pending")).to_have_attribute("data-count", "1")
+    await expect(page.locator("#results")).to_contain_text(people[0]["short_code"][:4])
+    await _scan(page, people[1]["code"])
+    await expect(page.locator("#status")).to_contain_text("离线核验通过")
+    await page.screenshot(path=str(SHOTS / "scanner-offline.png"), full_page=True)
+
+    live_server.start()
+    await expect(page.locator("#pending")).to_have_attribute("data-count", "0", timeout=20_000)
+    assert await CheckIn.count() == 2
+
+
+async def test_the_scanner_can_be_installed_to_the_home_screen(client, organiser, night_market, live_server, phone_context):
+    tonight = night_market["tonight"]["id"]
+    page = await _gate(client, organiser, live_server, phone_context, tonight)
+    href = await page.locator("link[rel=manifest]").get_attribute("href")
+    manifest = await client.get(href)
+    assert manifest.status_code == 200 and manifest.headers["content-type"].startswith("application/manifest+json")
+    body = manifest.json()
+    assert body["start_url"] == f"/scan/stops/{tonight}" and body["scope"] == "/scan/" and body["display"] == "standalone"
+    for icon in body["icons"]:
+        image = await client.get(icon["src"])
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert (await client.get("/scan/manifest.webmanifest", params={"start": "https://evil.example/"})).status_code == 422
+    await _kept_by_the_service_worker(page, f"/scan/stops/{tonight}")
+    session = await page.context.new_cdp_session(page)
+    errors = (await session.send("Page.getInstallabilityErrors"))["installabilityErrors"]
+    # Chromium's own verdict; a Playwright context is an incognito one, which no site can change.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors

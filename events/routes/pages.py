@@ -24,6 +24,7 @@ from events.accounts import ANONYMOUS, Actor
 from events.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
 from events.routes.attendance import live_stream
 from events.routes.common import Id, Slug, client_address, decode_body_strictly, limiter_of, security_headers
+from events.routes.scanner_app import scanner_manifest, scanner_service_worker
 from events.settings import settings
 
 SESSION_COOKIE = "session"
@@ -555,6 +556,8 @@ router = Router(
         cancel,
         subscribe,
         apply,
+        scanner_service_worker,
+        scanner_manifest,
         gate_scanner,
         booth_scanner,
         dashboard,
