@@ -56,15 +56,16 @@ async def main() -> None:
     registrations = [Registration(stop=stop.id, seeker=s.id, status="confirmed", short_code=f"{n:08d}", created_at=now, updated_at=now) for n, s in enumerate(seekers)]
     await chunked(Registration, registrations)
     scans, check_ins, visits = [], [], []
+    # Scans are unique per (nonce, sender); the seeded nonces are unique already, so any sender will do.
     for n in range(SCANS):
         person = registrations[n % PEOPLE]
         at = now - timedelta(minutes=n % 60)
         if n < PEOPLE:
-            scan = Scan(nonce=f"g{n}", kind="check_in", stop=stop.id, registration=person.id, outcome="first", received_at=at)
+            scan = Scan(nonce=f"g{n}", kind="check_in", stop=stop.id, registration=person.id, outcome="first", received_at=at, sender=stop.id)
             check_ins.append(CheckIn(registration=person.id, stop=stop.id, scan=scan.id, checked_in_at=at, slot=slot_of(at)))
         else:
             booth = booths[n % STALLS]
-            scan = Scan(nonce=f"v{n}", kind="visit", stop=stop.id, booth=booth.id, registration=person.id, outcome="first", received_at=at)
+            scan = Scan(nonce=f"v{n}", kind="visit", stop=stop.id, booth=booth.id, registration=person.id, outcome="first", received_at=at, sender=booth.id)
             if n < PEOPLE * 3:
                 visits.append(Visit(booth=booth.id, seeker=person.seeker, registration=person.id, stop=stop.id, scan=scan.id, visited_at=at, slot=slot_of(at)))
             else:

@@ -248,7 +248,7 @@ EVENT_COLUMNS = ("id", "slug", "kind", "title", "description", "host", "city", "
                  "created_at", "updated_at")
 STOP_COLUMNS = ("id", "event", "name", "school", "address", "city", "starts_at", "ends_at", "timezone", "capacity", "status", "sequence",
                 "confirmed_count", "waitlist_seq", "created_at", "updated_at")
-SCAN_COLUMNS = ("id", "nonce", "kind", "stop", "registration", "outcome", "device", "staff", "received_at", "job_ids")
+SCAN_COLUMNS = ("id", "nonce", "kind", "stop", "registration", "outcome", "device", "staff", "sender", "received_at", "job_ids")
 
 
 def scene(db: Database, plan: Plan, now: datetime) -> None:
@@ -288,7 +288,7 @@ def scene(db: Database, plan: Plan, now: datetime) -> None:
                                "short_code": db.hex8("n"), "confirmed_at": confirmed_at, "created_at": confirmed_at, "updated_at": confirmed_at},
               0, registrations)
     checked_at = now - timedelta(minutes=10)
-    db.insert("scan", SCAN_COLUMNS, ((uid(7, n), seeded_nonce(n), "check_in", LIVE_STOP, registration(n), "first", "gate", ORGANISER,
+    db.insert("scan", SCAN_COLUMNS, ((uid(7, n), seeded_nonce(n), "check_in", LIVE_STOP, registration(n), "first", "gate", ORGANISER, ORGANISER,
                                             checked_at, "[]") for n in range(CHECKED_IN)))
     db.insert("check_in", ("id", "registration", "stop", "scan", "checked_in_at", "slot"),
                     ((uid(8, n), registration(n), LIVE_STOP, uid(7, n), checked_at, slot_of(checked_at)) for n in range(CHECKED_IN)))
@@ -305,6 +305,7 @@ def grow_scans(db: Database, target: int, now: datetime) -> int:
     have = count(db, "scan")
     db.series("scan", {"id": db.uid(7, "10000000 + n"), "nonce": "'fill-' || n", "kind": "'check_in'", "stop": db.literal(LIVE_STOP),
                        "registration": db.uid(6, f"n % {CHECKED_IN}"), "outcome": "'repeat'", "device": "'gate'", "staff": db.literal(ORGANISER),
+                       "sender": db.literal(ORGANISER),
                        "received_at": db.literal(now - timedelta(minutes=5))}, have, target)
     db.analyze()
     return max(have, target)

@@ -1,9 +1,12 @@
 """Scans at gates and booths: check-ins and visits counted once however often a ticket is scanned, offline batches replayed safely.
 
-Every scan is written once, keyed by the device's nonce; the first scan of a registration at a
-gate makes its check-in and the first scan of a seeker at a booth makes the visit (unique indexes
-decide, `INSERT … ON CONFLICT DO NOTHING` tells first from repeat). A replayed nonce gets the
-answer its scan got the first time. Refusals are scans too: they are kept, and answered, not raised.
+Every scan is written once, keyed by its sender (the staff account, or a volunteer's scanner
+access) and the device's nonce; the first scan of a registration at a gate makes its check-in and
+the first scan of a seeker at a booth makes the visit (unique indexes decide, `INSERT … ON CONFLICT
+DO NOTHING` tells first from repeat). A replayed nonce gets the answer its scan got the first time,
+but only from its own sender and only for the same scan: a nonce is nobody else's business, and one
+reused for another ticket, place or kind is refused (`nonce_reused`). Refusals are scans too: they
+are kept, and answered, not raised.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from events import live, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import insert_new, write_transaction
-from events.errors import DomainError, Forbidden, Invalid, NotFound, Refused
+from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Refused
 from events.registrations import refuse_unless_admissible
 from events.schedule import load_stop
 from events.settings import settings
@@ -141,15 +144,40 @@ class _Pending:
     at: datetime | None = None
     scan_id: uuid.UUID | None = None
     replay: bool = False
+    #: SHA-256 of the ticket as read (see _parse_ticket): a replay must carry the same one.
+    digest: str = ""
 
     @property
     def counted(self) -> bool:
         return self.error is None and not self.replay
 
+    @property
+    def key(self) -> tuple[uuid.UUID | None, str]:
+        """Sender and nonce: what the scan is stored under. A volunteer's phone speaks for its access, staff for their account."""
+        return (self.actor.access_id or self.actor.id, self.request.nonce)
+
+    @property
+    def identity(self) -> tuple[str, uuid.UUID | None, str]:
+        """What a replay of this nonce must repeat: the kind, the place (gate's stop or booth) and the ticket."""
+        place = self.request.booth_id if self.request.kind == Scan.Kind.visit else self.request.stop_id
+        return (self.request.kind, place, self.digest)
+
+
+def _stored_identity(scan: dict[str, Any]) -> tuple[str, uuid.UUID | None, str | None]:
+    return (scan["kind"], scan["booth"] if scan["kind"] == Scan.Kind.visit else scan["stop"], scan["ticket_digest"])
+
+
+def _repeats(pending: _Pending, identity: tuple[str, uuid.UUID | None, str | None]) -> bool:
+    """Whether the scan is the one first sent under its nonce; scans stored before tickets were digested compare kind and place only."""
+    kind, place, digest = identity
+    return kind == pending.request.kind and str(place) == str(pending.identity[1]) and digest in (None, pending.digest)
+
 
 def _parse_ticket(pending: _Pending) -> None:
-    """Verify the ticket's signature before the transaction, so the writer does no cryptography."""
+    """Verify the ticket's signature (and digest it) before the transaction, so the writer does no cryptography."""
     typed = tickets.short_code(pending.request.ticket)
+    # A typed code is digested as read, so "k7q4-m2xa" resent as "K7Q4M2XA" is the same scan.
+    pending.digest = hashlib.sha256((typed or pending.request.ticket.strip()).encode()).hexdigest()
     if typed is not None:
         pending.ticket = typed
         return
@@ -219,19 +247,26 @@ def _authorised(pending: _Pending, booths: dict, stops: dict) -> tuple[dict[str,
     return booth, stop
 
 
-async def _find_replays(batch: list[_Pending]) -> None:
-    """Scans already stored under these nonces; a nonce seen twice in one batch is a replay the second time."""
-    nonces = [p.request.nonce for p in batch if p.error is None]
-    stored = {}
+async def _stored_scans(keys: list[tuple[uuid.UUID | None, str]], *columns: Any) -> list[dict[str, Any]]:
+    """The stored scans under these (sender, nonce) keys: looked up by nonce (the unique index leads with it), kept if the sender matches."""
+    wanted = {(str(sender), nonce) for sender, nonce in keys}
+    nonces = list({nonce for _sender, nonce in keys})
+    scans = []
     for start in range(0, len(nonces), _INSERT_ROWS):
-        rows = await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
-        stored.update((row["nonce"], row) for row in rows)
-    seen: set[str] = set()
+        rows = await Scan.select(Scan.sender, Scan.nonce, *columns).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
+        scans += [row for row in rows if (str(row["sender"]), row["nonce"]) in wanted]
+    return scans
+
+
+async def _find_replays(batch: list[_Pending]) -> None:
+    """Scans already stored under these senders' nonces; a nonce its sender used twice in one batch is a replay the second time."""
+    stored = {(str(row["sender"]), row["nonce"]) for row in await _stored_scans([p.key for p in batch if p.error is None])}
+    seen: set[tuple[str, str]] = set()
     for pending in batch:
         if pending.error is None:
-            nonce = pending.request.nonce
-            pending.replay = nonce in stored or nonce in seen
-            seen.add(nonce)
+            key = (str(pending.key[0]), pending.key[1])
+            pending.replay = key in stored or key in seen
+            seen.add(key)
 
 
 async def _resolve_registrations(batch: list[_Pending]) -> None:
@@ -324,7 +359,7 @@ async def _note_jobs(visits: list[_Pending]) -> None:
 
 
 async def _store(batch: list[_Pending]) -> None:
-    """Insert the new scans as pending; a nonce another worker stored first turns the scan into a replay."""
+    """Insert the new scans as pending; a nonce its sender's other delivery stored first (another worker) turns the scan into a replay."""
     new = [p for p in batch if p.counted]
     inserted: set[str] = set()
     for start in range(0, len(new), _INSERT_ROWS):
@@ -339,37 +374,40 @@ async def _store(batch: list[_Pending]) -> None:
                 "outcome": pending.outcome or "first",
                 "registration": pending.registration["id"] if pending.registration else None,
                 "device": request.device[:100], "staff": pending.actor.id, "scanner_access": pending.actor.access_id,
+                "sender": pending.key[0], "ticket_digest": pending.digest,
                 "scanned_at": request.scanned_at, "received_at": pending.now, "job_ids": json.dumps([str(job) for job in request.job_ids]),
             })
-        # The nonce's unique index settles two deliveries of one scan racing each other.
-        inserted.update(await insert_new(Scan, rows, returning=Scan.nonce))
+        # The (nonce, sender) unique index settles two deliveries of one scan racing each other.
+        inserted.update(await insert_new(Scan, rows, returning=Scan.id))
     for pending in new:
-        pending.replay = pending.request.nonce not in inserted
+        pending.replay = str(pending.scan_id) not in inserted
 
 
-async def _answers(batch: list[_Pending]) -> dict[str, views.ScanResult]:
-    """The answer each nonce in the batch stands for.
+#: An answer, and the scan it belongs to (see _Pending.identity), per (sender as text, nonce).
+Answers = dict[tuple[str, str], tuple[tuple[str, uuid.UUID | None, str | None], views.ScanResult]]
+
+
+async def _answers(batch: list[_Pending]) -> Answers:
+    """The answer each (sender, nonce) in the batch stands for, with the scan that first carried it.
 
     A scan counted first, or refused, in this batch is answered from what the batch knows; a
     repeat (it needs the first time) and a replay (it gets the answer stored with its nonce)
     are answered from what is stored.
     """
-    answers = {}
+    answers: Answers = {}
     for p in batch:
-        if p.counted and p.outcome != "repeat" and p.request.nonce not in answers:
+        key = (str(p.key[0]), p.key[1])
+        if p.counted and p.outcome != "repeat" and key not in answers:
             first = p.outcome == "first"
             scan = {"nonce": p.request.nonce, "kind": p.request.kind, "outcome": p.outcome, "registration": p.registration["id"] if p.registration else None}
             # In UTC, as the database gives it back to a replay.
-            answers[p.request.nonce] = _result_of(scan, p.at.astimezone(UTC) if first else None, p.registration["seeker.name"] if first else None)
-    return answers | await _stored_answers([p.request.nonce for p in batch if p.error is None and p.request.nonce not in answers])
+            answers[key] = (p.identity, _result_of(scan, p.at.astimezone(UTC) if first else None, p.registration["seeker.name"] if first else None))
+    return answers | await _stored_answers([p.key for p in batch if p.error is None and (str(p.key[0]), p.key[1]) not in answers])
 
 
-async def _stored_answers(nonces: list[str]) -> dict[str, views.ScanResult]:
-    """The answers stored scans stand for: a replay gets the answer its nonce got the first time."""
-    nonces = list(set(nonces))
-    scans = []
-    for start in range(0, len(nonces), _INSERT_ROWS):
-        scans += await Scan.select(Scan.nonce, Scan.kind, Scan.outcome, Scan.registration, Scan.booth).where(Scan.nonce.is_in(nonces[start : start + _INSERT_ROWS]))
+async def _stored_answers(keys: list[tuple[uuid.UUID | None, str]]) -> Answers:
+    """The answers stored scans stand for: a replay gets the answer its nonce got the first time from its sender."""
+    scans = await _stored_scans(keys, Scan.kind, Scan.outcome, Scan.registration, Scan.stop, Scan.booth, Scan.ticket_digest)
     registration_ids = list({scan["registration"] for scan in scans if scan["registration"] is not None and scan["outcome"] in ("first", "repeat")})
     seekers, check_ins, visits = {}, {}, {}
     any_check_in = any(scan["kind"] == Scan.Kind.check_in for scan in scans)
@@ -394,7 +432,7 @@ async def _stored_answers(nonces: list[str]) -> dict[str, views.ScanResult]:
                 first_at = check_ins.get(scan["registration"])
             else:
                 first_at = visits.get((scan["booth"], seeker["seeker"]))
-        answers[scan["nonce"]] = _result_of(scan, first_at, seeker["seeker.name"] if seeker else None)
+        answers[(str(scan["sender"]), scan["nonce"])] = (_stored_identity(scan), _result_of(scan, first_at, seeker["seeker.name"] if seeker else None))
     return answers
 
 
@@ -428,7 +466,12 @@ async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainE
         if pending.error is not None:
             results.append(pending.error)
             continue
-        result = answers[pending.request.nonce]
+        identity, result = answers[(str(pending.key[0]), pending.key[1])]
+        if pending.replay and not _repeats(pending, identity):
+            # Never someone else's answer, nor the answer to another scan: the nonce is taken, this scan is not made.
+            results.append(Conflict("nonce_reused", "This device already sent another scan under this nonce; send each scan with a new nonce."))
+            metrics.SCANS.labels(pending.request.kind, "nonce_reused").inc()
+            continue
         results.append(result)
         metrics.SCANS.labels(pending.request.kind, result.code or result.result).inc()
         if pending.counted and result.result != "refused":

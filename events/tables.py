@@ -279,15 +279,21 @@ class ScannerAccess(Table):
 
 
 class Scan(Table):
-    """One raw scan from one device, kept for history and replay safety. Unique: scan_nonce_unique."""
+    """One raw scan from one device, kept for history and replay safety. Unique: scan_nonce_sender_unique."""
 
     class Kind(StrEnum):
         check_in = "check_in"
         visit = "visit"
 
     id = UUID(primary_key=True)
-    #: The device's own id for this scan; a replayed scan carries the same nonce.
+    #: The device's own id for this scan; a replayed scan carries the same nonce. Unique per sender, not globally:
+    #: another account's device may pick the same one, and must neither be refused for it nor get this scan's answer.
     nonce = Varchar(length=64)
+    #: Whose nonce it is: the scanner access of a volunteer's phone, else the staff account (staff may be blanked later; this stays).
+    #: NOT NULL on PostgreSQL; SQLite cannot add that to an existing column, and scanning always sets it.
+    sender = UUID(null=True, default=None)
+    #: hex SHA-256 of the ticket as read: with kind and place, what a replay of the nonce must repeat. NULL on scans from before it was kept.
+    ticket_digest = Varchar(length=64, null=True, default=None)
     kind = Varchar(length=16, choices=Kind)
     stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
     booth = ForeignKey(Booth, null=True, default=None, on_delete=OnDelete.restrict, index=True)

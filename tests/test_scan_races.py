@@ -54,3 +54,25 @@ async def test_sixty_four_scanners_sending_five_thousand_scans_with_repeats_and_
     assert all(len(answers) == 1 for answers in by_nonce.values()), "a replayed scan gets the answer it got the first time"
     firsts = Counter(next(iter(answers)) for answers in by_nonce.values())
     assert firsts == {"checked_in": 2000, "visited": 2000, "already_checked_in": len(gate) - 2000, "already_visited": len(stall) - 2000}
+
+
+async def test_two_senders_using_the_same_nonces_at_the_same_moment_each_get_their_own_scans(client, hr, other_hr, night_market):
+    a12, b3 = night_market["a12"]["id"], night_market["b3"]["id"]
+    people = await confirmed_tickets(night_market["tonight"]["id"], 120)
+    nonces = [str(uuid.uuid4()) for _ in range(60)]
+    # Two employers' phones, same nonces (a cloned app, a bad random source), different visitors, all in flight together;
+    # each nonce also goes twice from its own phone, as a retry does.
+    plan = [(hr, a12, people[n], nonces[n]) for n in range(60)] + [(other_hr, b3, people[60 + n], nonces[n]) for n in range(60)]
+    plan += plan[::3]
+    random.Random(4).shuffle(plan)
+
+    async def scan(headers, booth, person, nonce):
+        response = await client.post(f"/api/booths/{booth}/visits", json={"ticket": person["code"], "nonce": nonce}, headers=headers)
+        return person, response
+
+    answers = await asyncio.gather(*(scan(*step) for step in plan))
+
+    for person, response in answers:
+        assert response.status_code == 201, response.text
+        assert (response.json()["result"], response.json()["registration_id"]) == ("visited", person["id"]), "its own scan, never the other sender's"
+    assert await Scan.count() == 120 and await Visit.count() == 120

@@ -188,3 +188,82 @@ async def test_metrics_count_requests_by_route_and_scans_by_result(client, organ
     assert 'events_scans_total{kind="check_in",result="already_checked_in"}' in text
     assert 'path="/api/stops/{stop_id}/check-ins"' in text and "events_request_duration_seconds_bucket" in text
     assert ticket["id"] not in text, "no ids (and so no unbounded series) in the metrics"
+
+
+async def visit(client, booth_id, ticket, headers, nonce_):
+    return await client.post(f"/api/booths/{booth_id}/visits", json={"ticket": ticket, "nonce": nonce_}, headers=headers)
+
+
+async def test_a_nonce_belongs_to_its_sender_another_employers_scan_with_it_gets_its_own_answer(client, hr, other_hr, night_market):
+    a12, b3 = night_market["a12"]["id"], night_market["b3"]["id"]
+    first, second = await confirmed_tickets(night_market["tonight"]["id"], 2)
+    same = nonce()
+    mine = await visit(client, a12, first["code"], hr, same)
+    assert mine.status_code == 201 and mine.json()["registration_id"] == first["id"]
+
+    junk = await visit(client, b3, "T1." + "A" * 128, other_hr, same)
+    assert junk.status_code == 409 and junk.json()["code"] == "ticket_invalid", junk.text
+    assert "seeker_name" not in junk.json() or junk.json().get("seeker_name") is None
+    theirs = await visit(client, b3, second["code"], other_hr, nonce())
+    assert theirs.status_code == 201 and theirs.json()["registration_id"] == second["id"]
+    assert await Scan.count() == 3 and await Visit.count() == 2
+    again = await visit(client, a12, first["code"], hr, same)
+    assert again.status_code == 201 and again.json() == mine.json(), "the first sender's replay still gets its own answer"
+
+
+async def test_a_nonce_reused_by_its_sender_for_another_ticket_place_or_kind_is_refused(client, organiser, night_market):
+    tonight, a12 = night_market["tonight"]["id"], night_market["a12"]["id"]
+    first, second = await confirmed_tickets(tonight, 2)
+    same = nonce()
+    assert (await check_in(client, tonight, first["code"], organiser, nonce=same)).status_code == 201
+    for response in (
+        await check_in(client, tonight, second["code"], organiser, nonce=same),  # another ticket
+        await check_in(client, tonight, first["short_code"], organiser, nonce=same),  # the same person, typed: another ticket as sent
+        await visit(client, a12, first["code"], organiser, same),  # another kind and place
+    ):
+        assert response.status_code == 409 and response.json()["code"] == "nonce_reused", response.text
+        assert "registration_id" not in response.json() and "seeker_name" not in response.json()
+    assert await Scan.count() == 1 and await CheckIn.count() == 1
+
+
+async def test_a_typed_code_resent_in_other_letters_is_the_same_scan(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    (ticket,) = await confirmed_tickets(tonight, 1)
+    same, code = nonce(), ticket["short_code"]
+    first = await check_in(client, tonight, f"{code[:4].lower()}-{code[4:].lower()}", organiser, nonce=same)
+    again = await check_in(client, tonight, code, organiser, nonce=same)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert await Scan.count() == 1
+
+
+async def test_a_volunteers_phone_and_the_organiser_may_pick_the_same_nonce(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    access = await post_ok(client, f"/api/stops/{tonight}/scanner-access", {"label": "东门"}, organiser)
+    volunteer = {"Authorization": f"Bearer {access['code']}"}
+    first, second = await confirmed_tickets(tonight, 2)
+    same = nonce()
+    answers = [await check_in(client, tonight, t["code"], h, nonce=same) for t, h in ((first, organiser), (second, volunteer))]
+    assert [(a.status_code, a.json()["registration_id"]) for a in answers] == [(201, first["id"]), (201, second["id"])]
+    rows = await Scan.select(Scan.sender, Scan.staff, Scan.scanner_access)
+    assert sorted(str(row["sender"]) == str(row["scanner_access"] or row["staff"]) and row["sender"] is not None for row in rows) == [True, True]
+    assert {str(row["sender"]) for row in rows if row["scanner_access"]} == {access["id"]}
+
+
+async def test_a_sync_batch_refuses_a_nonce_its_sender_reused_and_keeps_other_senders_apart(client, hr, organiser, night_market):
+    tonight, a12 = night_market["tonight"]["id"], night_market["a12"]["id"]
+    tickets = await confirmed_tickets(tonight, 3)
+    same, other = nonce(), nonce()
+    batch = [
+        {"kind": "check_in", "stop_id": tonight, "ticket": tickets[0]["code"], "nonce": same},
+        {"kind": "check_in", "stop_id": tonight, "ticket": tickets[1]["code"], "nonce": same},  # reused in the same batch
+        {"kind": "check_in", "stop_id": tonight, "ticket": tickets[0]["code"], "nonce": same},  # a true replay in the same batch
+        {"kind": "check_in", "stop_id": tonight, "ticket": tickets[2]["code"], "nonce": other},
+    ]
+    results = (await client.post("/api/scans/sync", json={"scans": batch}, headers=organiser)).json()["results"]
+    assert [(r["result"], r["code"]) for r in results] == [("checked_in", None), ("refused", "nonce_reused"), ("checked_in", None), ("checked_in", None)]
+    assert results[2] == results[0] and results[1]["registration_id"] is None
+    # HR at its booth, offline, happened to pick the organiser's nonces: its scans are its own.
+    hr_batch = [{"kind": "visit", "booth_id": a12, "ticket": t["code"], "nonce": n} for t, n in ((tickets[1], same), (tickets[0], other))]
+    hr_results = (await client.post("/api/scans/sync", json={"scans": hr_batch}, headers=hr)).json()["results"]
+    assert [(r["result"], r["registration_id"]) for r in hr_results] == [("visited", tickets[1]["id"]), ("visited", tickets[0]["id"])]
+    assert await Scan.count() == 4 and await Visit.count() == 2
