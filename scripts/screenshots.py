@@ -47,7 +47,7 @@ async def main() -> None:
             await page.screenshot(path=OUT / "signup.png", full_page=True)
             await page.get_by_label("我已阅读并同意").check()
             await page.get_by_role("button", name="注册").click()
-            await page.get_by_role("button", name="报名").first.click()
+            # Signing up from a stop's register button lands on the new ticket.
             await page.wait_for_url("**/me/tickets/*")
             await page.screenshot(path=OUT / "ticket.png", full_page=True)
             await page.goto(page.url + "?lang=en")
