@@ -1,4 +1,4 @@
-"""The command line: `python main.py run|serve|migrate|create-organiser|demo`."""
+"""The command line: `python main.py run|serve|migrate|create-organiser|demo|backup`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ async def _organiser_actor() -> accounts.Actor:
     return accounts.Actor(role="organiser", id=row["id"])
 
 
+def address() -> str:
+    """Where people reach the server: PUBLIC_URL, else the HOST and PORT it listens on (a wildcard host as loopback)."""
+    if settings.public_url != f"http://{settings.host}:{settings.port}":
+        return settings.public_url
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104 - compared, not bound
+    return f"http://{host}:{settings.port}"
+
+
+def boxed(lines: list[str]) -> str:
+    """Lines in an ASCII frame, so that they stand out of a scrolling log (and survive a console without UTF-8)."""
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
+
+
 async def bootstrap(*, load_demo: bool) -> None:
     """Migrate, create the first organiser if there is none, and fill a brand-new database with the demo."""
     await migrate()
@@ -41,13 +56,24 @@ async def bootstrap(*, load_demo: bool) -> None:
     created, generated = await accounts.ensure_organiser(email=settings.organiser_email, password=settings.organiser_password, now=now)
     if created is not None:
         print(f"Created organiser {created.email}")
-        if generated:
-            print(f"  password (shown once): {generated}")
     if load_demo:
         from events.demo import load_demo as fill
 
         await fill(organiser=await _organiser_actor(), now=now)
         print("Loaded the demo: /api/events lists a talent train and a night market.")
+    if created is not None and generated:
+        # Last, after the migrations' and the demo's output, where it is not scrolled away unseen.
+        print(
+            boxed(
+                [
+                    f"First organiser: {created.email}",
+                    f"password (shown once): {generated}",
+                    f"Sign in at {address()}/login,",
+                    f"then change it at {address()}/me/password (or POST /api/me/password).",
+                ]
+            ),
+            flush=True,
+        )
 
 
 def serve() -> None:
@@ -55,6 +81,9 @@ def serve() -> None:
 
     if settings.workers > 1 and not settings.redis_url:
         log.warning("%d workers without REDIS_URL: live dashboard updates and rate limits stay within each worker", settings.workers)
+    # The real address, whatever PORT says (the README's links assume the default 8000).
+    url = address()
+    print(f"Serving {url}: students {url}/events · API {url}/schema · sign in {url}/login", flush=True)
     uvicorn.run("main:app", host=settings.host, port=settings.port, workers=settings.workers, log_config=logs.config(settings.log_format))
 
 
