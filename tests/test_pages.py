@@ -249,6 +249,11 @@ async def test_error_pages_speak_the_pages_language_and_know_who_is_signed_in(cl
     assert not re.search(r"[A-Za-z]{2,}", _main(zh.text)), f"English inside the Chinese page: {_main(zh.text)}"
     assert "退出" in zh.text and 'href="/login"' not in zh.text, "the header offers a signed-in visitor to sign in"
 
+    # A mangled link (not an id at all) gets the same page, not the router's JSON.
+    mangled = await client.get("/me/tickets/not-a-ticket", headers=_session(seeker))
+    assert mangled.status_code == 404 and mangled.headers["content-type"].startswith("text/html")
+    assert not re.search(r"[A-Za-z]{2,}", _main(mangled.text)) and "退出" in mangled.text
+
     en = await client.get(missing + "?lang=en", headers=_session(seeker))
     assert "There is no such registration." in _main(en.text) and "Sign out" in en.text
 

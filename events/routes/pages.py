@@ -15,13 +15,13 @@ from urllib.parse import quote, urlencode, urlsplit
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
 from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
-from events.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
+from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from events.routes.attendance import live_stream
 from events.routes.common import Id, Slug, client_address, decode_body_strictly, limiter_of, security_headers
 from events.routes.scanner_app import scanner_manifest, scanner_service_worker
@@ -151,6 +151,15 @@ async def _signed_in(request: Request, token: Any, form: dict[str, Any]) -> Resp
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _page_id(value: str) -> uuid.UUID:
+    """An id from a page's path. Page paths take any text there, so that a mangled link gets the
+    404 page in the reader's language rather than the router's bare JSON 404."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("not_found", "No such page.") from None
 
 
 # ---------------------------------------------------------------- browsing
@@ -334,13 +343,14 @@ async def change_password(request: Request) -> Response:
 # ---------------------------------------------------------------- registering and tickets
 
 
-@post("/stops/{stop_id:uuid}/register", include_in_schema=False)
-async def register(request: Request, stop_id: Id) -> Response:
+@post("/stops/{stop:str}/register", include_in_schema=False)
+async def register(request: Request, stop: Annotated[str, PathParameter(max_length=64)]) -> Response:
+    stop_id = _page_id(stop)
     actor = await page_actor(request)
     if actor.role == "anonymous":
         # Sign up (or in) first, then land registered: the stop travels along with the way back.
-        stop = await schedule.get_stop(actor=ANONYMOUS, stop_id=stop_id)
-        return Redirect("/signup?" + urlencode({"next": f"/events/{stop.event_slug}", "register": str(stop_id)}))
+        found = await schedule.get_stop(actor=ANONYMOUS, stop_id=stop_id)
+        return Redirect("/signup?" + urlencode({"next": f"/events/{found.event_slug}", "register": str(stop_id)}))
     return await _register(request, actor, stop_id)
 
 
@@ -352,8 +362,9 @@ async def tickets_page(request: Request) -> Response:
     return render(request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor))
 
 
-@get("/me/tickets/{registration_id:uuid}", include_in_schema=False)
-async def ticket_page(request: Request, registration_id: Id) -> Response:
+@get("/me/tickets/{reference:str}", include_in_schema=False)
+async def ticket_page(request: Request, reference: Annotated[str, PathParameter(max_length=64)]) -> Response:
+    registration_id = _page_id(reference)
     actor = await page_actor(request)
     if actor.role != "seeker":
         return _sign_in_first(request)
@@ -364,8 +375,9 @@ async def ticket_page(request: Request, registration_id: Id) -> Response:
     return render(request, "ticket.html", actor, registration=registration, qr=qr)
 
 
-@post("/me/tickets/{registration_id:uuid}/cancel", include_in_schema=False)
-async def cancel(request: Request, registration_id: Id) -> Response:
+@post("/me/tickets/{reference:str}/cancel", include_in_schema=False)
+async def cancel(request: Request, reference: Annotated[str, PathParameter(max_length=64)]) -> Response:
+    registration_id = _page_id(reference)
     actor = await page_actor(request)
     if actor.role != "seeker":
         return _sign_in_first(request)
@@ -373,9 +385,10 @@ async def cancel(request: Request, registration_id: Id) -> Response:
     return Redirect("/me/tickets")
 
 
-@post("/jobs/{job_id:uuid}/apply", include_in_schema=False)
-async def apply(request: Request, job_id: Id) -> Response:
+@post("/jobs/{job:str}/apply", include_in_schema=False)
+async def apply(request: Request, job: Annotated[str, PathParameter(max_length=64)]) -> Response:
     """扫码投递 from the event page: the seeker's consent to share their profile with the job's employer."""
+    job_id = _page_id(job)
     actor = await page_actor(request)
     if actor.role != "seeker":
         return _sign_in_first(request)
