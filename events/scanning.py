@@ -286,16 +286,16 @@ async def _resolve_registrations(batch: list[_Pending]) -> None:
         stop_id = pending.stop["id"]
         if isinstance(pending.ticket, str):
             pending.registration = by_code.get((stop_id, pending.ticket))
+            # A short code is unique per stop: typed at the wrong gate it names another stop's registration.
+            if pending.registration is None and any(code == pending.ticket for _stop, code in by_code):
+                pending.outcome = "ticket_other_stop"
+                continue
         elif pending.ticket.stop_id != stop_id:
             pending.outcome = "ticket_other_stop"
             continue
         else:
             row = by_id.get(pending.ticket.registration_id)
             pending.registration = row if row is not None and row["stop"] == stop_id else None
-            # A short code is unique per stop: typed at the wrong gate it names another stop's registration.
-            if pending.registration is None and any(code == pending.ticket for _stop, code in by_code):
-                pending.outcome = "ticket_other_stop"
-                continue
         if pending.registration is None:
             pending.outcome = "ticket_invalid"
             continue
