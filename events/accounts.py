@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-from events import db, identifiers, views
+from events import db, identifiers, signouts, views
 from events.errors import Conflict, Forbidden, Incorrect, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
 from events.settings import settings
@@ -143,7 +143,13 @@ _verified: dict[str, tuple[float, float, Actor]] = {}
 
 
 def forget_account(account_id: uuid.UUID) -> None:
-    """Read this account again on its next request (after deactivating it, say)."""
+    """Read this account again on its next request, on every worker (after deactivating it or changing its password)."""
+    forget_account_here(account_id)
+    signouts.announce(account_id)
+
+
+def forget_account_here(account_id: uuid.UUID) -> None:
+    """Read this account again on its next request to this worker."""
     for token in [token for token, (_, _, actor) in _verified.items() if actor.id == account_id]:
         _verified.pop(token, None)
 

@@ -28,7 +28,8 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from events import db, live, metrics  # noqa: F401 - metrics registers its collectors on import
+from events import accounts as domain_accounts
+from events import db, live, metrics, signouts  # noqa: F401 - metrics registers its collectors on import
 from events.errors import DomainError, RateLimited
 from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
@@ -187,9 +188,11 @@ def create_app(config: Settings = settings) -> Litestar:
     async def database(_: Litestar) -> AsyncIterator[None]:
         await db.open_database()
         live.use_redis(config.redis_url)
+        await signouts.start(config.redis_url, forget=domain_accounts.forget_account_here)
         try:
             yield
         finally:
+            await signouts.close()
             await live.close()
             await db.close_database()
 

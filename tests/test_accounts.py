@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -336,3 +337,29 @@ async def test_only_organisers_reset_passwords_and_only_of_hr_accounts(client, o
     weak = await client.post(f"/api/accounts/{hr_id}/password", json={"new_password": "12345678"}, headers=organiser)
     assert weak.status_code == 422 and weak.json()["code"] == "weak_password"
     assert (await client.get("/api/me", headers=hr)).status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL (CI sets it): workers hear sign-outs through Redis")
+async def test_a_password_changed_on_another_worker_ends_the_sign_ins_this_worker_remembers(client, live_server, monkeypatch):
+    from events import accounts, signouts
+
+    # This worker would trust a token it has verified for an hour: only the other worker's announcement can end it.
+    monkeypatch.setattr(accounts, "ACCOUNT_RECHECK_SECONDS", 3600)
+    await signouts.start(os.environ["TEST_REDIS_URL"], forget=accounts.forget_account_here)
+    try:
+        actor, _ = await make_account("hr")
+        email = await _email_of(actor)
+        kept = _headers(await _login(client, email, HR_PASSWORD))
+        assert (await client.get("/api/me", headers=kept)).status_code == 200
+        async with httpx.AsyncClient(base_url=live_server.url) as other_worker:
+            changed = await other_worker.post("/api/me/password", json={"current_password": HR_PASSWORD, "new_password": "blue-lantern-42"}, headers=kept)
+            assert changed.status_code == 204, changed.text
+        # Pub/sub delivers in milliseconds; the bound is only there so that a missed announcement fails instead of hanging.
+        for _ in range(100):
+            answer = await client.get("/api/me", headers=kept)
+            if answer.status_code != 200:
+                break
+            await asyncio.sleep(0.05)
+        assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
+    finally:
+        await signouts.close()
