@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from events.exports import FORMULA_STARTS
 
 NAME = '=HYPERLINK("http://x","y")'
-EMPLOYER = "@SUM(1+1)*cmd|' /C calc'!A0"
+EMPLOYER = "=cmd|' /C calc'!A0"
 
 
 def _csv_fields(text: str) -> list[str]:

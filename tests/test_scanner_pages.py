@@ -135,13 +135,14 @@ async def _gate(client, organiser, live_server, phone_context, stop_id):
 
 async def _kept_by_the_service_worker(page, path):
     """Wait until the service worker controls the page and has kept it (a function, not a string: the page's CSP forbids eval)."""
-    await page.evaluate(
-        """async (path) => {
-            await navigator.serviceWorker.ready;
-            while (!navigator.serviceWorker.controller || !(await caches.match(path))) await new Promise((r) => setTimeout(r, 50));
-        }""",
-        path,
-    )
+    async with asyncio.timeout(15):  # a page that registers no worker would wait forever
+        await page.evaluate(
+            """async (path) => {
+                await navigator.serviceWorker.ready;
+                while (!navigator.serviceWorker.controller || !(await caches.match(path))) await new Promise((r) => setTimeout(r, 50));
+            }""",
+            path,
+        )
 
 
 async def test_every_scan_gets_its_own_banner_at_once_in_words_even_offline(client, organiser, night_market, live_server, phone_context):
@@ -185,7 +186,6 @@ async def test_a_scanner_page_visited_once_opens_and_keeps_its_queue_with_the_se
     tonight = night_market["tonight"]["id"]
     people = await confirmed_tickets(tonight, 2)
     page = await _gate(client, organiser, live_server, phone_context, tonight)
-    assert await page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)") == f"{live_server.url}/scan/sw.js"
     await _kept_by_the_service_worker(page, f"/scan/stops/{tonight}")
 
     live_server.stop()  # the network is down: nothing answers
@@ -217,6 +217,7 @@ async def test_the_scanner_can_be_installed_to_the_home_screen(client, organiser
         assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert (await client.get("/scan/manifest.webmanifest", params={"start": "https://evil.example/"})).status_code == 422
     await _kept_by_the_service_worker(page, f"/scan/stops/{tonight}")
+    assert await page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)") == f"{live_server.url}/scan/sw.js"
     session = await page.context.new_cdp_session(page)
     errors = (await session.send("Page.getInstallabilityErrors"))["installabilityErrors"]
     # Chromium's own verdict; a Playwright context is an incognito one, which no site can change.
