@@ -228,7 +228,7 @@ async def test_the_dashboard_says_not_yet_and_shows_each_stops_booths_under_it(c
     client.cookies.set("session", organiser["Authorization"].split()[1])
     page = await client.get(f"/dashboard/events/{published_train['slug']}/report")
     assert page.status_code == 200, page.text
-    assert page.text.count('data-stat="no_shows">未开始<') == 3 and page.text.count('data-stat="check_in_rate">未开始<') == 3
+    assert page.text.count('data-stat="no_shows" class="not-yet">未开始<') == 3 and page.text.count('data-stat="check_in_rate" class="not-yet">未开始<') == 3
     assert "0%" not in page.text
     assert f"各摊位到访人数 · {first['name']}" in page.text and f"各摊位到访人数 · {second['name']}" in page.text
 
