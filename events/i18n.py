@@ -132,6 +132,17 @@ TEXT: dict[str, dict[str, str]] = {
     "apply_hint": {"zh": "投递即同意向该单位提供你的姓名、学校、专业、学历和联系方式。", "en": "Applying shares your name, school, major, degree and contact details with this employer."},
     "jobs_asked": {"zh": "访客咨询的岗位（可选）", "en": "Jobs the visitor asked about (optional)"},
     "place": {"zh": "地点", "en": "Place"},
+    "not_yet": {"zh": "未开始", "en": "Not yet"},
+    "not_shared": {"zh": "（未授权）", "en": "(not shared)"},
+    # Gate refusals on the dashboard, by the scan's stored outcome.
+    "refusal.ticket_invalid": {"zh": "无效入场码", "en": "invalid ticket"},
+    "refusal.ticket_other_stop": {"zh": "其他站点的入场码", "en": "ticket for another stop"},
+    "refusal.wrong_stop": {"zh": "其他站点的入场码", "en": "ticket for another stop"},
+    "refusal.registration_cancelled": {"zh": "报名已取消", "en": "registration cancelled"},
+    "refusal.waitlisted": {"zh": "仍在候补", "en": "still waitlisted"},
+    "refusal.stop_cancelled": {"zh": "本场已取消", "en": "stop cancelled"},
+    "refusal.stop_closed": {"zh": "不在入场时间", "en": "gate closed"},
+    "refusal.other": {"zh": "其他原因", "en": "other reasons"},
 }
 
 #: Refusals people meet on the pages, by the domain's stable code.
