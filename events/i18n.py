@@ -278,4 +278,7 @@ def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None
     else:
         day = f"{WEEKDAYS['en'][starts_at.weekday()]} {starts_at.day} {MONTHS_EN[starts_at.month - 1]}"
         end_day = f"{ends_at.day} {MONTHS_EN[ends_at.month - 1]} " if ends_at.date() != starts_at.date() else ""
-    return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}"
+    label = zone_label(starts_at, zone, language)
+    if label:
+        label = f"（{label}）" if language == "zh" else f" ({label})"
+    return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}{label}"

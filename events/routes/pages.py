@@ -338,8 +338,6 @@ async def change_password(request: Request) -> Response:
     return Redirect("/me/password?done=1", cookies=[session_cookie(token.access_token, max_age)])
 
 
-
-
 # ---------------------------------------------------------------- registering and tickets
 
 
@@ -569,10 +567,10 @@ router = Router(
         cancel,
         subscribe,
         apply,
-        scanner_service_worker,
-        scanner_manifest,
         gate_scanner,
         booth_scanner,
+        scanner_service_worker,
+        scanner_manifest,
         dashboard,
         dashboard_report,
         dashboard_export,
