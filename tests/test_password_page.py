@@ -25,7 +25,7 @@ async def test_a_student_changes_the_password_from_the_header_and_other_sign_ins
         await phone.get_by_label("手机号或邮箱").fill(email)
         await phone.get_by_label("密码", exact=True).fill(HR_PASSWORD)
         await phone.get_by_role("button", name="登录").click()
-        await phone.get_by_role("link", name="修改密码").click()
+        await phone.get_by_role("link", name="账户").click()
         await expect(phone.get_by_role("heading", name="修改密码")).to_be_visible()
 
         await phone.get_by_label("当前密码").fill("not-my-password-1")
@@ -47,7 +47,7 @@ async def test_a_student_changes_the_password_from_the_header_and_other_sign_ins
         assert (await api.post("/api/auth/login", json={"login": email, "password": "lantern-2026"})).status_code == 200
 
     await phone.goto(f"{live_server.url}/me/password?lang=en")
-    await expect(phone.get_by_role("link", name="Change password")).to_be_visible()
+    await expect(phone.get_by_role("link", name="Account")).to_be_visible()
     await expect(phone.get_by_label("Current password")).to_be_visible()
 
 

@@ -96,6 +96,10 @@ def render(request: Request, name: str, actor: Actor, status_code: int = 200, co
     )
 
 
+#: Where each kind of person works: a sign-in with nowhere else to go lands there.
+HOME_OF_ROLE = {"organiser": "/manage", "hr": "/hr", "seeker": "/events"}
+
+
 def _safe_next(target: str | None, default: str = "/events") -> str:
     """Only same-site paths: a `next` that leaves the site would make the sign-in page an open redirect."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -146,7 +150,7 @@ async def _signed_in(request: Request, token: Any, form: dict[str, Any]) -> Resp
             return response
         landing.cookies.append(cookie)
         return landing
-    return Redirect(_safe_next(form.get("next")), cookies=[cookie])
+    return Redirect(_safe_next(form.get("next"), default=HOME_OF_ROLE.get(actor.role, "/events")), cookies=[cookie])
 
 
 def _now() -> datetime:
@@ -277,7 +281,7 @@ async def login_page(request: Request) -> Template:
         "login.html",
         await page_actor(request),
         form={},
-        next=_safe_next(request.query_params.get("next")),
+        next=_safe_next(request.query_params.get("next"), default=""),
         register=_stop_to_register(request.query_params.get("register")),
     )
 
@@ -296,7 +300,7 @@ async def login(request: Request) -> Response:
             ANONYMOUS,
             status_code=error.status,
             form={"login": form.get("login", "")},
-            next=_safe_next(form.get("next")),
+            next=_safe_next(form.get("next"), default=""),
             register=_stop_to_register(form.get("register")),
             error=i18n.error_message(error.code, language(request), error.status),
         )
