@@ -87,6 +87,15 @@ def _foreign_key_violation(error: Exception) -> bool:
     return isinstance(error, sqlite3.IntegrityError) and "FOREIGN KEY" in str(error)
 
 
+#: Paths whose clients are programs: they always get problem+json, whatever their Accept says.
+_MACHINE_PATHS = ("/api/", "/schema", "/calendar/", "/metrics", "/health", "/static/", "/bench/")
+
+
+def _wants_a_page(request: Request) -> bool:
+    """A browser that followed a link to no page at all gets the page in its language, not the router's JSON."""
+    return not request.url.path.startswith(_MACHINE_PATHS) and "text/html" in request.headers.get("accept", "")
+
+
 def problem_response(request: Request, error: Exception) -> Response:
     """Every error leaves as application/problem+json with a stable `code`; nothing internal leaks."""
     if isinstance(error, RateLimited):
@@ -99,6 +108,8 @@ def problem_response(request: Request, error: Exception) -> Response:
         errors = error.extra if isinstance(error.extra, list) else []
         return _problem(request, status=400, code="validation_failed", detail="The request does not match the schema.", errors=errors)
     if isinstance(error, HTTPException):
+        if error.status_code in (404, 405) and _wants_a_page(request):
+            return pages.page_error(request, error, back="/events")
         code = {401: "authentication_required", 413: "request_too_large"}.get(error.status_code, _code_for_status(error.status_code))
         response = _problem(request, status=error.status_code, code=code, detail=error.detail)
         response.headers.update(error.headers or {})

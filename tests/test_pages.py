@@ -264,6 +264,18 @@ async def test_error_pages_speak_the_pages_language_and_know_who_is_signed_in(cl
     assert "退出" in odd.text
 
 
+async def test_a_browser_at_a_path_with_no_page_gets_a_page_and_a_program_gets_problem_json(client):
+    import re
+
+    page = await client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert not re.search(r"[A-Za-z]{2,}", _main(page.text)), f"English inside the Chinese page: {_main(page.text)}"
+    program = await client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert program.status_code == 404 and program.headers["content-type"].startswith("application/problem+json")
+    api = await client.get("/api/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_signing_in_from_a_stops_register_button_lands_registered(client, published_train, live_server, phone):
     from conftest import HR_PASSWORD, make_account
 
