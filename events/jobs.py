@@ -330,9 +330,15 @@ async def _remembered(key: Hashable, run: Callable[[], Awaitable[_Matches]]) -> 
     running = _RUNNING.get(key)
     if running is None:
         # A task of its own, so that one caller hanging up does not cancel the others' answer.
-        running = _RUNNING[key] = asyncio.ensure_future(run())
+        running = _RUNNING[key] = asyncio.ensure_future(_run_and_keep(key, run))
         running.add_done_callback(lambda _: _RUNNING.pop(key, None))
-    found = await asyncio.shield(running)
+    return await asyncio.shield(running)
+
+
+async def _run_and_keep(key: Hashable, run: Callable[[], Awaitable[_Matches]]) -> _Matches:
+    # Kept by the task itself, before it counts as done: a search arriving between the end of the
+    # run and its first waiter waking up found neither the running task nor the answer, and ran again.
+    found = await run()
     _REMEMBERED[key] = found
     while len(_REMEMBERED) > REMEMBERED:
         _REMEMBERED.popitem(last=False)
