@@ -134,3 +134,54 @@ async def test_a_backup_taken_while_the_app_runs_restores_every_row(app, tmp_pat
     else:
         listing = (await asyncio.to_thread(subprocess.run, ["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)).stdout
         assert "TABLE DATA public stop" in listing and "TABLE DATA public registration" in listing
+
+
+async def test_right_after_the_first_start_a_student_signs_up_registers_and_is_scanned_in_a_real_browser(tmp_path, phone_context):
+    """The README's promise, as people meet it: `make run` on an empty directory, then a phone and the gate, in Chromium."""
+    import re as regex
+    from datetime import UTC, datetime, timedelta
+
+    from playwright.async_api import expect
+
+    env = {"DATA_DIR": str(tmp_path), "APP_ENV": "development", "DATABASE_URL": "", "SECRET_KEY": "", "ORGANISER_PASSWORD": ""}
+    server = Server(env, args=("run",))
+    server.start()
+    try:
+        password = re.search(r"password \(shown once\): (\S+)", server.output()).group(1)
+        async with httpx.AsyncClient(base_url=server.url) as api:
+            token = (await api.post("/api/auth/login", json={"login": "organiser@example.com", "password": password})).json()["access_token"]
+            soon = datetime.now(UTC) + timedelta(minutes=30)
+            body = {**stop_body(1, "南京工业大学"), "starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=2)).isoformat()}
+            stop = await api.post("/api/events/nanjing-talent-train/stops", json=body, headers={"Authorization": f"Bearer {token}"})
+            assert stop.status_code == 201, stop.text
+
+        student = await phone_context.new_page()
+        await student.goto(f"{server.url}/events/nanjing-talent-train")
+        await student.get_by_role("region", name=regex.compile("南京工业大学")).get_by_role("button", name="报名").click()
+        await student.get_by_label("姓名").fill("王芳")
+        await student.get_by_label("手机号").fill("13912345678")
+        await student.get_by_label("密码").fill("campus-2026")
+        await student.get_by_label("学校").fill("南京工业大学")
+        await student.get_by_label("专业").fill("化学工程")
+        await student.get_by_label("学历").select_option("bachelor")
+        await student.get_by_label("毕业年份").fill("2027")
+        await student.get_by_label("我已阅读并同意").check()
+        await student.get_by_role("button", name="注册").click()
+        await student.wait_for_url("**/me/tickets/*")
+        short_code = await student.locator("#short-code").inner_text()
+
+        gate = await phone_context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+        volunteer = await gate.new_page()
+        await volunteer.goto(f"{server.url}/login?next=/scan/stops/{stop.json()['id']}")
+        await volunteer.get_by_label("手机号或邮箱").fill("organiser@example.com")
+        await volunteer.get_by_label("密码", exact=True).fill(password)
+        await volunteer.get_by_role("button", name="登录").click()
+        await volunteer.wait_for_url(f"**/scan/stops/{stop.json()['id']}")
+        await volunteer.get_by_label("手动输入核验码或粘贴入场码").fill(short_code.lower())
+        await volunteer.get_by_role("button", name="核验").click()
+        await expect(volunteer.locator("#status")).to_contain_text("签到成功")
+        await gate.close()
+    finally:
+        code, output = server.stop()
+    assert code == 0, output
+    assert "Traceback" not in output, output
