@@ -28,3 +28,16 @@ def chromium_path() -> str:
 
 async def launch(playwright: Playwright) -> Browser:
     return await playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS)
+
+
+async def fill_sign_up(page, *, name: str, phone: str, school: str, major: str, degree: str = "bachelor", password: str = "campus-2026") -> None:
+    """Fill the Chinese sign-up form as a student would, consent included, and send it."""
+    await page.get_by_label("姓名").fill(name)
+    await page.get_by_label("手机号").fill(phone)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_label("学校").fill(school)
+    await page.get_by_label("专业").fill(major)
+    await page.get_by_label("学历").select_option(degree)
+    await page.get_by_label("毕业年份").fill("2027")
+    await page.get_by_label("我已阅读并同意").check()
+    await page.get_by_role("button", name="注册").click()

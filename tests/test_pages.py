@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from browser import fill_sign_up
 from conftest import post_ok, stop_body
 from playwright.async_api import Page, expect
 
@@ -29,15 +30,7 @@ async def test_a_student_signs_up_registers_sees_the_qr_and_cancels(client, orga
 
     await expect(phone.get_by_role("heading", name="注册")).to_be_visible()
     await _fits_the_screen(phone)
-    await phone.get_by_label("姓名").fill("李华")
-    await phone.get_by_label("手机号").fill("13812345678")
-    await phone.get_by_label("密码").fill("campus-2026")
-    await phone.get_by_label("学校").fill("南京大学")
-    await phone.get_by_label("专业").fill("软件工程")
-    await phone.get_by_label("学历").select_option("master")
-    await phone.get_by_label("毕业年份").fill("2027")
-    await phone.get_by_label("我已阅读并同意").check()
-    await phone.get_by_role("button", name="注册").click()
+    await fill_sign_up(phone, name="李华", phone="13812345678", school="南京大学", major="软件工程", degree="master")
 
     # Signing up from the stop's Register button lands registered, not back on the button.
     await phone.wait_for_url("**/me/tickets/*")

@@ -141,6 +141,7 @@ async def test_right_after_the_first_start_a_student_signs_up_registers_and_is_s
     import re as regex
     from datetime import UTC, datetime, timedelta
 
+    from browser import fill_sign_up
     from playwright.async_api import expect
 
     env = {"DATA_DIR": str(tmp_path), "APP_ENV": "development", "DATABASE_URL": "", "SECRET_KEY": "", "ORGANISER_PASSWORD": ""}
@@ -158,15 +159,7 @@ async def test_right_after_the_first_start_a_student_signs_up_registers_and_is_s
         student = await phone_context.new_page()
         await student.goto(f"{server.url}/events/nanjing-talent-train")
         await student.get_by_role("region", name=regex.compile("南京工业大学")).get_by_role("button", name="报名").click()
-        await student.get_by_label("姓名").fill("王芳")
-        await student.get_by_label("手机号").fill("13912345678")
-        await student.get_by_label("密码").fill("campus-2026")
-        await student.get_by_label("学校").fill("南京工业大学")
-        await student.get_by_label("专业").fill("化学工程")
-        await student.get_by_label("学历").select_option("bachelor")
-        await student.get_by_label("毕业年份").fill("2027")
-        await student.get_by_label("我已阅读并同意").check()
-        await student.get_by_role("button", name="注册").click()
+        await fill_sign_up(student, name="王芳", phone="13912345678", school="南京工业大学", major="化学工程")
         await student.wait_for_url("**/me/tickets/*")
         short_code = await student.locator("#short-code").inner_text()
 
