@@ -59,21 +59,17 @@ async def bootstrap(*, load_demo: bool) -> None:
     if load_demo:
         from events.demo import load_demo as fill
 
-        await fill(organiser=await _organiser_actor(), now=now)
+        demo_hr = await fill(organiser=await _organiser_actor(), now=now)
         print("Loaded the demo: /api/events lists a talent train and a night market.")
+    lines = []
     if created is not None and generated:
+        lines += [f"First organiser: {created.email}", f"password (shown once): {generated}"]
+    if load_demo:
+        lines += [f"Demo HR account: {demo_hr[0]}", f"HR password (shown once): {demo_hr[1]}"]
+    if lines:
         # Last, after the migrations' and the demo's output, where it is not scrolled away unseen.
-        print(
-            boxed(
-                [
-                    f"First organiser: {created.email}",
-                    f"password (shown once): {generated}",
-                    f"Sign in at {address()}/login,",
-                    f"then change it at {address()}/me/password (or POST /api/me/password).",
-                ]
-            ),
-            flush=True,
-        )
+        lines += [f"Sign in at {address()}/login,", f"then change it at {address()}/me/password (or POST /api/me/password)."]
+        print(boxed(lines), flush=True)
 
 
 def serve() -> None:

@@ -50,7 +50,12 @@ def credit_code(n: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-async def load_demo(*, organiser: Actor, now: datetime) -> None:
+#: The demo's HR person, at the first demo employer (南京云帆科技), so that a new user can try the HR side at once.
+DEMO_HR_EMAIL = "hr@example.com"
+
+
+async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
+    """Fill the database; returns the demo HR account's login and its generated password (to be shown once)."""
     zone = ZoneInfo("Asia/Shanghai")
     made = []
     for n, (name, industry) in enumerate(EMPLOYERS, start=1):
@@ -100,3 +105,6 @@ async def load_demo(*, organiser: Actor, now: datetime) -> None:
         )
     for event in (train, market):
         await schedule.publish_event(actor=organiser, now=now, slug=event.slug)
+    hr = await employers.add_staff(actor=organiser, now=now, employer_id=made[0].id, name="张敏", email=DEMO_HR_EMAIL, phone=None, password=None)
+    assert hr.initial_password is not None
+    return DEMO_HR_EMAIL, hr.initial_password

@@ -23,9 +23,12 @@ def test_main_run_on_a_fresh_machine_creates_the_organiser_loads_the_demo_and_se
         events = httpx.get(f"{server.url}/api/events").json()
         schema = httpx.get(f"{server.url}/schema/openapi.json")
         docs = httpx.get(f"{server.url}/schema")
-        password = re.search(r"password \(shown once\): (\S+)", server.output())
+        password = re.search(r"\| password \(shown once\): (\S+)", server.output())
         assert password, server.output()
         _what_a_new_user_does_first(server.url, password.group(1))
+        hr_password = re.search(r"HR password \(shown once\): (\S+)", server.output()).group(1)
+        hr = httpx.post(f"{server.url}/api/auth/login", json={"login": "hr@example.com", "password": hr_password})
+        assert hr.status_code == 200 and hr.json()["role"] == "hr", hr.text
     finally:
         code, output = server.stop()
 
@@ -148,7 +151,7 @@ async def test_right_after_the_first_start_a_student_signs_up_registers_and_is_s
     server = Server(env, args=("run",))
     server.start()
     try:
-        password = re.search(r"password \(shown once\): (\S+)", server.output()).group(1)
+        password = re.search(r"\| password \(shown once\): (\S+)", server.output()).group(1)
         async with httpx.AsyncClient(base_url=server.url) as api:
             token = (await api.post("/api/auth/login", json={"login": "organiser@example.com", "password": password})).json()["access_token"]
             soon = datetime.now(UTC) + timedelta(minutes=30)
