@@ -222,3 +222,18 @@ async def test_the_scanner_can_be_installed_to_the_home_screen(client, organiser
     errors = (await session.send("Page.getInstallabilityErrors"))["installabilityErrors"]
     # Chromium's own verdict; a Playwright context is an incognito one, which no site can change.
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors
+
+
+async def test_signing_out_forgets_the_scanner_pages_kept_with_that_sign_in(client, hr, night_market, live_server, phone_context):
+    await phone_context.add_cookies([{"name": "session", "value": hr["Authorization"].split()[1], "url": live_server.url}])
+    stall = await phone_context.new_page()
+    path = f"/scan/booths/{night_market['a12']['id']}"
+    await stall.goto(f"{live_server.url}{path}")
+    await _kept_by_the_service_worker(stall, path)
+
+    await stall.get_by_role("button", name="退出").click()
+    await stall.wait_for_url("**/events?signed_out=1")
+    await expect(stall.locator("html[data-scanner-pages-forgotten]")).to_have_count(1)
+    kept = await stall.evaluate("async (path) => Boolean(await caches.match(path))", path)
+    assert kept is False, "a signed-out phone still holds the HR scanner page and its sign-in"
+    assert await stall.evaluate("async () => Boolean(await caches.match('/static/scanner.js'))"), "the scanner's scripts stay kept"

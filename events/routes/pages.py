@@ -309,7 +309,8 @@ async def login(request: Request) -> Response:
 
 @post("/logout", include_in_schema=False)
 async def logout() -> Response:
-    return Redirect("/events", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax")])
+    # ?signed_out tells pages.js to drop the scanner pages this phone kept offline: they hold the ended sign-in.
+    return Redirect("/events?signed_out=1", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax")])
 
 
 @get("/me/password", include_in_schema=False)
