@@ -33,7 +33,23 @@ from events import db, live, metrics, signouts  # noqa: F401 - metrics registers
 from events.errors import DomainError, RateLimited
 from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
-from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
+from events.routes import (
+    accounts,
+    attendance,
+    booths,
+    calendar,
+    employers,
+    health,
+    hr,
+    jobs,
+    manage_employers,
+    pages,
+    registrations,
+    scanning,
+    schedule,
+    seekers,
+    workspace,
+)
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
 from events.settings import Settings, settings
 
@@ -209,6 +225,7 @@ def create_app(config: Settings = settings) -> Litestar:
             scanning.router,
             attendance.router,
             calendar.router,
+            workspace.router, hr.router, manage_employers.router,
             pages.router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
