@@ -181,3 +181,16 @@ async def test_the_credit_code_check_says_valid_wrong_digit_or_taken(client, org
     check = (await client.get("/api/employers/credit-code-check", params={"code": code}, headers=organiser)).json()
     assert check["taken"] is True and check["code"] == "credit_code_taken"
     assert (await client.get("/api/employers/credit-code-check", params={"code": code})).status_code == 401
+
+
+async def test_two_imports_of_the_same_file_at_once_write_it_once_and_the_loser_writes_nothing(client, organiser):
+    import asyncio
+
+    content = xlsx(rows(12))
+    first, second = await asyncio.gather(upload(client, organiser, content), upload(client, organiser, content))
+    statuses = sorted([first.status_code, second.status_code])
+    # The loser either saw the winner's rows when checking (422, every row named) or lost at the unique index (409).
+    assert statuses[0] == 201 and statuses[1] in (409, 422), (first.text, second.text)
+    assert await employer_count(client, organiser) == 12
+    staff = await asyncio.gather(*[client.get(f"/api/employers/{e['id']}/staff", headers=organiser) for e in (await client.get("/api/employers", headers=organiser)).json()["items"]])
+    assert sorted(len(s.json()) for s in staff) == [1] * 12
