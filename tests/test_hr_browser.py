@@ -71,6 +71,9 @@ async def test_an_hr_person_posts_three_jobs_finds_the_scanner_and_exports_visit
     async with phone.expect_download() as info:
         await phone.get_by_role("link", name="导出 Excel").click()
     download = await info.value
+    await phone.get_by_role("link", name="单位与同事").click()
+    await expect(phone.get_by_role("heading", name="添加同事")).to_be_visible()
+    await _fits_the_screen(phone)
     sheet = load_workbook(io.BytesIO((await download.path()).read_bytes())).active
     assert [c.value for c in sheet[2]][1:7] == ["A12", sheet["C2"].value, 1, "Java 开发工程师", "Java 开发工程师", "李华"]
 
@@ -121,3 +124,6 @@ async def test_the_credit_code_is_checked_as_it_is_typed(client, organiser, live
     await field.fill(code)
     await expect(phone.locator("#credit-code-status")).to_have_text("✓ 校验码正确")
     await _fits_the_screen(phone)
+    for path in ("/manage/employers", "/manage/employers/import"):
+        await phone.goto(f"{live_server.url}{path}")
+        await _fits_the_screen(phone)
