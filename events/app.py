@@ -33,23 +33,7 @@ from events import db, live, metrics, signouts  # noqa: F401 - metrics registers
 from events.errors import DomainError, RateLimited
 from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
-from events.routes import (
-    accounts,
-    attendance,
-    booths,
-    calendar,
-    employers,
-    health,
-    hr,
-    jobs,
-    manage_employers,
-    pages,
-    registrations,
-    scanning,
-    schedule,
-    seekers,
-    workspace,
-)
+from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
 from events.settings import Settings, settings
 
@@ -225,7 +209,7 @@ def create_app(config: Settings = settings) -> Litestar:
             scanning.router,
             attendance.router,
             calendar.router,
-            workspace.router, hr.router, manage_employers.router,
+            *_employer_and_hr_routers(),
             pages.router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
@@ -275,6 +259,13 @@ def create_app(config: Settings = settings) -> Litestar:
     _close_request_schemas(application)
     _document_downloads(application)
     return application
+
+
+def _employer_and_hr_routers() -> list:
+    """The employer import, the HR workspace (API and pages) and the organiser's employer pages (issue #12): one entry above, so parallel back-office branches merge line by line."""
+    from events.routes import hr, manage_employers, workspace
+
+    return [workspace.router, hr.router, manage_employers.router]
 
 
 def _document_downloads(application: Litestar) -> None:
