@@ -220,6 +220,7 @@ def create_app(config: Settings = settings) -> Litestar:
             scanning.router,
             attendance.router,
             calendar.router,
+            *_employer_and_hr_routers(),
             pages.router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
@@ -269,6 +270,13 @@ def create_app(config: Settings = settings) -> Litestar:
     _close_request_schemas(application)
     _document_downloads(application)
     return application
+
+
+def _employer_and_hr_routers() -> list:
+    """The employer import, the HR workspace (API and pages) and the organiser's employer pages (issue #12): one entry above, so parallel back-office branches merge line by line."""
+    from events.routes import hr, manage_employers, workspace
+
+    return [workspace.router, hr.router, manage_employers.router]
 
 
 def _document_downloads(application: Litestar) -> None:

@@ -232,3 +232,67 @@ def visitors_csv(report: views.BoothVisitors, language: str = "zh") -> str:
 
 def visitors_xlsx(report: views.BoothVisitors, language: str = "zh") -> bytes:
     return workbook(Sheet(f"{report.label} 访客 Visitors", VISITOR_HEADER, _visitor_rows(report, language), text_columns={_PHONE_COLUMN}))
+
+
+# ---------------------------------------------------------------- all of an employer's visitors
+
+
+def _matches(visitor: views.Visitor, text: str) -> bool:
+    """Search only what the employer may see: the jobs, and the profile where it was shared."""
+    p = visitor.profile
+    haystack = [*visitor.jobs_asked, *visitor.interests] + ([p.name, p.phone or "", p.email or "", p.school, p.major] if p else [])
+    return any(text in value.lower() for value in haystack)
+
+
+async def employer_visitors(
+    *, actor: Actor, now: datetime, employer_id: uuid.UUID, q: str | None = None, stop_id: uuid.UUID | None = None, job_id: uuid.UUID | None = None
+) -> views.EmployerVisitors:
+    """Everyone scanned at the employer's booths, booth by booth, with the same consent rule as `booth_visitors` (which reads each booth)."""
+    require_role(actor, "hr", "organiser")
+    if not (actor.is_organiser or actor.works_for(employer_id)):
+        raise Forbidden("not_your_employer", "HR staff see only their own employer's visitors.")
+    where = Booth.employer == employer_id
+    if stop_id is not None:
+        where &= Booth.stop == stop_id
+    booths = await Booth.select(Booth.id, Booth.label, Booth.stop, Booth.stop.name, Booth.stop.event.slug).where(where).order_by(Booth.stop.starts_at)
+    job_title = None
+    if job_id is not None:
+        job = await Job.select(Job.title).where((Job.id == job_id) & (Job.employer == employer_id)).first()
+        if job is None:
+            raise NotFound("job_not_found", "No such job.")
+        job_title = job["title"]
+    text = q.strip().lower() if q else ""
+    found = []
+    for booth in booths:
+        report = await booth_visitors(actor=actor, now=now, booth_id=booth["id"])
+        for v in report.visitors:
+            if job_title is not None and job_title not in v.interests and job_title not in v.jobs_asked:
+                continue
+            if text and not _matches(v, text):
+                continue
+            found.append(
+                views.EmployerVisitor(
+                    **{name: getattr(v, name) for name in v.__struct_fields__},
+                    booth_id=booth["id"], booth_label=booth["label"], stop_id=booth["stop"], stop_name=booth["stop.name"], event_slug=booth["stop.event.slug"],
+                )
+            )
+    return views.EmployerVisitors(employer_id=employer_id, total=len(found), visitors=found)
+
+
+EMPLOYER_VISITOR_HEADER = ["站点 Stop", "展位 Booth", *VISITOR_HEADER]
+
+
+def _employer_visitor_rows(report: views.EmployerVisitors, language: str) -> list[list[Any]]:
+    rows = []
+    for v in report.visitors:
+        single = views.BoothVisitors(booth_id=v.booth_id, label=v.booth_label, unique_visitors=1, shared_profiles=int(v.shared), visitors=[v])
+        rows.append([v.stop_name, v.booth_label, *_visitor_rows(single, language)[0]])
+    return rows
+
+
+def employer_visitors_csv(report: views.EmployerVisitors, language: str = "zh") -> str:
+    return csv_document((EMPLOYER_VISITOR_HEADER, _employer_visitor_rows(report, language)))
+
+
+def employer_visitors_xlsx(report: views.EmployerVisitors, language: str = "zh") -> bytes:
+    return workbook(Sheet("访客 Visitors", EMPLOYER_VISITOR_HEADER, _employer_visitor_rows(report, language), text_columns={1, _PHONE_COLUMN + 2}))

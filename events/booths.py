@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from events import calendar, views
 from events.accounts import Actor, require_organiser
 from events.db import write_transaction
-from events.errors import Conflict, Invalid, NotFound
+from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, load_stop
 from events.tables import Booth, Employer, Job, Scan, Stop
 
@@ -84,3 +85,28 @@ async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
             raise Conflict("booth_in_use", "Visitors were scanned at this booth; it stays so that attendance keeps its history.")
         await Booth.delete().where(Booth.id == booth_id)
     calendar.changed()
+
+
+async def employer_booths(*, actor: Actor, employer_id: uuid.UUID) -> list[views.EmployerBooth]:
+    """An employer's booths at every event that is not a draft kept from it, soonest stop first: what its HR staff work at."""
+    if not (actor.is_organiser or actor.works_for(employer_id)):
+        raise Forbidden("not_your_employer", "HR staff see only their own employer's booths.")
+    rows = await Booth.select(
+        Booth.id, Booth.label, Booth.stop, Booth.stop.name, Booth.stop.starts_at, Booth.stop.ends_at, Booth.stop.timezone,
+        Booth.stop.event.slug, Booth.stop.event.title, Booth.stop.event.status,
+    ).where(Booth.employer == employer_id).order_by(Booth.stop.starts_at)
+    return [
+        views.EmployerBooth(
+            id=row["id"],
+            label=row["label"],
+            stop_id=row["stop"],
+            stop_name=row["stop.name"],
+            starts_at=row["stop.starts_at"].astimezone(ZoneInfo(row["stop.timezone"])),
+            ends_at=row["stop.ends_at"].astimezone(ZoneInfo(row["stop.timezone"])),
+            timezone=row["stop.timezone"],
+            event_slug=row["stop.event.slug"],
+            event_title=row["stop.event.title"],
+            event_status=row["stop.event.status"],
+        )
+        for row in rows
+    ]

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from events import calendar, identifiers, views
-from events.accounts import Actor, create_account, generate_password, require_organiser, require_role
-from events.db import contains
-from events.errors import Conflict, Forbidden, NotFound
-from events.tables import AuditEntry, Employer
+from events.accounts import Actor, create_account, forget_account, generate_password, require_organiser, require_role
+from events.db import contains, write_transaction
+from events.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from events.tables import Account, AuditEntry, Employer
 
 #: Fields HR staff may change on their own employer; the legal name and credit code stay with organisers.
 HR_EDITABLE = frozenset({"industry", "city", "website", "description"})
@@ -114,8 +114,13 @@ async def add_staff(
     phone: str | None,
     password: str | None,
 ) -> views.StaffCreated:
-    """Create an HR account bound to the employer; a password is generated when none is given."""
-    require_organiser(actor)
+    """Create an HR account bound to the employer; a password is generated when none is given.
+
+    Organisers add staff to any employer; HR staff invite colleagues to their own.
+    """
+    require_role(actor, "organiser", "hr")
+    if actor.role == "hr" and not actor.works_for(employer_id):
+        raise Forbidden("not_your_employer", "HR staff may only add colleagues to their own employer.")
     await _load(employer_id)
     initial_password = generate_password() if password is None else None
     account = await create_account(
@@ -129,3 +134,60 @@ async def add_staff(
     )
     await AuditEntry.insert(AuditEntry(actor=actor.id, action="create_hr_account", target=f"employer:{employer_id}", detail=f"account:{account.id}", at=now))
     return views.StaffCreated(account=account, initial_password=initial_password)
+
+
+def _may_manage_staff(actor: Actor, employer_id: uuid.UUID) -> None:
+    require_role(actor, "organiser", "hr")
+    if actor.role == "hr" and not actor.works_for(employer_id):
+        raise Forbidden("not_your_employer", "HR staff see and change only their own employer's accounts.")
+
+
+async def list_staff(*, actor: Actor, employer_id: uuid.UUID) -> list[views.Colleague]:
+    """The employer's HR accounts, active first, for its own HR staff and organisers."""
+    _may_manage_staff(actor, employer_id)
+    await _load(employer_id)
+    rows = await Account.select(Account.id, Account.name, Account.email, Account.phone, Account.is_active, Account.created_at).where(
+        (Account.employer == employer_id) & (Account.role == Account.Role.hr)
+    ).order_by(Account.is_active, ascending=False).order_by(Account.created_at)
+    return [views.Colleague(**row) for row in rows]
+
+
+async def deactivate_staff(*, actor: Actor, now: datetime, employer_id: uuid.UUID, account_id: uuid.UUID) -> views.Colleague:
+    """Stop an HR account from signing in; its sign-ins end at once. Nobody deactivates themselves (the last way in might go)."""
+    _may_manage_staff(actor, employer_id)
+    if actor.id == account_id:
+        raise Refused("cannot_deactivate_self", "You cannot deactivate your own account; ask a colleague or the organiser.")
+    async with write_transaction():
+        rows = await Account.update({Account.is_active: False, Account.token_generation: Account.token_generation + 1, Account.updated_at: now}).where(
+            (Account.id == account_id) & (Account.employer == employer_id) & (Account.role == Account.Role.hr)
+        ).returning(Account.id, Account.name, Account.email, Account.phone, Account.is_active, Account.created_at)
+        if not rows:
+            # Another employer's account reads as missing: HR learn nothing about who works elsewhere.
+            raise NotFound("account_not_found", "No such colleague.")
+        await AuditEntry.insert(AuditEntry(actor=actor.id, action="deactivate_hr_account", target=f"account:{account_id}", detail=f"employer:{employer_id}", at=now))
+    forget_account(account_id)
+    return views.Colleague(**rows[0])
+
+
+async def check_credit_code(*, actor: Actor, code: str) -> views.CreditCodeCheck:
+    """Whether a typed 统一社会信用代码 is valid (check digit) and already an employer's: what the form says as it is typed."""
+    require_organiser(actor)
+    try:
+        normal = identifiers.credit_code(code)
+    except Invalid as error:
+        return views.CreditCodeCheck(valid=False, credit_code=code.strip().upper(), taken=False, code=error.code)
+    taken = await Employer.exists().where(Employer.credit_code == normal)
+    return views.CreditCodeCheck(valid=True, credit_code=normal, taken=taken, code="credit_code_taken" if taken else None)
+
+
+async def staff_counts(*, actor: Actor, employer_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Active HR accounts per employer (an employer nobody can sign in for is not ready for an event)."""
+    require_organiser(actor)
+    if not employer_ids:
+        return {}
+    from piccolo.query.functions.aggregate import Count
+
+    rows = await Account.select(Account.employer, Count()).where(
+        Account.employer.is_in(employer_ids) & (Account.is_active == True)  # noqa: E712 - a SQL comparison
+    ).group_by(Account.employer)
+    return {row["employer"]: row["count"] for row in rows}

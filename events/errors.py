@@ -70,3 +70,15 @@ class Refused(DomainError):
     """A well-formed request the current state refuses: a forged ticket, a closed registration window."""
 
     status = 409
+
+
+class Unsupported(DomainError):
+    """An upload whose content is not of a type the endpoint reads (a PDF sent as a spreadsheet)."""
+
+    status = 415
+
+
+class TooLarge(DomainError):
+    """An upload larger than the endpoint takes."""
+
+    status = 413

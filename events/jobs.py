@@ -91,6 +91,28 @@ def _may_manage(actor: Actor, employer_id: uuid.UUID) -> bool:
     return actor.is_organiser or actor.works_for(employer_id)
 
 
+def _posting_employer(actor: Actor, employer_id: uuid.UUID | None) -> uuid.UUID:
+    """Whose jobs these are: HR staff's own employer, or the one an organiser names."""
+    require_role(actor, "organiser", "hr")
+    if actor.role == "hr":
+        if employer_id is not None and employer_id != actor.employer_id:
+            raise Forbidden("not_your_employer", "HR staff may only post jobs for their own employer.")
+        return actor.employer_id
+    if employer_id is None:
+        raise Invalid("employer_required", "Organisers posting jobs name the employer_id.")
+    return employer_id
+
+
+async def _event_taking_jobs(slug: str, actor: Actor, employer_id: uuid.UUID) -> Event:
+    """The event, if it takes jobs from this employer: not cancelled, and the employer has a booth there."""
+    event = await _event_for(slug, actor)
+    if event.status == Event.Status.cancelled:
+        raise Conflict("event_cancelled", "A cancelled event takes no new jobs.")
+    if not await _has_booth_at(employer_id, event.id):
+        raise Conflict("no_booth_at_event", "The employer needs a booth at one of this event's stops to post jobs here.")
+    return event
+
+
 async def post_job(
     *,
     actor: Actor,
@@ -109,18 +131,8 @@ async def post_job(
     majors: list[str] | None = None,
 ) -> views.Job:
     """HR staff post for their own employer; organisers post on an employer's behalf."""
-    require_role(actor, "organiser", "hr")
-    if actor.role == "hr":
-        if employer_id is not None and employer_id != actor.employer_id:
-            raise Forbidden("not_your_employer", "HR staff may only post jobs for their own employer.")
-        employer_id = actor.employer_id
-    elif employer_id is None:
-        raise Invalid("employer_required", "Organisers posting a job name the employer_id.")
-    event = await _event_for(slug, actor)
-    if event.status == Event.Status.cancelled:
-        raise Conflict("event_cancelled", "A cancelled event takes no new jobs.")
-    if not await _has_booth_at(employer_id, event.id):
-        raise Conflict("no_booth_at_event", "The employer needs a booth at one of this event's stops to post jobs here.")
+    employer_id = _posting_employer(actor, employer_id)
+    event = await _event_taking_jobs(slug, actor, employer_id)
     _check_salary(salary_min, salary_max)
     fields = _clean(
         {
@@ -492,3 +504,45 @@ async def search_jobs(
     while len(_PAGES) > PAGES:
         _PAGES.popitem(last=False)
     return page
+
+
+# ---------------------------------------------------------------- copying last event's jobs
+
+
+async def copy_jobs(*, actor: Actor, now: datetime, slug: str, from_event: str, employer_id: uuid.UUID | None = None) -> views.CopiedJobs:
+    """Post the employer's jobs from another event here again, open; a title already posted here is skipped, so copying twice adds nothing."""
+    employer_id = _posting_employer(actor, employer_id)
+    if from_event == slug:
+        raise Invalid("same_event", "Copy from another event.")
+    target = await _event_taking_jobs(slug, actor, employer_id)
+    source = await Event.select(Event.id).where(Event.slug == from_event).first()
+    if source is None:
+        raise NotFound("event_not_found", "No such event to copy from.")
+    mine = (Job.employer == employer_id) & Job.deleted_at.is_null()
+    originals = await Job.objects().where(mine & (Job.event == source["id"])).order_by(Job.created_at)
+    here = {row["title"] for row in await Job.select(Job.title).where(mine & (Job.event == target.id))}
+    copies = []
+    for job in originals:
+        if job.title in here:
+            continue
+        here.add(job.title)
+        copies.append(
+            Job(
+                event=target.id, employer=employer_id, title=job.title, description=job.description, category=job.category,
+                city=job.city or target.city, headcount=job.headcount, salary_min=job.salary_min, salary_max=job.salary_max,
+                salary_months=job.salary_months, education=job.education, majors=job.majors, created_at=now, updated_at=now,
+            )
+        )
+    if copies:
+        await Job.insert(*copies)
+        calendar.changed()
+    rows = await Job.select(*JOB_COLUMNS).where(Job.id.is_in([job.id for job in copies])) if copies else []
+    return views.CopiedJobs(copied=len(copies), skipped=len(originals) - len(copies), jobs=[job_view(row) for row in rows])
+
+
+async def employer_jobs(*, actor: Actor, employer_id: uuid.UUID) -> list[views.Job]:
+    """Every job of the employer at every event, open and closed (not deleted), newest first: its own staff's list."""
+    if not (actor.is_organiser or actor.works_for(employer_id)):
+        raise Forbidden("not_your_employer", "HR staff see only their own employer's jobs here.")
+    rows = await Job.select(*JOB_COLUMNS).where((Job.employer == employer_id) & Job.deleted_at.is_null()).order_by(Job.created_at, ascending=False)
+    return [job_view(row) for row in rows]

@@ -428,3 +428,81 @@ class AuditRecord(View):
 
 class AuditPage(Page):
     items: list[AuditRecord]
+
+
+# ---------------------------------------------------------------- importing employers; the HR workspace
+
+
+class ImportProblem(View):
+    field: Annotated[str, Meta(examples=["credit_code"], description="company, credit_code, contact, phone, email or jobs.")]
+    code: Annotated[str, Meta(examples=["invalid_credit_code"])]
+    message: Annotated[str, Meta(examples=["Not a valid unified social credit code: invalid check digit."])]
+
+
+class ImportRow(View):
+    row: Annotated[int, Meta(examples=[7], description="The row number as the spreadsheet shows it (the header is row 1).")]
+    company: Annotated[str, Meta(examples=["南京云帆科技有限公司"])]
+    credit_code: Annotated[str, Meta(examples=["91320100MA1MXXXX0X"])]
+    contact: Annotated[str, Meta(examples=["王敏"])]
+    phone: Annotated[str, Meta(examples=["+8613812345678"])]
+    email: Annotated[str, Meta(examples=["hr@example.com"])]
+    jobs: Annotated[list[str], Meta(examples=[["Java 开发工程师", "测试工程师"]])]
+    errors: list[ImportProblem]
+
+
+class ImportReport(View):
+    dry_run: bool
+    valid: Annotated[bool, Meta(description="No row has an error: the import can be (or was) written.")]
+    rows: list[ImportRow]
+    created: Annotated[int, Meta(examples=[12], description="Employers written (0 on a dry run).")]
+
+
+class CreditCodeCheck(View):
+    valid: bool
+    credit_code: Annotated[str, Meta(examples=["91320100MA1MXXXX0X"], description="Upper-cased, when valid.")]
+    taken: Annotated[bool, Meta(description="An employer with this code exists already.")]
+    code: Annotated[str | None, Meta(examples=["invalid_credit_code"], description="Why not, when not valid.")]
+
+
+class Colleague(View):
+    id: uuid.UUID
+    name: Annotated[str, Meta(examples=["王敏"])]
+    email: str | None
+    phone: str | None
+    is_active: bool
+    created_at: Moment
+
+
+class EmployerBooth(View):
+    """One of an employer's booths, with where and when it is."""
+
+    id: uuid.UUID
+    label: Annotated[str, Meta(examples=["A12"])]
+    stop_id: uuid.UUID
+    stop_name: Annotated[str, Meta(examples=["南京大学仙林校区站"])]
+    starts_at: Moment
+    ends_at: Moment
+    timezone: str
+    event_slug: Slug
+    event_title: Annotated[str, Meta(examples=["2026 南京人才专列"])]
+    event_status: Literal["draft", "published", "cancelled"]
+
+
+class EmployerVisitor(Visitor):
+    booth_id: uuid.UUID
+    booth_label: str
+    stop_id: uuid.UUID
+    stop_name: str
+    event_slug: Slug
+
+
+class EmployerVisitors(View):
+    employer_id: uuid.UUID
+    total: int
+    visitors: list[EmployerVisitor]
+
+
+class CopiedJobs(View):
+    copied: Annotated[int, Meta(examples=[3])]
+    skipped: Annotated[int, Meta(examples=[1], description="Jobs already posted here under the same title.")]
+    jobs: list[Job]

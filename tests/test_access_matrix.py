@@ -38,7 +38,17 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/employers", ORGANISER_ACTS),
     ("GET", "/api/employers/{employer_id}", PUBLIC),
     ("PATCH", "/api/employers/{employer_id}", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
-    ("POST", "/api/employers/{employer_id}/staff", ORGANISER_CREATES),
+    # HR invite colleagues to their own employer; organisers add staff to any.
+    ("POST", "/api/employers/{employer_id}/staff", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
+    ("GET", "/api/employers/{employer_id}/staff", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
+    # {account_id} is `hr` itself: nobody deactivates themselves.
+    ("POST", "/api/employers/{employer_id}/staff/{account_id}/deactivate", (401, 403, (409, "cannot_deactivate_self"), NOT_YOUR_EMPLOYER, 200)),
+    ("GET", "/api/employers/{employer_id}/booths", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
+    ("GET", "/api/employers/{employer_id}/jobs", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
+    ("GET", "/api/employers/{employer_id}/visitors", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
+    # The organiser's cell needs a multipart upload: tests/test_employer_import.py.
+    ("POST", "/api/employers/import", (401, 403, 403, 403, None)),
+    ("GET", "/api/employers/credit-code-check?code=91320100MA1MXXXX0X", ORGANISER_ACTS),
     ("POST", "/api/events", ORGANISER_CREATES),
     ("GET", "/api/events", PUBLIC),
     ("GET", "/api/events/{slug}", PUBLIC),
@@ -60,6 +70,8 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     # HR staff prepare jobs at a draft where their employer has a booth (jobs._event_for).
     ("POST", "/api/events/{draft_slug}/jobs", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
     ("GET", "/api/events/{slug}/jobs", PUBLIC),
+    # `other_employer` has no booth at the train to copy jobs into.
+    ("POST", "/api/events/{slug}/jobs/copy", (401, 403, 201, (409, "no_booth_at_event"), 201)),
     ("GET", "/api/events/{draft_slug}/jobs", (404, 404, 200, 404, 200)),
     # Jobs other than open ones need a signed-in organiser, or HR (who see only their own).
     ("GET", "/api/events/{slug}/jobs?status=all", (401, 403, 200, 200, 200)),
@@ -156,6 +168,7 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/stops/{stop_id}/booths"): lambda: {"employer_id": scene.other_employer_id, "label": "B7"},
         ("POST", "/api/events/{slug}/jobs"): lambda: job_body(employer_id=scene.employer_id),
         ("PATCH", "/api/jobs/{job_id}"): lambda: {"headcount": 5},
+        ("POST", "/api/events/{slug}/jobs/copy"): lambda: {"from_event": scene.ids["draft_slug"], **({"employer_id": scene.employer_id} if role == "organiser" else {})},
         ("POST", "/api/seekers"): lambda: sign_up_body(phone=f"1370000{next(_phones):04d}"),
         ("PATCH", "/api/me"): lambda: {"name": "新名字"},
         ("POST", "/api/stops/{stop_id}/check-ins"): lambda: {"ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())},

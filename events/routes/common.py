@@ -11,6 +11,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
@@ -145,6 +146,8 @@ async def decode_body_strictly(request: Request) -> None:
     field = request.route_handler.parsed_data_field
     if field is None or not request.url.path.startswith("/api/"):
         return
+    if getattr(field.kwarg_definition, "media_type", RequestEncodingType.JSON) != RequestEncodingType.JSON:
+        return  # an upload (multipart): its domain function reads and checks the file itself
     body = await request.body()
     try:
         msgspec.json.decode(body, type=field.annotation, strict=True)

@@ -64,13 +64,18 @@ async def update_employer(employer_id: Id, data: JSONBody[EmployerPatch], actor:
     return await employers.update_employer(actor=actor, now=now(), employer_id=employer_id, changes=data.changes())
 
 
-@post("/{employer_id:uuid}/staff", summary="Create an HR account for the employer (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
+@post("/{employer_id:uuid}/staff", summary="Create an HR account for the employer (organiser, or its own HR inviting a colleague)", guards=allow("organiser", "hr"), responses=problems(403, 404, 409, 413, 422))
 async def add_staff(employer_id: Id, data: JSONBody[StaffRequest], actor: Caller) -> views.StaffCreated:
     return await employers.add_staff(actor=actor, now=now(), employer_id=employer_id, **data.changes())
 
 
+@get("/{employer_id:uuid}/staff", summary="An employer's HR accounts (its own HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404))
+async def list_staff(employer_id: Id, actor: Caller) -> list[views.Colleague]:
+    return await employers.list_staff(actor=actor, employer_id=employer_id)
+
+
 router = Router(
     path="/api/employers",
-    route_handlers=[create_employer, list_employers, get_employer, update_employer, add_staff],
+    route_handlers=[create_employer, list_employers, get_employer, update_employer, add_staff, list_staff],
     tags=["employers"],
 )
