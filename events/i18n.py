@@ -294,3 +294,6 @@ def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None
     if label:
         label = f"（{label}）" if language == "zh" else f" ({label})"
     return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}{label}"
+from events import i18n_console  # noqa: E402 - the organiser console's words, kept in their own module
+
+TEXT.update(i18n_console.TEXT); ERRORS.update(i18n_console.ERRORS)  # noqa: E702
