@@ -35,6 +35,7 @@ from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
+from events.routes.manage import console_routers
 from events.settings import Settings, settings
 
 log = logging.getLogger("events")
@@ -222,6 +223,7 @@ def create_app(config: Settings = settings) -> Litestar:
             calendar.router,
             *_employer_and_hr_routers(),
             pages.router,
+            *console_routers(),
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
             *([health.bench_ping] if config.bench else []),

@@ -11,8 +11,8 @@ from events import calendar, views
 from events.accounts import Actor, require_organiser
 from events.db import write_transaction
 from events.errors import Conflict, Forbidden, Invalid, NotFound
-from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, load_stop
-from events.tables import Booth, Employer, Job, Scan, Stop
+from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, label_order, load_stop
+from events.tables import Booth, BoothPlace, Employer, Job, Scan, Stop
 
 #: Floor-plan labels: letters, digits and inner dashes ("A12", "B-3", "12").
 LABEL = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?$")
@@ -110,3 +110,75 @@ async def employer_booths(*, actor: Actor, employer_id: uuid.UUID) -> list[views
         )
         for row in rows
     ]
+
+
+# ---------------------------------------------------------------- the floor plan
+
+#: Most places one bulk layout makes: a big hall, not a typo's 10,000.
+MAX_PLACES = 500
+
+
+def place_labels(prefix: str, first: int, last: int) -> list[str]:
+    """A01..A40 for ("A", 1, 40): numbers padded to the width of the last one, at least two digits, as floor plans print them."""
+    if first < 0 or last < first:
+        raise Invalid("invalid_place_range", "The range runs from a number to a larger (or equal) one.")
+    if last - first + 1 > MAX_PLACES:
+        raise Invalid("too_many_places", f"At most {MAX_PLACES} places at once.")
+    width = max(2, len(str(last)))
+    return [normalise_label(f"{prefix.strip()}{number:0{width}d}") for number in range(first, last + 1)]
+
+
+async def lay_out_places(*, actor: Actor, now: datetime, stop_id: uuid.UUID, prefix: str, first: int, last: int) -> views.FloorPlan:
+    """Lay out a night's stalls in bulk (A01–A40): every label or none; a label the stop already has refuses the lot."""
+    require_organiser(actor)
+    labels = place_labels(prefix, first, last)
+    async with write_transaction():
+        stop, _event = await load_stop(stop_id, actor, lock=True)
+        if stop.status == Stop.Status.cancelled:
+            raise Conflict("stop_cancelled", "A cancelled stop cannot get booths.")
+        taken = {row["label"] for row in await BoothPlace.select(BoothPlace.label).where((BoothPlace.stop == stop.id) & BoothPlace.label.is_in(labels))}
+        taken |= {row["label"] for row in await Booth.select(Booth.label).where((Booth.stop == stop.id) & Booth.label.is_in(labels))}
+        if taken:
+            clashes = sorted(taken, key=label_order)
+            raise Conflict("booth_label_taken", f"This stop already has {', '.join(clashes)}.", labels=clashes)
+        # One statement: the unique index turns a concurrent layout of the same label into an error that rolls all of it back.
+        await BoothPlace.insert(*(BoothPlace(stop=stop.id, label=label, created_at=now) for label in labels))
+    return await floor_plan(actor=actor, stop_id=stop_id)
+
+
+async def floor_plan(*, actor: Actor, stop_id: uuid.UUID) -> views.FloorPlan:
+    """Every place of the stop with whose booth holds it, and booths labelled outside the plan, in floor-plan order."""
+    stop, _event = await load_stop(stop_id, actor)
+    booths = {row["label"]: row for row in (await booths_by_stop([stop.id]))[stop.id]}
+    laid_out = {row["label"] for row in await BoothPlace.select(BoothPlace.label).where(BoothPlace.stop == stop.id)}
+    places = []
+    for label in sorted(laid_out | set(booths), key=label_order):
+        booth = booths.get(label)
+        places.append(
+            views.BoothPlace(
+                label=label,
+                is_laid_out=label in laid_out,
+                booth_id=booth["id"] if booth else None,
+                employer=views.EmployerSummary(id=booth["employer"], name=booth["employer.name"]) if booth else None,
+            )
+        )
+    return views.FloorPlan(stop_id=stop.id, places=places)
+
+
+async def move_booth(*, actor: Actor, now: datetime, booth_id: uuid.UUID, label: str) -> views.Booth:
+    """Move an employer to another place at the same stop; the booth (and what was scanned there) keeps its id."""
+    require_organiser(actor)
+    label = normalise_label(label)
+    row = await Booth.select(Booth.stop).where(Booth.id == booth_id).first()
+    if row is None:
+        raise NotFound("booth_not_found", "No such booth.")
+    async with write_transaction():
+        stop, _event = await load_stop(row["stop"], actor, lock=True)
+        if stop.status == Stop.Status.cancelled:
+            raise Conflict("stop_cancelled", "A cancelled stop cannot get booths.")
+        clash = await Booth.select(Booth.id).where((Booth.stop == stop.id) & (Booth.label == label)).first()
+        if clash is not None and clash["id"] != booth_id:
+            raise Conflict("booth_label_taken", f"Booth {label} is already assigned at this stop.", labels=[label])
+        await Booth.update({Booth.label: label, Booth.updated_at: now}).where(Booth.id == booth_id)
+    calendar.changed()
+    return await get_booth(actor=actor, booth_id=booth_id)

@@ -295,7 +295,9 @@ def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None
         label = f"（{label}）" if language == "zh" else f" ({label})"
     return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}{label}"
 
-from events import i18n_hr  # noqa: E402 - the HR workspace and employer pages add their words
+# Each back-office area keeps its words in a module of its own.
+from events import i18n_console, i18n_hr  # noqa: E402
 
-TEXT.update(i18n_hr.TEXT)
-ERRORS.update(i18n_hr.ERRORS)
+for _area in (i18n_hr, i18n_console):
+    TEXT.update(_area.TEXT)
+    ERRORS.update(_area.ERRORS)

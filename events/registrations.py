@@ -15,11 +15,11 @@ from piccolo.query.functions.aggregate import Count
 from events import calendar, i18n, metrics, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
-from events.db import for_update, write_transaction
+from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, DomainError, NotFound, Refused
-from events.exports import csv_document
+from events.exports import Sheet, csv_document, workbook
 from events.schedule import load_stop, registration_window
-from events.tables import AuditEntry, Event, Registration, SeekerProfile, Stop
+from events.tables import AuditEntry, CheckIn, Event, Registration, SeekerProfile, Stop
 from events.waitlist import fill_free_seats, seekers_waitlist_positions, waitlist_position, waitlist_positions_between
 
 ACTIVE = (Registration.Status.confirmed, Registration.Status.waitlisted)
@@ -345,13 +345,32 @@ async def stop_registrations(
     limit: int,
     offset: int,
     unmasked: bool = False,
+    q: str | None = None,
+    checked_in: bool | None = None,
+    registration_id: uuid.UUID | None = None,
 ) -> views.StopRegistrationPage:
-    """Registrations of a stop for organisers; phones masked unless an export is asked for, which is logged."""
+    """Registrations of a stop for organisers; phones masked unless an export is asked for, which is logged.
+
+    `q` finds a name or a phone number (any part of it); `checked_in` keeps those who did (or did not) pass the gate.
+    """
     require_organiser(actor)
     stop, _event = await load_stop(stop_id, actor)
     where = [Registration.stop == stop.id]
     if status:
         where.append(Registration.status == status)
+    if registration_id is not None:
+        where.append(Registration.id == registration_id)
+    if q and q.strip():
+        text = q.strip()
+        digits = text.replace(" ", "").replace("-", "")
+        match = contains(Registration.seeker.name, text)
+        if digits.lstrip("+").isdigit():
+            match = match | contains(Registration.seeker.phone, digits)
+        where.append(match)
+    if checked_in is not None:
+        passed = 'EXISTS (SELECT 1 FROM check_in WHERE check_in.registration = "registration"."id")'
+        where.append(WhereRaw(passed if checked_in else f"NOT {passed}"))
+    filtered = bool(q and q.strip()) or checked_in is not None or registration_id is not None
     rows = (
         await Registration.select(
             Registration.all_columns(),
@@ -371,6 +390,10 @@ async def stop_registrations(
     # In slices: an export of 50,000 rows would bind more parameters than either engine takes in one statement.
     for start in range(0, len(seeker_ids), PROFILE_SLICE):
         profiles.update((row["account"], row) for row in await SeekerProfile.select().where(SeekerProfile.account.is_in(seeker_ids[start : start + PROFILE_SLICE])))
+    arrivals = {}
+    for start in range(0, len(rows), PROFILE_SLICE):
+        page_ids = [row["id"] for row in rows[start : start + PROFILE_SLICE]]
+        arrivals.update((row["registration"], row["checked_in_at"]) for row in await CheckIn.select(CheckIn.registration, CheckIn.checked_in_at).where(CheckIn.registration.is_in(page_ids)))
     counts = dict.fromkeys(Registration.Status, 0)
     for row in await Registration.select(Registration.status, Count(Registration.id, alias="count")).where(Registration.stop == stop.id).group_by(Registration.status):
         counts[row["status"]] = row["count"]
@@ -404,11 +427,17 @@ async def stop_registrations(
                 ),
                 created_at=row["created_at"].astimezone(zone),
                 cancelled_at=_in_zone(row["cancelled_at"], stop.timezone),
+                checked_in_at=_in_zone(arrivals.get(row["id"]), stop.timezone),
             )
         )
     return views.StopRegistrationPage(
         items=items,
-        total=sum(counts.values()) if not status else counts[status],
+        # A name search joins the seeker, which a COUNT query would not; a stop's matches are few enough to count as rows.
+        total=len(await Registration.select(Registration.id, Registration.seeker.name, Registration.seeker.phone).where(*where))
+        if filtered
+        else sum(counts.values())
+        if not status
+        else counts[status],
         limit=limit,
         offset=offset,
         confirmed=counts[Registration.Status.confirmed],
@@ -422,13 +451,21 @@ CSV_HEADER = ["报名编号 ID", "状态 Status", "候补序号 Waitlist", "核�
 
 def registrations_csv(page: views.StopRegistrationPage, language: str = "zh") -> str:
     """The page as CSV (through events.exports: no seeker-typed cell runs as a formula), statuses and degrees in words."""
+    return csv_document((CSV_HEADER, _export_rows(page, language)))
+
+
+def _export_rows(page: views.StopRegistrationPage, language: str) -> list[list[Any]]:
     word = partial(i18n.translate, language=language)
-    rows = [
+    return [
         [item.id, word(f"status.{item.status}"), item.waitlist_position, item.short_code, item.seeker.name, item.seeker.phone, item.seeker.school,
          item.seeker.major, word(f"degree.{item.seeker.degree}") if item.seeker.degree else "", item.seeker.graduation_year, item.created_at]
         for item in page.items
     ]
-    return csv_document((CSV_HEADER, rows))
+
+
+def registrations_xlsx(page: views.StopRegistrationPage, language: str = "zh") -> bytes:
+    """The same rows as the CSV, as a workbook; phones and codes stay text."""
+    return workbook(Sheet("报名 Registrations", CSV_HEADER, [[str(row[0]), *row[1:]] for row in _export_rows(page, language)], text_columns={3, 5}))
 
 
 async def close_registration(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> None:
@@ -439,3 +476,43 @@ async def close_registration(*, actor: Actor, now: datetime, stop_id: uuid.UUID)
         await Stop.update({Stop.registration_closes_at: now, Stop.updated_at: now}).where(Stop.id == stop.id)
     calendar.changed()
 
+
+
+async def promote(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> views.StopRegistration:
+    """An organiser moves one waitlisted seeker into a free seat out of turn; never past the stop's capacity.
+
+    Under the stop's lock, like every other change of its seats; the conditional UPDATE is the
+    guarantee: two organisers promoting into the last seat at once get one seat and one 409 `stop_full`.
+    """
+    require_organiser(actor)
+    row = await Registration.select(Registration.stop, Registration.status).where(Registration.id == registration_id).first()
+    if row is None:
+        raise NotFound("registration_not_found", "No such registration.")
+    async with write_transaction():
+        await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
+        stop, _event = await load_stop(row["stop"], actor)
+        status = (await Registration.select(Registration.status).where(Registration.id == registration_id).first())["status"]
+        if status != Registration.Status.waitlisted:
+            raise Conflict("not_waitlisted", "Only a waitlisted registration can be moved into a seat.")
+        if stop.status == Stop.Status.cancelled:
+            raise Conflict("stop_cancelled", "This stop has been cancelled.")
+        seated = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + 1}).where(
+            (Stop.id == stop.id) & WhereRaw('"confirmed_count" < "capacity"')
+        ).returning(Stop.id)
+        if not seated:
+            raise Conflict("stop_full", "Every seat is taken: raise the capacity first, or wait for a cancellation.")
+        await Registration.update(
+            {
+                Registration.status: Registration.Status.confirmed,
+                Registration.waitlist_seq: None,
+                Registration.confirmed_at: now,
+                Registration.updated_at: now,
+                Registration.revision: Registration.revision + 1,
+            }
+        ).where(Registration.id == registration_id)
+        await AuditEntry.insert(
+            AuditEntry(actor=actor.id, action="promote_registration", target=f"registration:{registration_id}", detail=f"stop:{stop.id}", at=now)
+        )
+    calendar.changed()
+    page = await stop_registrations(actor=actor, now=now, stop_id=stop.id, status=None, limit=1, offset=0, registration_id=registration_id)
+    return page.items[0]

@@ -99,6 +99,20 @@ async def revoke_scanner_access(*, actor: Actor, now: datetime, stop_id: uuid.UU
     await AuditEntry.insert(AuditEntry(actor=actor.id, action="revoke_scanner_access", target=f"stop:{stop_id}", detail=f"access:{access_id}", at=now))
 
 
+async def list_scanner_accesses(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> list[views.ScannerAccess]:
+    """A stop's scanner accesses, newest first, without their codes (only hashes are kept)."""
+    require_organiser(actor)
+    stop, _event = await load_stop(stop_id, actor)
+    rows = await ScannerAccess.select().where(ScannerAccess.stop == stop.id).order_by(ScannerAccess.created_at, ascending=False)
+    return [
+        views.ScannerAccess(
+            id=row["id"], stop_id=row["stop"], label=row["label"], created_at=row["created_at"], expires_at=row["expires_at"],
+            revoked_at=row["revoked_at"], is_active=row["revoked_at"] is None and row["expires_at"] > now,
+        )
+        for row in rows
+    ]
+
+
 def looks_like_access_code(token: str) -> bool:
     return "." not in token and len(token.replace("-", "")) == 12
 

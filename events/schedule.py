@@ -468,3 +468,75 @@ async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> vie
     calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 
+
+
+# ---------------------------------------------------------------- next term's template
+
+#: How far a duplicate moves its stops by default: half a year, from one term's fair to the next one's.
+DEFAULT_SHIFT = timedelta(weeks=26)
+
+
+async def duplicate_event(
+    *, actor: Actor, now: datetime, slug: str, title: str | None = None, shift_days: int | None = None
+) -> views.EventDetail:
+    """A new draft copying the event and its stops that are not cancelled, moved by `shift_days` (26 weeks unless said).
+
+    Registrations, booths and jobs stay behind: next term's seekers and employers sign up afresh.
+    A whole number of weeks keeps each stop on its weekday.
+    """
+    require_organiser(actor)
+    shift = DEFAULT_SHIFT if shift_days is None else timedelta(days=shift_days)
+    source = await load_event(slug, actor)
+    stops = await Stop.objects().where((Stop.event == source.id) & (Stop.status == Stop.Status.scheduled)).order_by(Stop.starts_at)
+    for stop in stops:
+        # A copy never starts in the past: that would only make a template nobody can publish.
+        if stop.starts_at + shift < now:
+            raise Invalid("duplicate_in_past", "Moved by this many days, a stop would start in the past.")
+        _check_times(starts_at=stop.starts_at + shift, ends_at=stop.ends_at + shift, now=now, published=False)
+
+    def moved(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment + shift
+
+    new_title = (title or "").strip() or source.title
+    async with write_transaction():
+        event = Event(
+            slug=await _unique_slug(new_title, None),
+            kind=source.kind,
+            title=new_title,
+            description=source.description,
+            host=source.host,
+            city=source.city,
+            timezone=source.timezone,
+            registration_opens_at=moved(source.registration_opens_at),
+            registration_closes_at=moved(source.registration_closes_at),
+            created_at=now,
+            updated_at=now,
+        )
+        if not await Event.insert(event).on_conflict(action="DO NOTHING").returning(Event.id):
+            raise Conflict("slug_taken", f"The slug {event.slug!r} is taken.")
+        copies = [
+            Stop(
+                event=event.id,
+                name=stop.name,
+                school=stop.school,
+                campus=stop.campus,
+                address=stop.address,
+                city=stop.city,
+                latitude=stop.latitude,
+                longitude=stop.longitude,
+                starts_at=stop.starts_at + shift,
+                ends_at=stop.ends_at + shift,
+                timezone=stop.timezone,
+                capacity=stop.capacity,
+                registration_opens_at=moved(stop.registration_opens_at),
+                registration_closes_at=moved(stop.registration_closes_at),
+                created_at=now,
+                updated_at=now,
+            )
+            for stop in stops
+        ]
+        if copies:
+            await Stop.insert(*copies)
+        await _refresh_event_span(event.id, now)
+    calendar.changed()
+    return await get_event(actor=actor, slug=event.slug)

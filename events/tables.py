@@ -355,6 +355,19 @@ class Interest(Table):
     withdrawn_at = Timestamptz(null=True, default=None)
 
 
+class BoothPlace(Table):
+    """A labelled place on a stop's floor plan (A01), laid out before employers are known. Unique: booth_place_stop_label_unique.
+
+    A place is taken when the stop has a booth with its label; the booth, not the place, says whose it is.
+    """
+
+    id = UUID(primary_key=True)
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    #: As printed on the floor plan, upper-cased ("A01").
+    label = Varchar(length=16)
+    created_at = _created_at()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -373,4 +386,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Visit,
     VisitJob,
     Interest,
+    BoothPlace,
 )

@@ -255,6 +255,7 @@ class StopRegistration(View):
     seeker: RegisteredSeeker
     created_at: Moment
     cancelled_at: datetime | None
+    checked_in_at: Annotated[datetime | None, Meta(description="When the seeker passed the gate; null if not (yet).")] = None
 
 
 class StopRegistrationPage(Page):
@@ -506,3 +507,55 @@ class CopiedJobs(View):
     copied: Annotated[int, Meta(examples=[3])]
     skipped: Annotated[int, Meta(examples=[1], description="Jobs already posted here under the same title.")]
     jobs: list[Job]
+
+
+class BoothPlace(View):
+    """A place on a stop's floor plan, with the booth that holds it, if any."""
+
+    label: Annotated[str, Meta(examples=["A01"])]
+    #: False for a booth whose label was given by hand, outside the laid-out places.
+    is_laid_out: Annotated[bool, Meta(description="Laid out in bulk; false for a booth labelled by hand outside the plan.")]
+    booth_id: uuid.UUID | None
+    employer: EmployerSummary | None
+
+
+class FloorPlan(View):
+    stop_id: uuid.UUID
+    places: list[BoothPlace]
+
+
+class ScannerAccess(View):
+    """Scanner access as listed later: the code itself was shown once, when minted."""
+
+    id: uuid.UUID
+    stop_id: uuid.UUID
+    label: Annotated[str, Meta(examples=["东门志愿者 East gate"])]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    is_active: bool
+
+
+class StopOverview(View):
+    id: uuid.UUID
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: Literal["scheduled", "cancelled"]
+    capacity: int
+    confirmed: int
+    waitlisted: int
+    seats_left: int
+    checked_in: int
+
+
+class EventOverview(View):
+    slug: Slug
+    kind: Literal["talent_train", "night_market", "job_fair"]
+    title: str
+    status: Literal["draft", "published", "cancelled"]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    timezone: str
+    stops: list[StopOverview]

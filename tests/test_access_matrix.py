@@ -65,6 +65,12 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/stops/{stop_id}/booths", PUBLIC),
     ("GET", "/api/stops/{draft_stop_id}/booths", DRAFT),
     ("DELETE", "/api/booths/{booth_id}", (401, 403, 403, 403, 204)),
+    # The console's additions: next term's copy, stalls laid out in bulk, the floor plan, moving an employer.
+    ("POST", "/api/events/{slug}/duplicate", ORGANISER_CREATES),
+    ("POST", "/api/stops/{stop_id}/booths/bulk", ORGANISER_CREATES),
+    ("GET", "/api/stops/{stop_id}/floor-plan", PUBLIC),
+    ("GET", "/api/stops/{draft_stop_id}/floor-plan", DRAFT),
+    ("PATCH", "/api/booths/{booth_id}", ORGANISER_ACTS),
     # The body names `employer`: its own HR posts, another employer's HR is refused before anything is looked up.
     ("POST", "/api/events/{slug}/jobs", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
     # HR staff prepare jobs at a draft where their employer has a booth (jobs._event_for).
@@ -96,6 +102,8 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/stops/{stop_id}/registrations", ORGANISER_ACTS),
     ("GET", "/api/stops/{stop_id}/registrations?format=csv", ORGANISER_ACTS),
     ("POST", "/api/stops/{stop_id}/close-registration", ORGANISER_ACTS),
+    # `seeker`'s place is confirmed: the organiser is let in, and refused for the state.
+    ("POST", "/api/registrations/{registration_id}/promote", (401, 403, 403, 403, (409, "not_waitlisted"))),
     # Calendar feeds: public ones for all; a private feed's secret token is the only credential it takes.
     ("GET", "/calendar/events.ics", PUBLIC),
     ("GET", "/calendar/events/{event_name}", PUBLIC),
@@ -109,6 +117,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("POST", "/api/scans/sync", (401, 403, 200, 200, 200)),
     ("POST", "/api/stops/{live_stop_id}/scanner-access", ORGANISER_CREATES),
     ("DELETE", "/api/stops/{live_stop_id}/scanner-access/{access_id}", (401, 403, 403, 403, 204)),
+    ("GET", "/api/stops/{live_stop_id}/scanner-access", ORGANISER_ACTS),
     ("GET", "/api/events/{slug}/attendance", ORGANISER_ACTS),
     # The organiser's cell is an endless stream, tested against a live server in
     # test_scanner_pages.py (test_live_updates_stream_as_server_sent_events).
@@ -177,6 +186,9 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
             "scans": [{"kind": "check_in", "stop_id": scene.ids["live_stop_id"], "ticket": scene.ids["live_ticket"], "nonce": str(uuid.uuid4())}]
         },
         ("POST", "/api/stops/{stop_id}/scanner-access"): lambda: {"label": "东门"},
+        ("POST", "/api/events/{slug}/duplicate"): lambda: {"title": "2027 南京人才专列"},
+        ("POST", "/api/stops/{stop_id}/booths/bulk"): lambda: {"prefix": "Z", "first": 1, "last": 3},
+        ("PATCH", "/api/booths/{booth_id}"): lambda: {"label": "C9"},
         ("POST", "/api/me/password"): lambda: {
             "current_password": ORGANISER_PASSWORD if role == "organiser" else HR_PASSWORD, "new_password": "matrix-pass-99"
         },

@@ -104,6 +104,18 @@ async def stop_registrations(
     return Response(page)
 
 
+@post(
+    "/registrations/{registration_id:uuid}/promote",
+    summary="Move a waitlisted seeker into a free seat by hand (organiser)",
+    status_code=200,
+    guards=allow("organiser"),
+    responses=problems(403, 404, 409),
+)
+async def promote(registration_id: Id, actor: Caller) -> views.StopRegistration:
+    """Out of turn, never past capacity: 409 `stop_full` when no seat is free, `not_waitlisted` when the seeker is not waiting."""
+    return await registrations.promote(actor=actor, now=now(), registration_id=registration_id)
+
+
 @post("/stops/{stop_id:uuid}/close-registration", summary="Close registration for a stop now (organiser)", status_code=200, guards=allow("organiser"), responses=problems(403, 404))
 async def close_registration(stop_id: Id, actor: Caller) -> views.Stop:
     await registrations.close_registration(actor=actor, now=now(), stop_id=stop_id)
@@ -112,6 +124,6 @@ async def close_registration(stop_id: Id, actor: Caller) -> views.Stop:
 
 router = Router(
     path="/api",
-    route_handlers=[register, my_registrations, get_registration, cancel, ticket_svg, ticket_png, ticket_public_key, stop_registrations, close_registration],
+    route_handlers=[register, my_registrations, get_registration, cancel, ticket_svg, ticket_png, ticket_public_key, stop_registrations, close_registration, promote],
     tags=["registrations and tickets"],
 )

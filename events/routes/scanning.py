@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Request, Response, Router, delete, post
+from litestar import Request, Response, Router, delete, get, post
 from litestar.params import JSONBody
 from msgspec import Meta
 
@@ -109,11 +109,16 @@ async def mint_scanner_access(stop_id: Id, data: JSONBody[ScannerAccessRequest],
     return await scanning.mint_scanner_access(actor=actor, now=now(), stop_id=stop_id, label=data.label, expires_at=data.expires_at)
 
 
+@get("/stops/{stop_id:uuid}/scanner-access", summary="A stop's scanner accesses, without their codes (organiser)", guards=allow("organiser"), responses=problems(403, 404))
+async def list_scanner_accesses(stop_id: Id, actor: Caller) -> list[views.ScannerAccess]:
+    return await scanning.list_scanner_accesses(actor=actor, now=now(), stop_id=stop_id)
+
+
 @delete("/stops/{stop_id:uuid}/scanner-access/{access_id:uuid}", summary="Revoke scanner access (organiser)", guards=allow("organiser"), responses=problems(403, 404))
 async def revoke_scanner_access(stop_id: Id, access_id: Id, actor: Caller) -> None:
     await scanning.revoke_scanner_access(actor=actor, now=now(), stop_id=stop_id, access_id=access_id)
 
 
-router = Router(path="/api", route_handlers=[check_in, visit, sync, mint_scanner_access, revoke_scanner_access], tags=["scanning"])
+router = Router(path="/api", route_handlers=[check_in, visit, sync, mint_scanner_access, list_scanner_accesses, revoke_scanner_access], tags=["scanning"])
 
 

@@ -47,6 +47,15 @@ class EventPatch(Body):
     registration_closes_at: Aware | None | UnsetType = UNSET
 
 
+CopyTitle = Text(200, "2027 春季南京人才专列", required=False)
+ShiftDays = Annotated[int, Meta(ge=1, le=1000, examples=[182], description="Days to move every stop by; 182 (26 weeks, same weekdays) unless given.")]
+
+
+class DuplicateRequest(Body):
+    title: CopyTitle = ""
+    shift_days: ShiftDays | None = None
+
+
 class StopRequest(Body):
     starts_at: Aware
     ends_at: Aware
@@ -123,6 +132,13 @@ async def cancel_event(slug: Slug, actor: Caller) -> views.EventDetail:
     return await schedule.cancel_event(actor=actor, now=now(), slug=slug)
 
 
+@post("/events/{slug:str}/duplicate", summary="Duplicate an event as next term's template (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
+async def duplicate_event(slug: Slug, data: JSONBody[DuplicateRequest], actor: Caller) -> views.EventDetail:
+    """201 a new draft with the event's scheduled stops moved by `shift_days`; registrations, booths and jobs are not copied.
+    422 `duplicate_in_past` when a moved stop would start in the past."""
+    return await schedule.duplicate_event(actor=actor, now=now(), slug=slug, title=data.title, shift_days=data.shift_days)
+
+
 @post("/events/{slug:str}/stops", summary="Add a stop to an event (organiser)", guards=allow("organiser"), responses=problems(403, 404, 409, 413, 422))
 async def add_stop(slug: Slug, data: JSONBody[StopRequest], actor: Caller) -> views.Stop:
     """A campus visit of a talent train, a night of a night market, or the day of a job fair."""
@@ -153,6 +169,7 @@ router = Router(
         update_event,
         publish_event,
         cancel_event,
+        duplicate_event,
         add_stop,
         get_stop,
         update_stop,
