@@ -70,3 +70,9 @@ class Refused(DomainError):
     """A well-formed request the current state refuses: a forged ticket, a closed registration window."""
 
     status = 409
+
+
+class Gone(DomainError):
+    """Something that existed and is used up or expired (an invitation link)."""
+
+    status = 410
