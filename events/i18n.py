@@ -294,3 +294,8 @@ def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None
     if label:
         label = f"（{label}）" if language == "zh" else f" ({label})"
     return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}{label}"
+
+
+from events import i18n_applications  # noqa: E402 - employer applications' words (issue #12)
+
+TEXT.update(i18n_applications.TEXT), ERRORS.update(i18n_applications.ERRORS)
