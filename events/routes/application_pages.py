@@ -20,7 +20,18 @@ from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Forbidden, Invalid
 from events.routes.applications import UPLOAD_LIMIT
 from events.routes.common import client_address, limiter_of
-from events.routes.pages import _before_page, _now, _page_id, _sign_in_first, language, page_actor, page_error, page_headers, render, session_cookie
+from events.routes.pages import (
+    _before_page,
+    _now,
+    _page_id,
+    _sign_in_first,
+    language,
+    page_actor,
+    page_error,
+    page_headers,
+    render,
+    session_cookie,
+)
 
 #: Which form field a refusal belongs next to.
 FIELD_OF_CODE = {
