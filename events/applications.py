@@ -348,16 +348,17 @@ async def _free_label(stop_id: uuid.UUID) -> str:
 
 
 async def approve_application(
-    *, actor: Actor, now: datetime, application_id: uuid.UUID, stop_ids: list[uuid.UUID], booth_labels: dict[str, str] | None = None
+    *, actor: Actor, now: datetime, application_id: uuid.UUID, stop_ids: list[uuid.UUID], booth_labels: dict[Any, str] | None = None
 ) -> views.ApplicationDecision:
     """Approve: the employer (found by credit code, else created), its HR accounts with invitation links, its booths.
 
     When a chosen stop has no free booth, the application is waitlisted instead (status `waitlisted`, no links).
     """
     require_organiser(actor)
-    labels = {str(uuid.UUID(stop)): normalise_label(label) for stop, label in (booth_labels or {}).items() if label.strip()}
     stop_ids = list(dict.fromkeys(stop_ids))
-    if set(labels) - {str(stop) for stop in stop_ids}:
+    chosen = {str(stop) for stop in stop_ids}
+    labels = {str(stop).lower(): normalise_label(label) for stop, label in (booth_labels or {}).items() if label.strip()}
+    if set(labels) - chosen:
         raise Invalid("label_for_unchosen_stop", "A booth label was given for a stop that is not chosen.")
     links: list[views.InvitationLink] = []
     async with write_transaction():

@@ -389,7 +389,9 @@ class EmployerApplication(Table):
     hr_count = Integer(default=1)
     #: JSON array of job titles the employer brings.
     jobs = Text(default="[]")
-    #: The business licence as uploaded (PNG, JPEG or PDF, at most 5 MB), kept in the database with the application.
+    #: The business licence as uploaded (PNG, JPEG or PDF, at most 5 MB). In the database, not under DATA_DIR: it is
+    #: written in the same statement as the application (no orphan or missing file), every worker on every machine
+    #: reads it without a shared disk, and backups of the database carry it. Listings never select this column.
     licence = Bytea(null=True, default=None)
     licence_type = Varchar(length=32, null=True, default=None)
     #: The organiser's decision: JSON array of stop ids and JSON object stop id → booth label (kept while waitlisted).

@@ -333,3 +333,11 @@ async def test_two_tabs_accepting_the_same_invitation_at_once_use_it_once(client
     token = (await _approved_links(client, organiser, published_train))[0]["url"].rsplit("/", 1)[1]
     answers = await asyncio.gather(*(client.post(f"/api/invitations/{token}", json={"password": f"qinghe-2026-{n}"}) for n in range(3)))
     assert sorted(answer.status_code for answer in answers) == [200, 410, 410]
+
+
+async def test_a_label_for_a_stop_that_is_not_chosen_is_refused(client, organiser, published_train):
+    made = await apply(client, published_train)
+    first, second = (stop["id"] for stop in published_train["stops"][:2])
+    response = await approve(client, organiser, made["id"], [first], {second: "A1"})
+    assert response.status_code == 422 and response.json()["code"] == "label_for_unchosen_stop"
+    assert (await client.get(f"/api/employer-applications/{made['id']}", headers=organiser)).json()["status"] == "submitted"

@@ -40,7 +40,7 @@ class ApplicationRequest(Body):
 
 class ApproveRequest(Body):
     stop_ids: Annotated[list[uuid.UUID], Meta(min_length=1, max_length=50)]
-    booth_labels: Annotated[dict[str, Annotated[str, Meta(max_length=16)]], Meta(description="Stop id → booth label; stops left out get E01, E02, ...")] | None = None
+    booth_labels: Annotated[dict[uuid.UUID, Annotated[str, Meta(max_length=16)]], Meta(description="Stop id → booth label; stops left out get E01, E02, ...")] | None = None
 
 
 class RejectRequest(Body):
