@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
@@ -32,6 +33,13 @@ from events.routes.pages import (
     render,
     session_cookie,
 )
+from events.settings import settings
+
+
+def _local(moment: Any) -> str:
+    """A stored instant as the organisers' wall clock reads it (2026-12-04 20:30)."""
+    return moment.astimezone(ZoneInfo(settings.default_timezone)).strftime("%Y-%m-%d %H:%M")
+
 
 #: Which form field a refusal belongs next to.
 FIELD_OF_CODE = {
@@ -133,7 +141,7 @@ async def apply(request: Request) -> Template:
 @get("/invitations/{token:str}", include_in_schema=False)
 async def invitation_page(request: Request, token: Token) -> Template:
     invitation = await applications.get_invitation(token=token, now=_now())
-    return render(request, "invitation.html", await page_actor(request), invitation=invitation, token=token, form={}, errors={})
+    return render(request, "invitation.html", await page_actor(request), local=_local, invitation=invitation, token=token, form={}, errors={})
 
 
 @post("/invitations/{token:str}", include_in_schema=False)
@@ -155,7 +163,7 @@ async def accept_invitation(request: Request, token: Token) -> Response:
         errors, message = _field_errors(request, refusal)
         invitation = await applications.get_invitation(token=token, now=_now())
         form.pop("password", None)
-        return render(request, "invitation.html", ANONYMOUS, status_code=refusal.status, invitation=invitation, token=token, form=form, errors=errors, error=message)
+        return render(request, "invitation.html", ANONYMOUS, status_code=refusal.status, local=_local, invitation=invitation, token=token, form=form, errors=errors, error=message)
     max_age = int((signed.expires_at - _now()).total_seconds())
     return Redirect("/hr", cookies=[session_cookie(signed.access_token, max_age)])
 
@@ -185,7 +193,7 @@ async def applications_page(request: Request) -> Response:
     status = status if status in STATUSES else None
     page = await applications.list_applications(actor=actor, event=event[:80] if event else None, status=status, limit=100, offset=0)
     events = (await schedule.list_events(actor=actor, limit=100, offset=0)).items
-    return render(request, "manage/applications.html", actor, section="/manage/applications", page=page, events=events, event=event, status=status, statuses=STATUSES)
+    return render(request, "manage/applications.html", actor, local=_local, section="/manage/applications", page=page, events=events, event=event, status=status, statuses=STATUSES)
 
 
 async def _detail(request: Request, actor: Actor, application_id: uuid.UUID, *, status_code: int = 200, **context: Any) -> Template:
@@ -193,7 +201,7 @@ async def _detail(request: Request, actor: Actor, application_id: uuid.UUID, *, 
     event = await schedule.get_event(actor=actor, slug=application.event_slug)
     context.setdefault("errors", {})
     context.setdefault("decision", None)
-    return render(request, "manage/application.html", actor, status_code=status_code, section="/manage/applications", application=application, event=event, **context)
+    return render(request, "manage/application.html", actor, local=_local, status_code=status_code, section="/manage/applications", application=application, event=event, **context)
 
 
 @get("/manage/applications/{reference:str}", include_in_schema=False)
