@@ -34,6 +34,9 @@ from events.errors import DomainError, RateLimited
 from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
+from events.routes.application_pages import router as application_pages_router
+from events.routes.applications import invitations as invitations_router
+from events.routes.applications import router as applications_router
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
 from events.routes.manage import console_routers
 from events.settings import Settings, settings
@@ -189,6 +192,7 @@ def create_app(config: Settings = settings) -> Litestar:
             "login_address": config.login_rate_limit_address,
             "login_failure_address": config.login_failure_rate_limit_address,
             "signup_address": config.signup_rate_limit_address,
+            "application_address": config.application_rate_limit_address,
             "registration_account": config.registration_rate_limit_account,
             "scan_account": config.scan_rate_limit_account,
             "registration_address": config.registration_rate_limit_address,
@@ -224,6 +228,7 @@ def create_app(config: Settings = settings) -> Litestar:
             *_employer_and_hr_routers(),
             pages.router,
             *console_routers(),
+            applications_router, invitations_router, application_pages_router,
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
             *([health.bench_ping] if config.bench else []),

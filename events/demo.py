@@ -1,4 +1,4 @@
-"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs."""
+"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs, a pending employer application."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from stdnum.cn import uscc
 
-from events import booths, employers, jobs, schedule
+from events import applications, booths, employers, jobs, schedule
 from events.accounts import Actor
 
 EMPLOYERS = [
@@ -105,6 +105,13 @@ async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
         )
     for event in (train, market):
         await schedule.publish_event(actor=organiser, now=now, slug=event.slug)
+    # An employer's application waiting for the organiser at /manage/applications (企业入驻申请).
+    night_stops = (await schedule.get_event(actor=organiser, slug=market.slug)).stops
+    await applications.submit_application(
+        now=now, event=market.slug, company="南京青禾软件有限公司", credit_code=credit_code(len(EMPLOYERS) + 1), contact_name="王敏",
+        contact_phone="13800138000", contact_email="wangmin@qinghe.example.com", stop_ids=[stop.id for stop in night_stops], hr_count=2,
+        jobs=["Java 开发工程师", "产品经理"],
+    )
     hr = await employers.add_staff(actor=organiser, now=now, employer_id=made[0].id, name="张敏", email=DEMO_HR_EMAIL, phone=None, password=None)
     assert hr.initial_password is not None
     return DEMO_HR_EMAIL, hr.initial_password

@@ -82,3 +82,9 @@ class TooLarge(DomainError):
     """An upload larger than the endpoint takes."""
 
     status = 413
+
+
+class Gone(DomainError):
+    """Something that existed and is used up or expired (an invitation link)."""
+
+    status = 410

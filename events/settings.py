@@ -32,6 +32,7 @@ class Settings:
     login_rate_limit_address: str
     login_failure_rate_limit_address: str
     signup_rate_limit_address: str
+    application_rate_limit_address: str
     registration_rate_limit_account: str
     scan_rate_limit_account: str
     registration_rate_limit_address: str
@@ -121,6 +122,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         # mostly succeeds, while credential stuffing mostly fails.
         login_failure_rate_limit_address=env.get("LOGIN_FAILURE_RATE_LIMIT_ADDRESS", "30/minute"),
         signup_rate_limit_address=env.get("SIGNUP_RATE_LIMIT_ADDRESS", "600/minute"),
+        # Anonymous employer applications carry up to 5 MB each: a few an hour per address is plenty for a company.
+        application_rate_limit_address=env.get("APPLICATION_RATE_LIMIT_ADDRESS", "20/hour"),
         registration_rate_limit_account=env.get("REGISTRATION_RATE_LIMIT_ACCOUNT", "30/minute"),
         scan_rate_limit_account=env.get("SCAN_RATE_LIMIT_ACCOUNT", "600/minute"),
         # Per address the ceilings are high: a campus registers from one NAT address, a venue's scanners share one Wi-Fi.

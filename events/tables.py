@@ -11,6 +11,7 @@ from enum import StrEnum
 from piccolo.columns import (
     UUID,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     OnDelete,
@@ -132,6 +133,8 @@ class Stop(Table):
     confirmed_count = Integer(default=0)
     #: Last waitlist ticket number handed out; waitlist order is by this number.
     waitlist_seq = Integer(default=0)
+    #: Booths employers' applications may take at this stop; unset: no limit (see events.applications).
+    booth_limit = Integer(null=True, default=None)
     created_at = _created_at()
     updated_at = _created_at()
 
@@ -365,6 +368,65 @@ class BoothPlace(Table):
     stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
     #: As printed on the floor plan, upper-cased ("A01").
     label = Varchar(length=16)
+
+
+class EmployerApplication(Table):
+    """An employer's request to take part in an event with booths at chosen stops (企业入驻 / 展位申请).
+
+    Status: employer_application_status_check (CHECK on PostgreSQL, triggers on SQLite). One open application
+    (submitted or waitlisted) per credit code and event: employer_application_open_unique.
+    """
+
+    class Status(StrEnum):
+        submitted = "submitted"
+        #: Approved by an organiser while a chosen stop had no free booth: waits, in order of application.
+        waitlisted = "waitlisted"
+        approved = "approved"
+        rejected = "rejected"
+        withdrawn = "withdrawn"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    event = ForeignKey(Event, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=16, choices=Status, default=Status.submitted, index=True)
+    company = Varchar(length=200)
+    #: 统一社会信用代码, check digit verified; not unique: a company applies to many events.
+    credit_code = Varchar(length=18, index=True)
+    contact_name = Varchar(length=100)
+    #: E.164.
+    contact_phone = Varchar(length=20)
+    contact_email = Varchar(length=254)
+    #: JSON array of the stop ids the employer asked for.
+    stop_ids = Text(default="[]")
+    hr_count = Integer(default=1)
+    #: JSON array of job titles the employer brings.
+    jobs = Text(default="[]")
+    #: The business licence as uploaded (PNG, JPEG or PDF, at most 5 MB). In the database, not under DATA_DIR: it is
+    #: written in the same statement as the application (no orphan or missing file), every worker on every machine
+    #: reads it without a shared disk, and backups of the database carry it. Listings never select this column.
+    licence = Bytea(null=True, default=None)
+    licence_type = Varchar(length=32, null=True, default=None)
+    #: The organiser's decision: JSON array of stop ids and JSON object stop id → booth label (kept while waitlisted).
+    approved_stop_ids = Text(default="[]")
+    booth_labels = Text(default="{}")
+    reason = Text(default="")
+    employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.restrict)
+    decided_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    decided_at = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Invitation(Table):
+    """A single-use link that lets an HR account set its password; only the token's SHA-256 is stored."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    application = ForeignKey(EmployerApplication, null=True, default=None, on_delete=OnDelete.set_null)
+    #: hex SHA-256 of the token; the token itself is shown once, to the organiser who approved.
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
     created_at = _created_at()
 
 
@@ -387,4 +449,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     VisitJob,
     Interest,
     BoothPlace,
+    EmployerApplication,
+    Invitation,
 )

@@ -559,3 +559,64 @@ class EventOverview(View):
     ends_at: datetime | None
     timezone: str
     stops: list[StopOverview]
+
+
+# ---------------------------------------------------------------- employer applications (企业入驻 / 展位申请)
+
+
+class ApplicationStop(View):
+    id: uuid.UUID
+    name: Annotated[str, Meta(examples=["南京大学 仙林校区"])]
+    starts_at: Moment
+    booth_limit: Annotated[int | None, Meta(examples=[40], description="Booths applications may take at this stop; null: no limit.")]
+    booths_taken: Annotated[int, Meta(examples=[39])]
+
+
+class EmployerApplication(View):
+    id: uuid.UUID
+    event_slug: Slug
+    event_title: Annotated[str, Meta(examples=["2026 南京人才专列"])]
+    status: Literal["submitted", "waitlisted", "approved", "rejected", "withdrawn", "cancelled"]
+    company: Annotated[str, Meta(examples=["南京云帆科技有限公司"])]
+    credit_code: Annotated[str, Meta(examples=["91320100MA1MXXXX0X"], description="统一社会信用代码.")]
+    contact_name: Annotated[str, Meta(examples=["王敏"])]
+    contact_phone: Annotated[str, Meta(examples=["+8613812345678"], description="E.164.")]
+    contact_email: Annotated[str, Meta(examples=["hr@example.com"])]
+    stops: Annotated[list[ApplicationStop], Meta(description="The stops the employer asked for.")]
+    hr_count: Annotated[int, Meta(examples=[2], description="HR accounts to create on approval.")]
+    jobs: Annotated[list[str], Meta(examples=[["Java 开发工程师", "管培生"]])]
+    licence_type: Annotated[str | None, Meta(examples=["image/png"], description="The business licence's type, or null when none was attached.")]
+    approved_stop_ids: Annotated[list[uuid.UUID], Meta(description="The stops the organiser chose (kept while waitlisted).")]
+    booth_labels: Annotated[dict[str, str], Meta(examples=[{"0b7e3c1e-4a55-4f0e-9f51-2a8f3d6c9b10": "A12"}])]
+    reason: Annotated[str, Meta(examples=["营业执照已过期"], description="Why it was rejected or cancelled.")]
+    employer_id: uuid.UUID | None
+    waitlist_position: Annotated[int | None, Meta(examples=[1], description="1 for the first waiting application of its event; null unless waitlisted.")]
+    decided_at: Moment | None
+    created_at: Moment
+
+
+class ApplicationPage(Page):
+    items: list[EmployerApplication]
+
+
+class InvitationLink(View):
+    account_id: uuid.UUID
+    name: Annotated[str, Meta(examples=["王敏"])]
+    email: str | None
+    phone: str | None
+    url: Annotated[str, Meta(examples=["https://events.example.com/invitations/3q2-7wEJ..."], description="Shown once: send it to the person.")]
+    expires_at: Moment
+
+
+class ApplicationDecision(View):
+    application: EmployerApplication
+    invitations: Annotated[list[InvitationLink], Meta(description="One per HR account created; empty unless approved now.")]
+
+
+class Invitation(View):
+    name: Annotated[str, Meta(examples=["王敏"])]
+    employer_name: Annotated[str, Meta(examples=["南京云帆科技有限公司"])]
+    email: str | None
+    phone: str | None
+    needs_login: Annotated[bool, Meta(description="True when the account has no e-mail or phone yet: accepting must give one.")]
+    expires_at: Moment

@@ -68,6 +68,13 @@ async def main() -> None:
             await organiser.goto(f"{server.url}/dashboard/events/{night['slug']}")
             await organiser.wait_for_timeout(500)
             await organiser.screenshot(path=OUT / "dashboard.png", full_page=True)
+            # Employer applications: the public form on a phone, and the organiser's list with the demo's pending application.
+            await page.goto(f"{server.url}/apply-employer?event=qinhuai-night-market&lang=zh")
+            await page.screenshot(path=OUT / "apply-employer.png", full_page=True)
+            await organiser.goto(f"{server.url}/manage/applications")
+            await organiser.screenshot(path=OUT / "manage-applications.png", full_page=True)
+            await organiser.get_by_role("link", name="南京青禾软件有限公司").click()
+            await organiser.screenshot(path=OUT / "manage-application.png", full_page=True)
             await browser.close()
     finally:
         server.stop()

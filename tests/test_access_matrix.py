@@ -129,6 +129,18 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     # Each role changes its own password (the body carries that role's current one); organisers reset HR's.
     ("POST", "/api/me/password", (401, 204, 204, 204, 204)),
     ("POST", "/api/accounts/{account_id}/password", ORGANISER_ACTS),
+    # Employer applications: anyone applies, organisers decide; {approved_application_id} was approved in the scene.
+    ("POST", "/api/employer-applications", (201, 201, 201, 201, 201)),
+    ("GET", "/api/employer-applications", ORGANISER_ACTS),
+    ("GET", "/api/employer-applications/{application_id}", ORGANISER_ACTS),
+    ("GET", "/api/employer-applications/{application_id}/licence", ORGANISER_ACTS),
+    ("POST", "/api/employer-applications/{application_id}/approve", ORGANISER_ACTS),
+    ("POST", "/api/employer-applications/{application_id}/reject", ORGANISER_ACTS),
+    ("POST", "/api/employer-applications/{application_id}/withdraw", ORGANISER_ACTS),
+    ("POST", "/api/employer-applications/{approved_application_id}/cancel", ORGANISER_ACTS),
+    # An invitation's secret is the only credential it takes.
+    ("GET", "/api/invitations/{token}", PUBLIC),
+    ("POST", "/api/invitations/{token}", PUBLIC),
 ]
 
 
@@ -146,7 +158,7 @@ CELLS = [
 
 def route_of(path: str) -> str:
     """The OpenAPI route a path template exercises: variant placeholders and query strings dropped."""
-    return re.sub(r"\{(?:draft_|closed_|live_)?(?:event_|private_)?", "{", path.partition("?")[0])
+    return re.sub(r"\{(?:draft_|closed_|live_|approved_)?(?:event_|private_)?", "{", path.partition("?")[0])
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,13 @@ class Scene:
 
 
 _phones = iter(range(10_000))
+
+
+def application_body(ids: dict[str, str]) -> dict[str, Any]:
+    return {
+        "event": ids["slug"], "company": "南京青禾软件有限公司", "credit_code": credit_code(), "contact_name": "王敏",
+        "contact_phone": "13812345678", "contact_email": "wangmin@qinghe.example.com", "stop_ids": [ids["stop_id"]],
+    }
 
 
 def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
@@ -193,6 +212,11 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
             "current_password": ORGANISER_PASSWORD if role == "organiser" else HR_PASSWORD, "new_password": "matrix-pass-99"
         },
         ("POST", "/api/accounts/{account_id}/password"): lambda: {},
+        ("POST", "/api/employer-applications"): lambda: application_body(scene.ids),
+        ("POST", "/api/employer-applications/{application_id}/approve"): lambda: {"stop_ids": [scene.ids["stop_id"]]},
+        ("POST", "/api/employer-applications/{application_id}/reject"): lambda: {"reason": "资料不全"},
+        ("POST", "/api/employer-applications/{application_id}/cancel"): lambda: {"reason": "退出"},
+        ("POST", "/api/invitations/{token}"): lambda: {"password": "invited-pass-1"},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -225,6 +249,14 @@ async def scene(
     private_feed = await post_ok(client, "/api/me/calendar-token", None, organiser)
     (live_ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
     access = await post_ok(client, f"/api/stops/{night_market['tonight']['id']}/scanner-access", {}, organiser)
+    applied = {"slug": published_train["slug"], "stop_id": booth["stop_id"]}
+    submitted = await client.post(
+        "/api/employer-applications", data={**application_body(applied), "stop_ids": [booth["stop_id"]], "hr_count": "1", "jobs": []},
+        files={"licence": ("licence.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")},
+    )
+    assert submitted.status_code == 201, submitted.text
+    approved = await post_ok(client, "/api/employer-applications", application_body(applied), {})
+    decision = await post_ok(client, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [booth["stop_id"]]}, organiser, status=200)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -246,6 +278,9 @@ async def scene(
             "live_ticket": live_ticket["code"],
             "access_id": access["id"],
             "account_id": (await client.get("/api/me", headers=hr)).json()["id"],
+            "application_id": submitted.json()["id"],
+            "approved_application_id": approved["id"],
+            "token": decision["invitations"][0]["url"].rsplit("/", 1)[1],
         },
         organiser_email=me["email"],
         employer_id=employer["id"],

@@ -86,6 +86,8 @@ class StopPatch(Body):
     timezone: Zone | UnsetType = UNSET
     registration_opens_at: Aware | None | UnsetType = UNSET
     registration_closes_at: Aware | None | UnsetType = UNSET
+    #: Booths employer applications may take at this stop (events.applications); null: no limit.
+    booth_limit: Annotated[int, Meta(ge=0, le=10_000, examples=[40])] | None | UnsetType = UNSET
 
 
 @post("/events", summary="Create an event (organiser)", guards=allow("organiser"), responses=problems(403, 409, 413, 422))
