@@ -368,6 +368,7 @@ class BoothPlace(Table):
     stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
     #: As printed on the floor plan, upper-cased ("A01").
     label = Varchar(length=16)
+    created_at = _created_at()
 
 
 class EmployerApplication(Table):
