@@ -81,6 +81,7 @@ fuzz: $(VENV)/.test-installed
 ## Regenerate docs/screenshots/*.png from the running pages.
 screenshots: $(VENV)/.test-installed /usr/bin/chromium
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/screenshots_hr.py
 
 # Lint includes the layers' direction (routes never import the tables), read from the source without a database.
 lint: $(VENV)/.test-installed
