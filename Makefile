@@ -31,8 +31,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 tests/icaljs/node_modules/.package-lock.json: tests/icaljs/package-lock.json
 	npm ci --prefix tests/icaljs --no-audit --no-fund --silent
 
+# Deque's axe-core: tests/test_accessibility.py injects it into every page.
+tests/axe/node_modules/.package-lock.json: tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --silent
+
 ## Install and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.package-lock.json
+test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.package-lock.json tests/axe/node_modules/.package-lock.json
 	$(BIN)/ruff check events tests scripts bench main.py piccolo_conf.py
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -77,6 +81,7 @@ fuzz: $(VENV)/.test-installed
 ## Regenerate docs/screenshots/*.png from the running pages.
 screenshots: $(VENV)/.test-installed /usr/bin/chromium
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/screenshots_hr.py
 
 # Lint includes the layers' direction (routes never import the tables), read from the source without a database.
 lint: $(VENV)/.test-installed

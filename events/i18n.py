@@ -106,6 +106,8 @@ TEXT: dict[str, dict[str, str]] = {
     "no_tickets": {"zh": "还没有报名。", "en": "No registrations yet."},
     "browse_events": {"zh": "去看看招聘活动", "en": "Browse events"},
     "back": {"zh": "返回", "en": "Back"},
+    # The header of a table's column of buttons: read out by screen readers, not shown.
+    "actions": {"zh": "操作", "en": "Actions"},
     "error": {"zh": "出错了", "en": "Something is wrong"},
     "time": {"zh": "时间", "en": "Time"},
     "add_to_calendar": {"zh": "添加到日历", "en": "Add to calendar"},

@@ -1,9 +1,11 @@
-"""Regenerate docs/screenshots/*.png: the student's pages on a 360×740 phone, in Chinese and English.
+"""Regenerate docs/screenshots/*.png: the student's pages on a 360×740 phone, in Chinese and English, and the
+organiser console on a 1280-wide desktop.
 
     .venv/bin/python scripts/screenshots.py
 
 Starts `main.py run` on an empty data directory (so the demo loads), signs a student up through
-the pages, registers for the first campus stop and photographs each step. Chinese glyphs need a
+the pages, registers for the first campus stop and photographs each step; then tonight's stall night
+(laid out C01–C20), its scanner, dashboard and the organiser's console pages. Chinese glyphs need a
 CJK font (Debian: fonts-noto-cjk).
 """
 
@@ -24,6 +26,7 @@ from server import Server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "organiser-demo-1"  # noqa: S105 - the throwaway demo server's organiser
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "timezone_id": "Asia/Shanghai"}
 
 
 async def main() -> None:
@@ -68,13 +71,32 @@ async def main() -> None:
             await organiser.goto(f"{server.url}/dashboard/events/{night['slug']}")
             await organiser.wait_for_timeout(500)
             await organiser.screenshot(path=OUT / "dashboard.png", full_page=True)
-            # Employer applications: the public form on a phone, and the organiser's list with the demo's pending application.
+            # Employer applications: the public form on a phone.
             await page.goto(f"{server.url}/apply-employer?event=qinhuai-night-market&lang=zh")
             await page.screenshot(path=OUT / "apply-employer.png", full_page=True)
-            await organiser.goto(f"{server.url}/manage/applications")
-            await organiser.screenshot(path=OUT / "manage-applications.png", full_page=True)
-            await organiser.get_by_role("link", name="南京青禾软件有限公司").click()
-            await organiser.screenshot(path=OUT / "manage-application.png", full_page=True)
+
+            # The organiser console on a desktop: the overview, an event with its stops, tonight's floor plan, registrations,
+            # a gate volunteers' sheet, and the applications with the demo's pending one.
+            desk = await _organiser_session(server.url, browser, DESKTOP)
+            await desk.wait_for_url("**/manage")
+            await desk.screenshot(path=OUT / "manage.png", full_page=True)
+            await desk.goto(f"{server.url}/manage/events/nanjing-talent-train")
+            await desk.screenshot(path=OUT / "manage-event.png", full_page=True)
+            await desk.goto(f"{server.url}/manage/stops/{night['stop_id']}")
+            await desk.locator("#floor-plan").scroll_into_view_if_needed()
+            await desk.screenshot(path=OUT / "manage-stalls.png", full_page=True)
+            await desk.goto(f"{server.url}/manage/stops/{night['stop_id']}/registrations")
+            await desk.screenshot(path=OUT / "manage-registrations.png", full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1500})
+            await desk.goto(f"{server.url}/manage/stops/{night['stop_id']}/volunteers")
+            await desk.get_by_label("备注（如：东门）").fill("西门")
+            await desk.get_by_label("数量").fill("3")
+            await desk.get_by_role("button", name="生成授权").click()
+            await desk.wait_for_selector(".sheet")
+            await desk.screenshot(path=OUT / "manage-volunteers.png", full_page=True)
+            await desk.goto(f"{server.url}/manage/applications")
+            await desk.screenshot(path=OUT / "manage-applications.png", full_page=True)
+            await desk.get_by_role("link", name="南京青禾软件有限公司").click()
+            await desk.screenshot(path=OUT / "manage-application.png", full_page=True)
             await browser.close()
     finally:
         server.stop()
@@ -82,9 +104,9 @@ async def main() -> None:
         print(path.relative_to(ROOT))
 
 
-async def _organiser_session(url: str, browser):
+async def _organiser_session(url: str, browser, shape: dict = PHONE):
     """A page signed in as the demo organiser, whose password `main.py run` printed."""
-    page = await (await browser.new_context(**PHONE, locale="zh-CN")).new_page()
+    page = await (await browser.new_context(**shape, locale="zh-CN")).new_page()
     await page.goto(f"{url}/login")
     await page.get_by_label("手机号或邮箱").fill("organiser@example.com")
     await page.get_by_label("密码").fill(PASSWORD)
@@ -105,7 +127,9 @@ async def _tonight(url: str, page) -> dict:
             "name": "第一晚", "address": "南京市秦淮区新街口", "capacity": 500,
             "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(hours=2)).isoformat()})).json()
         employers = (await http.get("/api/employers", params={"limit": 12})).json()["items"]
-        booths = [(await http.post(f"/api/stops/{stop['id']}/booths", json={"employer_id": e["id"], "label": f"C{n + 1}"})).json() for n, e in enumerate(employers)]
+        # Twenty stalls laid out, twelve of them let: the floor plan shows both.
+        await http.post(f"/api/stops/{stop['id']}/booths/bulk", json={"prefix": "C", "first": 1, "last": 20})
+        booths = [(await http.post(f"/api/stops/{stop['id']}/booths", json={"employer_id": e["id"], "label": f"C{n + 1:02d}"})).json() for n, e in enumerate(employers)]
         await http.post(f"/api/events/{event['slug']}/publish")
         codes, scans = [], []
         for n in range(60):
