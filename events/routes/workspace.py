@@ -4,6 +4,7 @@ an employer's booths, jobs, visitors and HR colleagues, and copying last event's
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Response, Router, get, post
@@ -18,7 +19,16 @@ from events import attendance, booths, employer_import, employers, jobs, views
 from events.routes.attendance import XLSX, Format, Language, _as
 from events.routes.common import Body, Caller, Id, SearchText, Slug, allow, now, problems
 
-Upload = Annotated[UploadFile, BodyParameter(media_type=RequestEncodingType.MULTI_PART, description="The form field `file`: an .xlsx workbook or a .csv file.")]
+
+@dataclass
+class ImportForm:
+    #: An .xlsx workbook or a .csv file.
+    file: UploadFile
+
+
+# A form model, not a bare UploadFile: Litestar reads a bare one as "the form's first file", and a form with no file at
+# all then failed inside the framework (500) instead of being refused as not matching the schema (400).
+Upload = Annotated[ImportForm, BodyParameter(media_type=RequestEncodingType.MULTI_PART, description="The form field `file`: an .xlsx workbook or a .csv file.")]
 
 
 def _with_415(*statuses: int) -> dict[int, ResponseSpec]:
@@ -49,7 +59,7 @@ async def import_employers(
     account, without a password until an organiser resets one for it. A malformed spreadsheet is `400
     malformed_spreadsheet`; a file that is neither XLSX nor CSV (a PDF, an image, an old .xls) `415 unsupported_file_type`.
     """
-    content = await data.read()
+    content = await data.file.read()
     report = await employer_import.import_employers(actor=actor, now=now(), content=content, dry_run=dry_run)
     return Response(report, status_code=200 if dry_run else 201)
 
