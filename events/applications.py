@@ -1,12 +1,15 @@
-"""Employer applications (企业入驻 / 展位申请): applying, the organiser's decision, the employer waitlist, HR invitations.
+"""Employer applications (企业入驻 / 展位申请): applying, the organiser's decision, the employer waitlist.
+
+An approval's HR accounts get invitation links (events.invitations), shown once to the organiser who approves.
 
 States (the database refuses any other, employer_application_status_check):
 submitted → approved | waitlisted | rejected | withdrawn; waitlisted → approved | rejected | withdrawn; approved → cancelled.
 Every decision is a conditional UPDATE on the status read, so two organisers deciding at once cannot both win.
 
-The employer waitlist: a stop's `booth_limit` (unset: unlimited) caps the booths at it. An approval whose stops
-lack a free booth leaves the application `waitlisted`, keeping the organiser's chosen stops and labels. Order
-of application holds: an approval takes a booth at a stop only when the stop has more free booths than
+The employer waitlist: a stop holds as many booths as events.booths.booth_room says (its `booth_limit`, else its
+laid-out places, else no limit). An approval whose stops lack a free booth leaves the application `waitlisted`,
+keeping the organiser's chosen stops and labels. An approval without a label takes the stop's first free laid-out
+place (E01, E02, ... where none is free). Order of application holds: an approval takes a booth at a stop only when the stop has more free booths than
 applications waiting there that applied earlier. Nothing is promoted by itself (the invitation links are shown
 once, to the organiser who approves): when a booth frees, the organiser approves the first waiting application
 again, and that approval goes through.
@@ -14,29 +17,23 @@ again, and that approval goes through.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from events import accounts, calendar, identifiers, views
+from events import booths, calendar, identifiers, invitations, views
 from events.accounts import Actor, require_organiser
 from events.booths import normalise_label
 from events.db import for_update, write_transaction
-from events.errors import Conflict, Gone, Invalid, NotFound
-from events.settings import settings
-from events.tables import Account, AuditEntry, Booth, Employer, EmployerApplication, Event, Invitation, Job, Scan, Stop
+from events.errors import Conflict, Invalid, NotFound
+from events.tables import Account, AuditEntry, Booth, Employer, EmployerApplication, Event, Job, Scan, Stop
 
 Status = EmployerApplication.Status
 LICENCE_MAX_BYTES = 5 * 1024 * 1024
 MAX_HR = 20
 MAX_JOBS = 20
-INVITATION_DAYS = 7
-#: Stored instead of a password hash until the invitation is accepted: argon2 cannot verify it, so nobody signs in.
-NO_PASSWORD = "!invited"  # noqa: S105 - a marker, not a password
-#: Booth labels an approval picks when the organiser gives none: E01, E02, ... (E for employer application).
+#: Booth labels an approval picks when the organiser gives none and no laid-out place is free: E01, E02, ... (E for employer application).
 AUTO_LABEL = "E{n:02d}"
 
 #: By the bytes themselves, never by the client's Content-Type.
@@ -51,10 +48,6 @@ def licence_type(content: bytes) -> str:
         if content.startswith(magic):
             return media_type
     raise Invalid("licence_type_not_allowed", "The business licence must be a PNG, JPEG or PDF file.")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- applying
@@ -147,7 +140,7 @@ async def _rows(*where: Any, limit: int | None = None, offset: int = 0) -> list[
 async def _views(rows: list[dict[str, Any]]) -> list[views.EmployerApplication]:
     stop_ids = {uuid.UUID(stop) for row in rows for stop in json.loads(row["stop_ids"])}
     stops = {row["id"]: row for row in await Stop.select(Stop.id, Stop.name, Stop.starts_at, Stop.timezone, Stop.booth_limit).where(Stop.id.is_in(list(stop_ids)))} if stop_ids else {}
-    taken = await _booths_taken(list(stops))
+    rooms = await booths.booth_room(list(stops))
     waiting = [
         (row["event"], row["created_at"], row["id"])
         for row in await EmployerApplication.select(EmployerApplication.event, EmployerApplication.created_at, EmployerApplication.id).where(
@@ -172,7 +165,8 @@ async def _views(rows: list[dict[str, Any]]) -> list[views.EmployerApplication]:
                 contact_email=row["contact_email"],
                 stops=[
                     views.ApplicationStop(
-                        id=stop["id"], name=stop["name"], starts_at=stop["starts_at"], booth_limit=stop["booth_limit"], booths_taken=taken.get(stop["id"], 0)
+                        id=stop["id"], name=stop["name"], starts_at=stop["starts_at"], booth_limit=stop["booth_limit"],
+                        booths_taken=rooms[stop["id"]].taken, booth_capacity=rooms[stop["id"]].capacity, booths_free=rooms[stop["id"]].free,
                     )
                     for stop in (stops.get(uuid.UUID(stop_id)) for stop_id in json.loads(row["stop_ids"]))
                     if stop is not None
@@ -190,15 +184,6 @@ async def _views(rows: list[dict[str, Any]]) -> list[views.EmployerApplication]:
             )
         )
     return result
-
-
-async def _booths_taken(stop_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    if not stop_ids:
-        return {}
-    from piccolo.query.functions.aggregate import Count
-
-    rows = await Booth.select(Booth.stop, Count()).where(Booth.stop.is_in(stop_ids)).group_by(Booth.stop)
-    return {row["stop"]: row["count"] for row in rows}
 
 
 async def _view(application_id: uuid.UUID) -> views.EmployerApplication:
@@ -304,8 +289,8 @@ async def cancel_application(*, actor: Actor, now: datetime, application_id: uui
             EmployerApplication.id == application_id
         ).first()
         stop_ids = [uuid.UUID(stop) for stop in json.loads(row["approved_stop_ids"])]
-        booths = await Booth.select(Booth.id).where((Booth.employer == row["employer"]) & Booth.stop.is_in(stop_ids)) if stop_ids else []
-        for booth in booths:
+        granted = await Booth.select(Booth.id).where((Booth.employer == row["employer"]) & Booth.stop.is_in(stop_ids)) if stop_ids else []
+        for booth in granted:
             # Scans point at the booth (history of who visited): such a booth stays.
             if not await Scan.exists().where(Scan.booth == booth["id"]):
                 await Booth.delete().where(Booth.id == booth["id"])
@@ -321,8 +306,7 @@ async def cancel_application(*, actor: Actor, now: datetime, application_id: uui
 
 async def _has_room(event_id: uuid.UUID, application: dict[str, Any], stop_ids: list[uuid.UUID], employer_id: uuid.UUID | None) -> bool:
     """Every chosen stop has a free booth for this application, after the applications waiting there that applied earlier."""
-    stops = {row["id"]: row["booth_limit"] for row in await Stop.select(Stop.id, Stop.booth_limit).where(Stop.id.is_in(stop_ids))}
-    taken = await _booths_taken(stop_ids)
+    rooms = await booths.booth_room(stop_ids)
     earlier = await EmployerApplication.select(EmployerApplication.approved_stop_ids).where(
         (EmployerApplication.event == event_id)
         & (EmployerApplication.status == Status.waitlisted)
@@ -331,18 +315,22 @@ async def _has_room(event_id: uuid.UUID, application: dict[str, Any], stop_ids: 
     )
     ahead = [set(json.loads(row["approved_stop_ids"])) for row in earlier]
     for stop_id in stop_ids:
-        limit = stops[stop_id]
-        if limit is None:
+        free = rooms[stop_id].free
+        if free is None:
             continue
         if employer_id is not None and await Booth.exists().where((Booth.stop == stop_id) & (Booth.employer == employer_id)):
             continue  # the employer already stands there: nothing new is taken
         waiting = sum(1 for wanted in ahead if str(stop_id) in wanted)
-        if limit - taken.get(stop_id, 0) <= waiting:
+        if free <= waiting:
             return False
     return True
 
 
 async def _free_label(stop_id: uuid.UUID) -> str:
+    """The first free laid-out place in floor-plan order; without one, the first unused E01, E02, ..."""
+    room = (await booths.booth_room([stop_id]))[stop_id]
+    if room.free_places:
+        return room.free_places[0]
     used = {row["label"] for row in await Booth.select(Booth.label).where(Booth.stop == stop_id)}
     return next(AUTO_LABEL.format(n=n) for n in range(1, 10_000) if AUTO_LABEL.format(n=n) not in used)
 
@@ -422,80 +410,10 @@ async def _hr_accounts(application: dict[str, Any], employer_id: uuid.UUID, now:
             phone = None if await Account.exists().where(Account.phone == application["contact_phone"]) else application["contact_phone"]
         name = application["contact_name"] if n == 0 else f"{application['company'][:80]} HR {n + 1}"
         # Inactive, with no usable password, until the invitation is accepted; an account without e-mail or phone gets one then.
-        account = Account(role=Account.Role.hr, name=name, email=email, phone=phone, password_hash=NO_PASSWORD, employer=employer_id, is_active=False,
+        account = Account(role=Account.Role.hr, name=name, email=email, phone=phone, password_hash=invitations.NO_PASSWORD, employer=employer_id, is_active=False,
                           created_at=now, updated_at=now)
         await Account.insert(account)
-        links.append(await _invite(account, application["id"], now))
+        links.append(
+            await invitations.invite(account_id=account.id, name=account.name, email=account.email, phone=account.phone, now=now, application_id=application["id"])
+        )
     return links
-
-
-async def _invite(account: Account, application_id: uuid.UUID | None, now: datetime) -> views.InvitationLink:
-    token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(days=INVITATION_DAYS)
-    await Invitation.insert(Invitation(account=account.id, application=application_id, token_hash=_hash(token), expires_at=expires_at, created_at=now))
-    return views.InvitationLink(
-        account_id=account.id, name=account.name, email=account.email, phone=account.phone, url=f"{settings.public_url}/invitations/{token}", expires_at=expires_at
-    )
-
-
-# ---------------------------------------------------------------- invitations
-
-
-async def _invitation(token: str, now: datetime) -> dict[str, Any]:
-    row = await Invitation.select(
-        Invitation.id, Invitation.account, Invitation.expires_at, Invitation.used_at, Invitation.account.name, Invitation.account.email,
-        Invitation.account.phone, Invitation.account.employer.name,
-    ).where(Invitation.token_hash == _hash(token)).first()
-    if row is None:
-        raise NotFound("invitation_not_found", "No such invitation.")
-    if row["used_at"] is not None:
-        raise Gone("invitation_used", "This invitation was already used; sign in with the password set then.")
-    if row["expires_at"] <= now:
-        raise Gone("invitation_expired", "This invitation has expired; ask the organiser for a new one.")
-    return row
-
-
-async def get_invitation(*, token: str, now: datetime) -> views.Invitation:
-    """Who an invitation is for (anyone holding the link may ask)."""
-    row = await _invitation(token, now)
-    return views.Invitation(
-        name=row["account.name"],
-        employer_name=row["account.employer.name"],
-        email=row["account.email"],
-        phone=row["account.phone"],
-        needs_login=row["account.email"] is None and row["account.phone"] is None,
-        expires_at=row["expires_at"],
-    )
-
-
-async def accept_invitation(
-    *, token: str, now: datetime, password: str, email: str | None = None, phone: str | None = None
-) -> views.Token:
-    """Set the account's password (and its login, when it has none) and use the invitation up; answers a token to sign in with."""
-    row = await _invitation(token, now)
-    accounts.check_password_strength(password)
-    login: dict[Any, Any] = {}
-    if row["account.email"] is None and row["account.phone"] is None:
-        if not (email or phone):
-            raise Invalid("login_required", "Give an e-mail address or a mobile number to sign in with.")
-        if email:
-            login[Account.email] = identifiers.email(email)
-        if phone:
-            login[Account.phone] = identifiers.phone(phone)
-    password_hash = await accounts.hash_password(password)
-    async with write_transaction():
-        for column, value in login.items():
-            if await Account.exists().where((column == value) & (Account.id != row["account"])):
-                raise Conflict("login_taken", "An account with this email or phone already exists.")
-        # Single use: only the first of two tabs submitting the same link gets past this UPDATE.
-        used = await Invitation.update({Invitation.used_at: now}).where(
-            (Invitation.id == row["id"]) & Invitation.used_at.is_null() & (Invitation.expires_at > now)
-        ).returning(Invitation.id)
-        if not used:
-            raise Gone("invitation_used", "This invitation was already used; sign in with the password set then.")
-        updated = await Account.update(
-            {Account.password_hash: password_hash, Account.is_active: True, Account.token_generation: Account.token_generation + 1, Account.updated_at: now, **login}
-        ).where(Account.id == row["account"]).returning(Account.token_generation, Account.role)
-        await AuditEntry.insert(AuditEntry(actor=row["account"], action="accept_invitation", target=f"account:{row['account']}", at=now))
-    accounts.forget_account(row["account"])
-    return accounts.issue_token(account_id=row["account"], role=updated[0]["role"], now=now, generation=updated[0]["token_generation"])

@@ -1,9 +1,17 @@
-"""Booths: an employer's labelled place at one stop (摊位 at night markets, 展位 elsewhere)."""
+"""Booths: an employer's labelled place at one stop (摊位 at night markets, 展位 elsewhere).
+
+How many booths a stop holds (one notion for the console's floor plan and the employer applications):
+its `booth_limit` when the organiser set one, else the number of laid-out places when it has any, else
+no limit. Free: with a limit, the limit less the booths at the stop; with laid-out places only, the places
+no booth holds. An organiser's own assignment is never refused for being over it (the organiser decides);
+approvals of applications are (events.applications waitlists them).
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -146,11 +154,48 @@ async def lay_out_places(*, actor: Actor, now: datetime, stop_id: uuid.UUID, pre
     return await floor_plan(actor=actor, stop_id=stop_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A stop's booths: its own limit, what it holds (None: no limit), taken, free (None: no limit), free places in plan order."""
+
+    limit: int | None
+    capacity: int | None
+    taken: int
+    free: int | None
+    free_places: tuple[str, ...]
+
+
+async def booth_room(stop_ids: list[uuid.UUID]) -> dict[uuid.UUID, Room]:
+    """How many booths each stop holds and has free (see the module's docstring); read under the event's lock to decide on it."""
+    if not stop_ids:
+        return {}
+    limits = {row["id"]: row["booth_limit"] for row in await Stop.select(Stop.id, Stop.booth_limit).where(Stop.id.is_in(stop_ids))}
+    held: dict[uuid.UUID, set[str]] = {stop_id: set() for stop_id in stop_ids}
+    for row in await Booth.select(Booth.stop, Booth.label).where(Booth.stop.is_in(stop_ids)):
+        held[row["stop"]].add(row["label"])
+    places: dict[uuid.UUID, set[str]] = {stop_id: set() for stop_id in stop_ids}
+    for row in await BoothPlace.select(BoothPlace.stop, BoothPlace.label).where(BoothPlace.stop.is_in(stop_ids)):
+        places[row["stop"]].add(row["label"])
+    rooms = {}
+    for stop_id in stop_ids:
+        free_places = tuple(sorted(places[stop_id] - held[stop_id], key=label_order))
+        limit, taken = limits.get(stop_id), len(held[stop_id])
+        if limit is not None:
+            capacity, free = limit, max(0, limit - taken)
+        elif places[stop_id]:
+            capacity, free = len(places[stop_id]), len(free_places)
+        else:
+            capacity = free = None
+        rooms[stop_id] = Room(limit=limit, capacity=capacity, taken=taken, free=free, free_places=free_places)
+    return rooms
+
+
 async def floor_plan(*, actor: Actor, stop_id: uuid.UUID) -> views.FloorPlan:
     """Every place of the stop with whose booth holds it, and booths labelled outside the plan, in floor-plan order."""
     stop, _event = await load_stop(stop_id, actor)
     booths = {row["label"]: row for row in (await booths_by_stop([stop.id]))[stop.id]}
     laid_out = {row["label"] for row in await BoothPlace.select(BoothPlace.label).where(BoothPlace.stop == stop.id)}
+    room = (await booth_room([stop.id]))[stop.id]
     places = []
     for label in sorted(laid_out | set(booths), key=label_order):
         booth = booths.get(label)
@@ -162,7 +207,9 @@ async def floor_plan(*, actor: Actor, stop_id: uuid.UUID) -> views.FloorPlan:
                 employer=views.EmployerSummary(id=booth["employer"], name=booth["employer.name"]) if booth else None,
             )
         )
-    return views.FloorPlan(stop_id=stop.id, places=places)
+    return views.FloorPlan(
+        stop_id=stop.id, places=places, booth_limit=room.limit, booth_capacity=room.capacity, booths_taken=room.taken, booths_free=room.free
+    )
 
 
 async def move_booth(*, actor: Actor, now: datetime, booth_id: uuid.UUID, label: str) -> views.Booth:

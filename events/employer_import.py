@@ -2,8 +2,9 @@
 
 A row is a company, its credit code and one contact person (name, phone, email), and optionally
 the jobs it brings. The contact becomes the employer's first HR account, without a usable
-password: the organiser hands one out with the password reset (or an invitation, where there is
-one), so an import never carries dozens of passwords around. The jobs column has no event to post
+password, and gets an invitation link (events.invitations) that the import's answer shows once:
+the contact sets a password with it, so an import never carries dozens of passwords around
+(the organiser's password reset still works for a link that got lost). The jobs column has no event to post
 at yet, so it is kept in the employer's description for HR to post at an event later.
 
 Nothing in an uploaded sheet is trusted: the file type is told by its bytes (not its name), a
@@ -21,12 +22,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from events import identifiers, views
+from events import identifiers, invitations, views
 from events.accounts import Actor, require_organiser
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Malformed, TooLarge, Unsupported
 from events.exports import FORMULA_STARTS
-from events.tables import Account, AuditEntry, Employer
+from events.tables import Account, AuditEntry, Employer, Invitation
 
 #: Data rows one import takes at most; a larger list is split by whoever prepares it.
 MAX_ROWS = 1000
@@ -34,9 +35,6 @@ MAX_ROWS = 1000
 MAX_BYTES = 2_000_000
 #: Columns read per row: a sheet claiming thousands of columns is not read past these.
 MAX_COLUMNS = 20
-#: What a stored password hash of an imported contact is: argon2 never verifies it, so nobody
-#: signs in with it until a password is set for the account.
-NO_PASSWORD = "!imported"  # noqa: S105 - a marker no hash matches, not a password
 
 #: Header words per field, Chinese and English, lower-cased; a header cell containing one names its column.
 #: Checked in this order, so that "联系电话" is the phone and not the contact, "credit code" not the company.
@@ -262,9 +260,10 @@ async def import_employers(*, actor: Actor, now: datetime, content: bytes, dry_r
         )
     employers = [Employer(name=row.company, credit_code=row.credit_code, description=_description(row.jobs), created_at=now, updated_at=now) for row in rows]
     contacts = [
-        Account(role="hr", name=row.contact, email=row.email, phone=row.phone, password_hash=NO_PASSWORD, employer=employer.id, created_at=now, updated_at=now)
+        Account(role="hr", name=row.contact, email=row.email, phone=row.phone, password_hash=invitations.NO_PASSWORD, employer=employer.id, created_at=now, updated_at=now)
         for row, employer in zip(rows, employers, strict=True)
     ]
+    invited = [invitations.new_invitation(account_id=c.id, name=c.name, email=c.email, phone=c.phone, now=now) for c in contacts]
     async with write_transaction():
         # The checks above gave each row its error; the unique indexes still decide a race with
         # another import or a hand-made employer, and then the whole file goes back.
@@ -274,5 +273,6 @@ async def import_employers(*, actor: Actor, now: datetime, content: bytes, dry_r
         added = await Account.insert(*contacts).on_conflict(action="DO NOTHING").returning(Account.id)
         if len(added) != len(contacts):
             raise Conflict("login_taken", "A contact's phone or email was just registered by someone else; nothing was imported.")
+        await Invitation.insert(*(invitation for invitation, _link in invited))
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="import_employers", target="employer:*", detail=f"{len(employers)} employers", at=now))
-    return views.ImportReport(dry_run=False, valid=True, rows=rows, created=len(employers))
+    return views.ImportReport(dry_run=False, valid=True, rows=rows, created=len(employers), invitations=[link for _row, link in invited])

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from events import calendar, identifiers, views
-from events.accounts import Actor, create_account, forget_account, generate_password, require_organiser, require_role
+from events import calendar, identifiers, invitations, views
+from events.accounts import Actor, create_account, forget_account, generate_password, insert_account, require_organiser, require_role
 from events.db import contains, write_transaction
 from events.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from events.tables import Account, AuditEntry, Employer
@@ -136,20 +136,41 @@ async def add_staff(
     return views.StaffCreated(account=account, initial_password=initial_password)
 
 
+async def invite_staff(
+    *, actor: Actor, now: datetime, employer_id: uuid.UUID, name: str, email: str | None, phone: str | None
+) -> views.StaffCreated:
+    """An HR account without a password and its invitation link (shown once): the colleague sets the password.
+
+    Organisers invite to any employer; HR staff to their own. Nobody but the colleague ever knows the password.
+    """
+    require_role(actor, "organiser", "hr")
+    if actor.role == "hr" and not actor.works_for(employer_id):
+        raise Forbidden("not_your_employer", "HR staff may only add colleagues to their own employer.")
+    await _load(employer_id)
+    async with write_transaction():
+        account = await insert_account(
+            role="hr", name=name, email=email, phone=phone, password_hash=invitations.NO_PASSWORD, employer_id=employer_id, now=now
+        )
+        link = await invitations.invite(account_id=account.id, name=account.name, email=account.email, phone=account.phone, now=now)
+        await AuditEntry.insert(AuditEntry(actor=actor.id, action="invite_hr_account", target=f"employer:{employer_id}", detail=f"account:{account.id}", at=now))
+    return views.StaffCreated(account=account, initial_password=None, invitation=link)
+
+
 def _may_manage_staff(actor: Actor, employer_id: uuid.UUID) -> None:
     require_role(actor, "organiser", "hr")
     if actor.role == "hr" and not actor.works_for(employer_id):
         raise Forbidden("not_your_employer", "HR staff see and change only their own employer's accounts.")
 
 
-async def list_staff(*, actor: Actor, employer_id: uuid.UUID) -> list[views.Colleague]:
+async def list_staff(*, actor: Actor, now: datetime, employer_id: uuid.UUID) -> list[views.Colleague]:
     """The employer's HR accounts, active first, for its own HR staff and organisers."""
     _may_manage_staff(actor, employer_id)
     await _load(employer_id)
     rows = await Account.select(Account.id, Account.name, Account.email, Account.phone, Account.is_active, Account.created_at).where(
         (Account.employer == employer_id) & (Account.role == Account.Role.hr)
     ).order_by(Account.is_active, ascending=False).order_by(Account.created_at)
-    return [views.Colleague(**row) for row in rows]
+    invited = await invitations.pending_accounts([row["id"] for row in rows], now)
+    return [views.Colleague(**row, is_invited=row["id"] in invited) for row in rows]
 
 
 async def deactivate_staff(*, actor: Actor, now: datetime, employer_id: uuid.UUID, account_id: uuid.UUID) -> views.Colleague:
@@ -164,6 +185,8 @@ async def deactivate_staff(*, actor: Actor, now: datetime, employer_id: uuid.UUI
         if not rows:
             # Another employer's account reads as missing: HR learn nothing about who works elsewhere.
             raise NotFound("account_not_found", "No such colleague.")
+        # A link still unused would activate the account again: it goes too.
+        await invitations.withdraw_invitations(account_id=account_id)
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="deactivate_hr_account", target=f"account:{account_id}", detail=f"employer:{employer_id}", at=now))
     forget_account(account_id)
     return views.Colleague(**rows[0])

@@ -98,6 +98,7 @@ def stop_view(row: Stop, event: Event, booths: list[views.Booth]) -> views.Stop:
         registration_closes_at=_in_zone(closes, zone),
         status=row.status,
         sequence=row.sequence,
+        booth_limit=row.booth_limit,
         booths=booths,
         created_at=_in_zone(row.created_at, zone),
         updated_at=_in_zone(row.updated_at, zone),
@@ -379,6 +380,7 @@ async def add_stop(
     timezone: str | None = None,
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
+    booth_limit: int | None = None,
 ) -> views.Stop:
     require_organiser(actor)
     _check_window(registration_opens_at, registration_closes_at)
@@ -404,6 +406,7 @@ async def add_stop(
             capacity=capacity,
             registration_opens_at=registration_opens_at,
             registration_closes_at=registration_closes_at,
+            booth_limit=booth_limit,
             created_at=now,
             updated_at=now,
         )
@@ -528,6 +531,7 @@ async def duplicate_event(
                 ends_at=stop.ends_at + shift,
                 timezone=stop.timezone,
                 capacity=stop.capacity,
+                booth_limit=stop.booth_limit,
                 registration_opens_at=moved(stop.registration_opens_at),
                 registration_closes_at=moved(stop.registration_closes_at),
                 created_at=now,

@@ -35,8 +35,11 @@ class StaffCreated(View):
     account: Account
     initial_password: Annotated[
         str | None,
-        Meta(examples=["k3Jd9-xQ2mPz7wLa"], description="Shown once, when the organiser did not set a password."),
+        Meta(examples=["k3Jd9-xQ2mPz7wLa"], description="Shown once, when the organiser did not set a password; null for an invitation."),
     ]
+    invitation: Annotated[
+        InvitationLink | None, Meta(description="The link that lets the colleague set a password (POST .../invitations); shown once. Null otherwise.")
+    ] = None
 
 
 class PasswordReset(View):
@@ -99,6 +102,9 @@ class Stop(View):
     registration_closes_at: Annotated[datetime, Meta(description="When registration closes (the stop's, else the event's, else the stop's end).")]
     status: Literal["scheduled", "cancelled"]
     sequence: Annotated[int, Meta(description="Rises whenever the stop's time, place or status changes.")]
+    booth_limit: Annotated[
+        int | None, Meta(examples=[40], description="Booths the organiser allows at this stop; null: as many as the laid-out places, or no limit without any.")
+    ]
     booths: list[Booth]
     created_at: Moment
     updated_at: Moment
@@ -456,6 +462,10 @@ class ImportReport(View):
     valid: Annotated[bool, Meta(description="No row has an error: the import can be (or was) written.")]
     rows: list[ImportRow]
     created: Annotated[int, Meta(examples=[12], description="Employers written (0 on a dry run).")]
+    invitations: Annotated[
+        list[InvitationLink],
+        Meta(description="One per contact's HR account, in row order, when written: shown once, send each to its person. Empty on a dry run."),
+    ] = []
 
 
 class CreditCodeCheck(View):
@@ -472,6 +482,7 @@ class Colleague(View):
     phone: str | None
     is_active: bool
     created_at: Moment
+    is_invited: Annotated[bool, Meta(description="Holds an invitation link not used yet: invited, has not set a password.")] = False
 
 
 class EmployerBooth(View):
@@ -522,6 +533,12 @@ class BoothPlace(View):
 class FloorPlan(View):
     stop_id: uuid.UUID
     places: list[BoothPlace]
+    booth_limit: Annotated[int | None, Meta(examples=[40], description="The stop's own limit on booths; null when the organiser set none.")] = None
+    booth_capacity: Annotated[
+        int | None, Meta(examples=[40], description="Booths the stop holds: booth_limit when set, else the laid-out places when any, else null (no limit).")
+    ] = None
+    booths_taken: Annotated[int, Meta(examples=[39], description="Booths at the stop, on the plan or labelled by hand.")] = 0
+    booths_free: Annotated[int | None, Meta(examples=[1], description="Booths still free for approvals and applications; null: no limit.")] = None
 
 
 class ScannerAccess(View):
@@ -570,6 +587,8 @@ class ApplicationStop(View):
     starts_at: Moment
     booth_limit: Annotated[int | None, Meta(examples=[40], description="Booths applications may take at this stop; null: no limit.")]
     booths_taken: Annotated[int, Meta(examples=[39])]
+    booth_capacity: Annotated[int | None, Meta(examples=[40], description="As in the stop's floor plan: booth_limit, else the laid-out places, else null.")] = None
+    booths_free: Annotated[int | None, Meta(examples=[1], description="Free booths at the stop; null: no limit.")] = None
 
 
 class EmployerApplication(View):

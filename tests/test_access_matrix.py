@@ -40,6 +40,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("PATCH", "/api/employers/{employer_id}", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
     # HR invite colleagues to their own employer; organisers add staff to any.
     ("POST", "/api/employers/{employer_id}/staff", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
+    ("POST", "/api/employers/{employer_id}/invitations", (401, 403, 201, NOT_YOUR_EMPLOYER, 201)),
     ("GET", "/api/employers/{employer_id}/staff", (401, 403, 200, NOT_YOUR_EMPLOYER, 200)),
     # {account_id} is `hr` itself: nobody deactivates themselves.
     ("POST", "/api/employers/{employer_id}/staff/{account_id}/deactivate", (401, 403, (409, "cannot_deactivate_self"), NOT_YOUR_EMPLOYER, 200)),
@@ -189,6 +190,7 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/employers"): lambda: {"name": "无锡芯源微电子有限公司", "credit_code": credit_code()},
         ("PATCH", "/api/employers/{employer_id}"): lambda: {"city": "无锡"},
         ("POST", "/api/employers/{employer_id}/staff"): lambda: {"name": "李雷", "email": "lilei@example.com"},
+        ("POST", "/api/employers/{employer_id}/invitations"): lambda: {"name": "韩梅", "email": "hanmei@example.com"},
         ("POST", "/api/events"): lambda: {"kind": "job_fair", "title": "2026 春季双选会"},
         ("PATCH", "/api/events/{slug}"): lambda: {"title": "2026 南京人才专列（第二季）"},
         ("POST", "/api/events/{slug}/stops"): lambda: stop_body(20, "河海大学"),

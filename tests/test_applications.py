@@ -279,6 +279,53 @@ async def test_a_stop_without_a_booth_limit_never_waitlists(client, organiser, p
         assert (await approve(client, organiser, made["id"], [stop])).json()["application"]["status"] == "approved"
 
 
+async def test_approvals_against_laid_out_places_take_the_first_free_place_and_the_last_one_goes_to_one(client, organiser, published_train, employer):
+    stop = published_train["stops"][0]["id"]
+    await post_ok(client, f"/api/stops/{stop}/booths/bulk", {"prefix": "A", "first": 1, "last": 10}, organiser)
+    for label in ("A01", "A02", "A03", "A04", "A05", "A06", "A07", "A09", "A10"):
+        # Nine of ten places held by hand (one employer per booth), leaving A08: the only free place.
+        held = await post_ok(client, "/api/employers", {"name": f"展位 {label}", "credit_code": credit_code()}, organiser)
+        await post_ok(client, f"/api/stops/{stop}/booths", {"employer_id": held["id"], "label": label}, organiser)
+    plan = (await client.get(f"/api/stops/{stop}/floor-plan")).json()
+    assert (plan["booth_limit"], plan["booth_capacity"], plan["booths_taken"], plan["booths_free"]) == (None, 10, 9, 1)
+    first, second = await apply(client, published_train), await apply(client, published_train, credit_code=credit_code())
+    answers = await asyncio.gather(approve(client, organiser, first["id"], [stop]), approve(client, organiser, second["id"], [stop]))
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    assert sorted(answer.json()["application"]["status"] for answer in answers) == ["approved", "waitlisted"]
+    winner = next(answer.json()["application"] for answer in answers if answer.json()["application"]["status"] == "approved")
+    # The free place of the floor plan, not an invented E01.
+    assert (await Booth.select(Booth.label).where(Booth.employer == winner["employer_id"]).first())["label"] == "A08"
+    assert await Booth.count().where(Booth.stop == stop) == 10
+    plan = (await client.get(f"/api/stops/{stop}/floor-plan")).json()
+    assert plan["booths_free"] == 0 and all(place["booth_id"] for place in plan["places"])
+    waiting = next(answer.json()["application"] for answer in answers if answer.json()["application"]["status"] == "waitlisted")
+    assert waiting["stops"][0]["booth_capacity"] == 10 and waiting["stops"][0]["booths_free"] == 0
+
+
+async def test_an_approval_takes_places_in_floor_plan_order_and_a_booth_limit_overrides_the_places(client, organiser, published_train):
+    stop = published_train["stops"][0]["id"]
+    await post_ok(client, f"/api/stops/{stop}/booths/bulk", {"prefix": "B", "first": 9, "last": 11}, organiser)
+    made = await apply(client, published_train)
+    decision = (await approve(client, organiser, made["id"], [stop])).json()
+    assert (await Booth.select(Booth.label).where(Booth.employer == decision["application"]["employer_id"]).first())["label"] == "B09"
+    # A limit of its own wins over the three places: one booth taken, so the stop is full.
+    await set_booth_limit(client, organiser, stop, 1)
+    shown = (await client.get(f"/api/stops/{stop}")).json()
+    assert shown["booth_limit"] == 1
+    plan = (await client.get(f"/api/stops/{stop}/floor-plan")).json()
+    assert (plan["booth_limit"], plan["booth_capacity"], plan["booths_free"]) == (1, 1, 0)
+    other = await apply(client, published_train, credit_code=credit_code())
+    assert (await approve(client, organiser, other["id"], [stop])).json()["application"]["status"] == "waitlisted"
+    # Raised above the places: once they are all held, the approval falls back to E01.
+    await set_booth_limit(client, organiser, stop, 5)
+    for label in ("B10", "B11"):
+        held = await post_ok(client, "/api/employers", {"name": f"展位 {label}", "credit_code": credit_code()}, organiser)
+        await post_ok(client, f"/api/stops/{stop}/booths", {"employer_id": held["id"], "label": label}, organiser)
+    approved = (await approve(client, organiser, other["id"], [stop])).json()["application"]
+    assert approved["status"] == "approved"
+    assert (await Booth.select(Booth.label).where(Booth.employer == approved["employer_id"]).first())["label"] == "E01"
+
+
 async def test_a_taken_label_refuses_the_approval_and_writes_nothing(client, organiser, published_train, employer):
     stop = published_train["stops"][0]["id"]
     await post_ok(client, f"/api/stops/{stop}/booths", {"employer_id": employer["id"], "label": "A01"}, organiser)

@@ -78,6 +78,30 @@ async def test_a_stop_is_added_in_the_events_zone_and_edited(browser, talent_tra
     assert (await Stop.select(Stop.capacity).where(Stop.id == stop.id).first())["capacity"] == 260
 
 
+async def test_a_stops_booth_limit_is_set_on_its_form_and_its_floor_plan_says_what_is_free(browser, night_market, organiser):
+    tomorrow = night_market["tomorrow"]["id"]
+    shown = await browser.get(f"/manage/stops/{tomorrow}/edit")
+    assert 'id="f-booth_limit"' in shown.text and 'name="booth_limit" type="number" value=""' in shown.text
+    stop = (await browser.get(f"/api/stops/{tomorrow}")).json()
+    body = {"name": stop["name"], "address": stop["address"], "starts_at": stop["starts_at"][:16], "ends_at": stop["ends_at"][:16], "capacity": str(stop["capacity"])}
+    wrong = await form_post(browser, f"/manage/stops/{tomorrow}/edit", f"/manage/stops/{tomorrow}/edit", {**body, "booth_limit": "-3"})
+    assert wrong.status_code == 422 and '<p class="field-error" id="e-booth_limit">数字超出允许范围。</p>' in wrong.text
+    assert (await Stop.select(Stop.booth_limit).where(Stop.id == tomorrow).first())["booth_limit"] is None
+    saved = await form_post(browser, f"/manage/stops/{tomorrow}/edit", f"/manage/stops/{tomorrow}/edit", {**body, "booth_limit": "30"})
+    assert saved.headers["location"] == f"/manage/stops/{tomorrow}?done=saved"
+    assert (await Stop.select(Stop.booth_limit).where(Stop.id == tomorrow).first())["booth_limit"] == 30
+    page = await browser.get(f"/manage/stops/{tomorrow}")
+    await post_ok(browser, f"/api/stops/{tomorrow}/booths", {"employer_id": night_market["a12"]["employer"]["id"], "label": "Z9"}, organiser)
+    page = await browser.get(f"/manage/stops/{tomorrow}")
+    # One booth held: 29 of 30 free.
+    assert re.search(r'<b>29</b>可用展位</span><span class="stat"><b>30</b>展位总数', page.text), page.text
+    assert "展位上限 30 个（本站设置）" in page.text
+    cleared = await form_post(browser, f"/manage/stops/{tomorrow}/edit", f"/manage/stops/{tomorrow}/edit", {**body, "booth_limit": ""})
+    assert cleared.status_code in (301, 302, 303)
+    assert (await Stop.select(Stop.booth_limit).where(Stop.id == tomorrow).first())["booth_limit"] is None
+    assert "未设展位上限，也没有展位图" in (await browser.get(f"/manage/stops/{tomorrow}")).text
+
+
 async def test_publishing_and_cancelling_say_first_how_many_people_it_affects(browser, talent_train, client):
     slug = talent_train["slug"]
     published = await form_post(browser, f"/manage/events/{slug}", f"/manage/events/{slug}/publish", {})

@@ -102,6 +102,26 @@ async def test_the_contact_becomes_an_hr_account_of_the_employer_that_cannot_sig
     assert login.status_code == 200 and login.json()["role"] == "hr"
 
 
+async def test_the_import_answers_each_contacts_invitation_once_and_a_contact_accepts_it_and_signs_in(client, organiser):
+    dry = (await upload(client, organiser, xlsx(rows(3)), dry_run=True)).json()
+    assert dry["invitations"] == []
+    response = await upload(client, organiser, xlsx(rows(3)))
+    assert response.status_code == 201, response.text
+    links = response.json()["invitations"]
+    assert [(link["name"], link["phone"]) for link in links] == [(f"联系人{n}", f"+861391000000{n}") for n in (1, 2, 3)]
+    token = links[1]["url"].rsplit("/", 1)[1]
+    shown = (await client.get(f"/api/invitations/{token}")).json()
+    assert shown["name"] == "联系人2" and shown["employer_name"] == "南京测试02科技有限公司" and shown["needs_login"] is False
+    signed = await post_ok(client, f"/api/invitations/{token}", {"password": "import-2026"}, {}, status=200)
+    assert signed["role"] == "hr"
+    login = await client.post("/api/auth/login", json={"login": "hr2@import.example.com", "password": "import-2026"})
+    assert login.status_code == 200
+    me = (await client.get("/api/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})).json()
+    employer = (await client.get("/api/employers", params={"q": "南京测试02"}, headers=organiser)).json()["items"][0]
+    assert me["employer_id"] == employer["id"]
+    assert (await client.post(f"/api/invitations/{token}", json={"password": "import-2027"})).status_code == 410
+
+
 async def test_duplicates_within_the_file_and_against_stored_employers_are_errors(client, organiser):
     existing = await post_ok(client, "/api/employers", {"name": "已有单位", "credit_code": credit_code()}, organiser)
     data = rows(4)

@@ -106,8 +106,10 @@ async def test_an_organiser_imports_twelve_employers_after_fixing_the_one_wrong_
     await page.get_by_role("button", name="检查文件").click()
     await expect(page.locator("#import-summary")).to_have_text("全部 12 行检查通过，确认后一次性导入。")
     await page.get_by_role("button", name="确认导入 12 家单位").click()
-    await page.wait_for_url("**/manage/employers?imported=12")
-    await expect(page.get_by_role("status")).to_have_text("已导入 12 家用人单位。")
+    await expect(page.locator("#import-done")).to_have_text("已导入 12 家用人单位。")
+    # Each contact's invitation link, shown once, for the organiser to send.
+    await expect(page.locator("input.invitation-link")).to_have_count(12)
+    assert "/invitations/" in await page.locator("input.invitation-link").first.input_value()
     assert (await client.get("/api/employers", headers=organiser)).json()["total"] == 12
 
 

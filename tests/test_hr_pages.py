@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from conftest import credit_code, job_body, make_account, post_ok, sign_up_body
 from openpyxl import load_workbook
@@ -140,15 +141,24 @@ async def test_hr_visitors_page_shows_shared_profiles_only_filters_and_exports(c
 # ---------------------------------------------------------------- team
 
 
-async def test_hr_invites_a_colleague_sees_the_password_once_and_deactivates_them(client, hr, employer):
+async def test_hr_invites_a_colleague_with_a_link_shown_once_who_sets_a_password_and_is_deactivated(client, hr, employer):
     sign_in(client, hr)
     response = await form_post(client, "/hr/team", "/hr/team/invite", {"name": "李娜", "login": "13900003333"})
     assert response.status_code == 201
-    password = re.search(r'id="initial-password">([^<]+)<', response.text).group(1)
-    assert (await client.post("/api/auth/login", json={"login": "13900003333", "password": password})).status_code == 200
-    assert password not in (await client.get("/hr/team")).text  # shown once
+    assert 'id="initial-password"' not in response.text, "no password is made up for the colleague"
+    url = re.search(r'id="invitation-link" class="code" readonly value="([^"]+)"', response.text).group(1)
+    token = url.rsplit("/invitations/", 1)[1]
+    team = (await client.get("/hr/team")).text
+    assert token not in team and "待激活" in team  # shown once; the colleague is listed as invited
     staff = (await client.get(f"/api/employers/{employer['id']}/staff", headers=hr)).json()
     colleague = next(s for s in staff if s["name"] == "李娜")
+    assert colleague["is_invited"] is True
+    client.cookies.clear()
+    signed = await post_ok(client, f"/api/invitations/{token}", {"password": "lina-2026x"}, {}, status=200)
+    assert signed["role"] == "hr"
+    password = "lina-2026x"
+    assert (await client.post("/api/auth/login", json={"login": "13900003333", "password": password})).status_code == 200
+    sign_in(client, hr)
     response = await form_post(client, "/hr/team", f"/hr/team/{colleague['id']}/deactivate", {})
     assert response.status_code == 302
     assert "已停用" in (await client.get("/hr/team")).text
@@ -213,8 +223,15 @@ async def test_importing_from_the_page_previews_every_rows_errors_and_writes_onl
     assert "全部 12 行检查通过" in response.text
     content = re.search(r'name="content" value="([^"]+)"', response.text).group(1)
     response = await client.post("/manage/employers/import/confirm", data={"_csrf_token": token, "content": content})
-    assert response.status_code == 302 and response.headers["location"] == "/manage/employers?imported=12"
+    assert response.status_code == 201 and "已导入 12 家用人单位。" in response.text
+    # Each contact's invitation link, shown on this page once.
+    urls = re.findall(r'class="code invitation-link" readonly aria-label="[^"]+" value="([^"]+/invitations/[^"]+)"', response.text)
+    assert len(set(urls)) == 12
     assert (await client.get("/api/employers", headers=organiser)).json()["total"] == 12
+    assert urls[0].rsplit("/", 1)[1] not in (await client.get("/manage/employers")).text
+    client.cookies.clear()
+    page = await client.get(urlsplit(urls[0]).path)
+    assert page.status_code == 200 and "联系人1" in page.text
 
 
 async def test_a_wrong_file_on_the_import_page_is_said_next_to_the_upload(client, organiser):

@@ -131,6 +131,24 @@ async def test_hr_invites_a_colleague_sees_a_password_once_and_deactivates_them(
     assert (await client.post("/api/auth/login", json={"login": "13900001111", "password": password})).status_code == 401
 
 
+async def test_hr_invites_a_colleague_by_link_and_deactivating_them_first_withdraws_the_link(client, hr, employer, other_hr):
+    created = await post_ok(client, f"/api/employers/{employer['id']}/invitations", {"name": "李娜", "phone": "13900001112"}, hr)
+    assert created["initial_password"] is None and created["account"]["role"] == "hr"
+    token = created["invitation"]["url"].rsplit("/invitations/", 1)[1]
+    # Nobody signs in before the link is used: the account has no password anyone knows.
+    assert (await client.post("/api/auth/login", json={"login": "13900001112", "password": "!invited"})).status_code == 401
+    staff = (await client.get(f"/api/employers/{employer['id']}/staff", headers=hr)).json()
+    assert next(s for s in staff if s["name"] == "李娜")["is_invited"] is True
+    await post_ok(client, f"/api/employers/{employer['id']}/staff/{created['account']['id']}/deactivate", None, hr, status=200)
+    late = await client.post(f"/api/invitations/{token}", json={"password": "lina-2026x"})
+    assert late.status_code == 404 and late.json()["code"] == "invitation_not_found"
+    assert (await client.post("/api/auth/login", json={"login": "13900001112", "password": "lina-2026x"})).status_code == 401
+    other = await client.post(f"/api/employers/{employer['id']}/invitations", json={"name": "x", "phone": "13900002223"}, headers=other_hr)
+    assert other.status_code == 403
+    missing = await client.post(f"/api/employers/{employer['id']}/invitations", json={"name": "x"}, headers=hr)
+    assert missing.status_code == 422 and missing.json()["code"] == "login_required"
+
+
 async def test_hr_cannot_deactivate_themselves_nor_touch_another_employers_team(client, employer, other_employer, other_hr):
     me, headers = await make_account("hr", employer_id=uuid.UUID(employer["id"]))
     response = await client.post(f"/api/employers/{employer['id']}/staff/{me.id}/deactivate", headers=headers)

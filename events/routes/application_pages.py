@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from events import applications, i18n, schedule
+from events import applications, i18n, invitations, schedule
 from events.accounts import ANONYMOUS, Actor
 from events.errors import DomainError, Forbidden, Invalid
 from events.routes.applications import UPLOAD_LIMIT
@@ -140,7 +140,7 @@ async def apply(request: Request) -> Template:
 
 @get("/invitations/{token:str}", include_in_schema=False)
 async def invitation_page(request: Request, token: Token) -> Template:
-    invitation = await applications.get_invitation(token=token, now=_now())
+    invitation = await invitations.get_invitation(token=token, now=_now())
     return render(request, "invitation.html", await page_actor(request), local=_local, invitation=invitation, token=token, form={}, errors={})
 
 
@@ -150,7 +150,7 @@ async def accept_invitation(request: Request, token: Token) -> Response:
     form = dict(await request.form())
     try:
         await limiter_of(request).hit("signup_address", client_address(request))
-        signed = await applications.accept_invitation(
+        signed = await invitations.accept_invitation(
             token=token,
             now=_now(),
             password=str(form.get("password", ""))[:200],
@@ -161,7 +161,7 @@ async def accept_invitation(request: Request, token: Token) -> Response:
         if refusal.status in (404, 410, 429):
             raise
         errors, message = _field_errors(request, refusal)
-        invitation = await applications.get_invitation(token=token, now=_now())
+        invitation = await invitations.get_invitation(token=token, now=_now())
         form.pop("password", None)
         return render(request, "invitation.html", ANONYMOUS, status_code=refusal.status, local=_local, invitation=invitation, token=token, form=form, errors=errors, error=message)
     max_age = int((signed.expires_at - _now()).total_seconds())

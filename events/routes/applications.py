@@ -16,6 +16,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import Meta
 
 from events import applications, views
+from events import invitations as invites
 from events.errors import Malformed
 from events.routes.common import TEXT_PATTERN, Body, Caller, Id, Limit, Offset, Text, allow, client_address, limiter_of, now, problems
 
@@ -195,14 +196,14 @@ async def cancel_application(application_id: Id, data: JSONBody[CancelRequest], 
 @get("/{token:str}", summary="Who an invitation link is for", responses=problems(404))
 async def get_invitation(token: Token) -> views.Invitation:
     """`404 invitation_not_found`; `410 invitation_used` or `invitation_expired`."""
-    return await applications.get_invitation(token=token, now=now())
+    return await invites.get_invitation(token=token, now=now())
 
 
 @post("/{token:str}", summary="Accept an invitation: set the password (single use)", status_code=200, responses=problems(404, 409, 413, 422, 429))
 async def accept_invitation(request: Request, token: Token, data: JSONBody[AcceptRequest]) -> views.Token:
     """Answers a bearer token for the HR account. `410 invitation_used` / `invitation_expired`; `422 weak_password`."""
     await limiter_of(request).hit("signup_address", client_address(request))
-    return await applications.accept_invitation(token=token, now=now(), password=data.password, email=data.email, phone=data.phone)
+    return await invites.accept_invitation(token=token, now=now(), password=data.password, email=data.email, phone=data.phone)
 
 
 router = Router(

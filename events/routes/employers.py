@@ -69,13 +69,31 @@ async def add_staff(employer_id: Id, data: JSONBody[StaffRequest], actor: Caller
     return await employers.add_staff(actor=actor, now=now(), employer_id=employer_id, **data.changes())
 
 
+class InviteRequest(Body):
+    name: PersonName
+    email: Annotated[str, Meta(max_length=254, examples=["li@example.com"])] | None = None
+    phone: Annotated[str, Meta(max_length=32, examples=["13912345678"])] | None = None
+
+
+@post(
+    "/{employer_id:uuid}/invitations",
+    summary="Invite a colleague: an HR account without a password and its invitation link (organiser, or the employer's own HR)",
+    guards=allow("organiser", "hr"),
+    responses=problems(403, 404, 409, 413, 422),
+)
+async def invite_staff(employer_id: Id, data: JSONBody[InviteRequest], actor: Caller) -> views.StaffCreated:
+    """201 with `invitation.url`, shown once: the colleague opens it and sets a password (POST /api/invitations/{token}).
+    `initial_password` is null. 422 `login_required` without e-mail and phone; 409 `login_taken`."""
+    return await employers.invite_staff(actor=actor, now=now(), employer_id=employer_id, **data.changes())
+
+
 @get("/{employer_id:uuid}/staff", summary="An employer's HR accounts (its own HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404))
 async def list_staff(employer_id: Id, actor: Caller) -> list[views.Colleague]:
-    return await employers.list_staff(actor=actor, employer_id=employer_id)
+    return await employers.list_staff(actor=actor, now=now(), employer_id=employer_id)
 
 
 router = Router(
     path="/api/employers",
-    route_handlers=[create_employer, list_employers, get_employer, update_employer, add_staff, list_staff],
+    route_handlers=[create_employer, list_employers, get_employer, update_employer, add_staff, invite_staff, list_staff],
     tags=["employers"],
 )

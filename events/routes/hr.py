@@ -16,7 +16,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from events import attendance, booths, employers, i18n, jobs, tickets
+from events import attendance, booths, employers, i18n, invitations, jobs, tickets
 from events.accounts import Actor
 from events.errors import DomainError, Forbidden, Invalid
 from events.routes.pages import _before_page, _now, _page_id, _sign_in_first, language, page_actor, page_error, page_headers, render
@@ -288,13 +288,13 @@ async def hr_visitors_export(request: Request) -> Response:
 # ---------------------------------------------------------------- company and team
 
 
-async def _team_page(request: Request, actor: Actor, *, status_code: int = 200, invited: Any = None, form: dict[str, Any] | None = None, field_errors: dict[str, str] | None = None, error: str | None = None, notice: str | None = None) -> Template:
+async def _team_page(request: Request, actor: Actor, *, status_code: int = 200, invited: Any = None, invitation_days: int = 0, form: dict[str, Any] | None = None, field_errors: dict[str, str] | None = None, error: str | None = None, notice: str | None = None) -> Template:
     employer = await employers.get_employer(employer_id=actor.employer_id)
-    staff = await employers.list_staff(actor=actor, employer_id=actor.employer_id)
+    staff = await employers.list_staff(actor=actor, now=_now(), employer_id=actor.employer_id)
     profile = form if form is not None and "industry" in form else {"industry": employer.industry, "city": employer.city, "website": employer.website or "", "description": employer.description}
     invite = form if form is not None and "name" in form else {}
     return render(
-        request, "hr/team.html", actor, status_code=status_code, section="/hr/team", employer=employer, staff=staff, invited=invited,
+        request, "hr/team.html", actor, status_code=status_code, section="/hr/team", employer=employer, staff=staff, invited=invited, invitation_days=invitation_days,
         profile=profile, invite=invite, field_errors=field_errors or {}, error=error, notice=notice,
     )
 
@@ -327,7 +327,7 @@ async def hr_update_profile(request: Request) -> Response:
 
 @post("/team/invite")
 async def hr_invite(request: Request) -> Response:
-    """A colleague's account with a generated password, shown on this page once."""
+    """A colleague's account and its invitation link, shown on this page once: the colleague sets the password."""
     actor = await _hr(request)
     if not isinstance(actor, Actor):
         return actor
@@ -336,11 +336,11 @@ async def hr_invite(request: Request) -> Response:
         name = _text(form, "name", 100, required=True)
         login = _text(form, "login", 254, required=True)
         email, phone = (login, None) if "@" in login else (None, login)
-        created = await employers.add_staff(actor=actor, now=_now(), employer_id=actor.employer_id, name=name, email=email, phone=phone, password=None)
+        created = await employers.invite_staff(actor=actor, now=_now(), employer_id=actor.employer_id, name=name, email=email, phone=phone)
     except DomainError as error:
         fields, message = _field_errors(error, language(request), {"invalid_email": "login", "invalid_phone": "login", "login_taken": "login", "form_required": "name"})
         return await _team_page(request, actor, status_code=error.status, form=form, field_errors=fields, error=message)
-    return await _team_page(request, actor, status_code=201, invited=created)
+    return await _team_page(request, actor, status_code=201, invited=created, invitation_days=invitations.INVITATION_DAYS)
 
 
 @post("/team/{account:str}/deactivate")

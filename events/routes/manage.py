@@ -285,7 +285,9 @@ async def duplicate_event(request: Request, slug: Slug) -> Response:
 
 # ---------------------------------------------------------------- stops
 
-STOP_FIELDS = ("name", "school", "campus", "address", "city", "starts_at", "ends_at", "capacity", "registration_opens_at", "registration_closes_at")
+STOP_FIELDS = (
+    "name", "school", "campus", "address", "city", "starts_at", "ends_at", "capacity", "registration_opens_at", "registration_closes_at", "booth_limit",
+)
 
 
 def _stop_form(stop: Any = None, form: dict[str, Any] | None = None) -> dict[str, str]:
@@ -293,7 +295,10 @@ def _stop_form(stop: Any = None, form: dict[str, Any] | None = None) -> dict[str
         return {key: str(value) for key, value in form.items()}
     if stop is None:
         return {"capacity": "300"}
-    return {name: local(getattr(stop, name)) if name.endswith("_at") else str(getattr(stop, name)) for name in STOP_FIELDS}
+    return {
+        name: local(getattr(stop, name)) if name.endswith("_at") else "" if getattr(stop, name) is None else str(getattr(stop, name))
+        for name in STOP_FIELDS
+    }
 
 
 def _stop_fields(form: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -308,6 +313,8 @@ def _stop_fields(form: dict[str, Any], zone: str) -> dict[str, Any]:
         "capacity": number(form, "capacity", low=0, high=1_000_000),
         "registration_opens_at": moment(form, "registration_opens_at", zone, required=False),
         "registration_closes_at": moment(form, "registration_closes_at", zone, required=False),
+        # Empty: no limit of its own (the laid-out places, if any, are the limit; see events.booths).
+        "booth_limit": number(form, "booth_limit", low=0, high=10_000) if text(form, "booth_limit", 12) else None,
     }
 
 

@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
-from events import employer_import, employers, i18n
+from events import employer_import, employers, i18n, invitations
 from events.accounts import Actor
 from events.errors import DomainError, Forbidden, Invalid
 from events.routes.pages import _before_page, _now, _sign_in_first, language, page_actor, page_error, page_headers, render
@@ -135,7 +135,9 @@ async def employer_import_confirm(request: Request) -> Response:
     except (binascii.Error, ValueError):
         raise Invalid("import_empty", "The checked file did not come back; upload it again.") from None
     report = await employer_import.import_employers(actor=actor, now=_now(), content=content, dry_run=False)
-    return Redirect(f"/manage/employers?imported={report.created}")
+    # No redirect: each contact's invitation link is shown here once (only its hash is stored).
+    return render(request, "manage/employer_import.html", actor, status_code=201, section="/manage/employers", report=None, imported=report,
+                  invitation_days=invitations.INVITATION_DAYS, content="", bad=[], file_error=None)
 
 
 router = Router(

@@ -70,6 +70,8 @@ class StopRequest(Body):
     timezone: Zone | None = None
     registration_opens_at: Aware | None = None
     registration_closes_at: Aware | None = None
+    #: Booths at this stop (events.booths.booth_room); null: the laid-out places, or no limit.
+    booth_limit: Annotated[int, Meta(ge=0, le=10_000, examples=[40])] | None = None
 
 
 class StopPatch(Body):
@@ -86,7 +88,7 @@ class StopPatch(Body):
     timezone: Zone | UnsetType = UNSET
     registration_opens_at: Aware | None | UnsetType = UNSET
     registration_closes_at: Aware | None | UnsetType = UNSET
-    #: Booths employer applications may take at this stop (events.applications); null: no limit.
+    #: Booths at this stop (events.booths.booth_room); null: the laid-out places, or no limit.
     booth_limit: Annotated[int, Meta(ge=0, le=10_000, examples=[40])] | None | UnsetType = UNSET
 
 
