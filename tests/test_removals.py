@@ -95,5 +95,10 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("scanner_access", "created_by"): "SET NULL",
         ("scan", "staff"): "SET NULL",
         ("scan", "scanner_access"): "SET NULL",
+        # Who decided an application; an invitation's link to its application: blanked, the application and the account stay.
+        ("employer_application", "decided_by"): "SET NULL",
+        ("invitation", "application"): "SET NULL",
+        # An invitation is a one-use link for one account: nothing to keep once the account is gone.
+        ("invitation", "account"): "CASCADE",
     }
     assert {key: action for key, action in actions.items() if action not in ("RESTRICT", "NO ACTION")} == allowed
