@@ -108,6 +108,9 @@ def problem_response(request: Request, error: Exception) -> Response:
         return response
     if isinstance(error, DomainError):
         return _problem(request, status=error.status, code=error.code, detail=error.detail, **error.extra)
+    if isinstance(error, UnicodeDecodeError):
+        # Litestar decodes a multipart form's text fields as UTF-8 and raises on bytes that are not (a file sent without a filename).
+        return _problem(request, status=400, code="malformed_body", detail="A form field is not UTF-8 text; send files with a filename.")
     if isinstance(error, ValidationException):
         errors = error.extra if isinstance(error.extra, list) else []
         return _problem(request, status=400, code="validation_failed", detail="The request does not match the schema.", errors=errors)

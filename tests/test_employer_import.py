@@ -221,3 +221,10 @@ async def test_a_form_without_a_file_is_refused_as_not_matching_the_schema(clien
     response = await client.post("/api/employers/import", params={"dry_run": "true"}, files={"note": (None, "{}")}, headers=organiser)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_file_sent_as_a_text_field_is_refused_as_malformed(client, organiser):
+    # Found by schemathesis: binary bytes in a form field without a filename made the framework's UTF-8 decoding fail (500).
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    response = await client.post("/api/employers/import", files={"file": (None, png)}, headers=organiser)
+    assert response.status_code == 400 and response.json()["code"] == "malformed_body", response.text

@@ -72,12 +72,12 @@ async def check_credit_code(
     return await employers.check_credit_code(actor=actor, code=code)
 
 
-@get("/employers/{employer_id:uuid}/booths", summary="An employer's booths at every event (its HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403))
+@get("/employers/{employer_id:uuid}/booths", summary="An employer's booths at every event (its HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404))
 async def employer_booths(employer_id: Id, actor: Caller) -> list[views.EmployerBooth]:
     return await booths.employer_booths(actor=actor, employer_id=employer_id)
 
 
-@get("/employers/{employer_id:uuid}/jobs", summary="An employer's jobs at every event, open and closed (its HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403))
+@get("/employers/{employer_id:uuid}/jobs", summary="An employer's jobs at every event, open and closed (its HR, or organiser)", guards=allow("organiser", "hr"), responses=problems(403, 404))
 async def employer_jobs(employer_id: Id, actor: Caller) -> list[views.Job]:
     return await jobs.employer_jobs(actor=actor, employer_id=employer_id)
 
