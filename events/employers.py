@@ -11,14 +11,15 @@ from events import calendar, identifiers, invitations, views
 from events.accounts import Actor, create_account, forget_account, generate_password, insert_account, require_organiser, require_role
 from events.db import contains, write_transaction
 from events.errors import Conflict, Forbidden, Invalid, NotFound, Refused
-from events.tables import Account, AuditEntry, Employer
+from events.tables import Account, AuditEntry, Employer, EmployerApplication
 
 #: Fields HR staff may change on their own employer; the legal name and credit code stay with organisers.
 HR_EDITABLE = frozenset({"industry", "city", "website", "description"})
 
 
-def employer_view(row: Employer) -> views.Employer:
+def employer_view(row: Employer, *, vetting: str | None = None) -> views.Employer:
     return views.Employer(
+        vetting=vetting,
         id=row.id,
         name=row.name,
         credit_code=row.credit_code,
@@ -81,7 +82,25 @@ async def list_employers(*, actor: Actor, q: str | None, limit: int, offset: int
         where.append(contains(Employer.name, q.strip()) | (Employer.credit_code == q.strip().upper()))
     query = Employer.objects().where(*where).order_by(Employer.name).limit(limit).offset(offset)
     total = await Employer.count().where(*where)
-    return views.EmployerPage(items=[employer_view(row) for row in await query], total=total, limit=limit, offset=offset)
+    rows = await query
+    vetting = await _vetting([row.credit_code for row in rows])
+    return views.EmployerPage(items=[employer_view(row, vetting=vetting.get(row.credit_code, "added")) for row in rows], total=total, limit=limit, offset=offset)
+
+
+#: Which application status decides an employer's vetting state, strongest first.
+_VETTING = (("approved", "approved"), ("submitted", "applying"), ("waitlisted", "applying"), ("rejected", "rejected"))
+
+
+async def _vetting(credit_codes: list[str]) -> dict[str, str]:
+    """Each credit code's vetting state from its applications; a code with none was added by an organiser."""
+    if not credit_codes:
+        return {}
+    found: dict[str, set[str]] = {}
+    for row in await EmployerApplication.select(EmployerApplication.credit_code, EmployerApplication.status).where(
+        EmployerApplication.credit_code.is_in(credit_codes)
+    ):
+        found.setdefault(row["credit_code"], set()).add(row["status"])
+    return {code: next((state for status, state in _VETTING if status in statuses), "added") for code, statuses in found.items()}
 
 
 async def update_employer(*, actor: Actor, now: datetime, employer_id: uuid.UUID, changes: Mapping[str, Any]) -> views.Employer:

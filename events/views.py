@@ -67,6 +67,17 @@ class Employer(View):
     description: str
     created_at: Moment
     updated_at: Moment
+    vetting: Annotated[
+        Literal["approved", "applying", "rejected", "added"] | None,
+        Meta(
+            examples=["approved"],
+            description=(
+                "In the organiser's list: `approved` (came in through an approved application), `applying` (an application "
+                "is waiting), `rejected` (its last application was refused), `added` (by an organiser, by hand or import). "
+                "Null elsewhere."
+            ),
+        ),
+    ] = None
 
 
 class EmployerSummary(View):

@@ -388,3 +388,23 @@ async def test_a_label_for_a_stop_that_is_not_chosen_is_refused(client, organise
     response = await approve(client, organiser, made["id"], [first], {second: "A1"})
     assert response.status_code == 422 and response.json()["code"] == "label_for_unchosen_stop"
     assert (await client.get(f"/api/employer-applications/{made['id']}", headers=organiser)).json()["status"] == "submitted"
+
+
+async def test_the_organisers_employer_list_says_how_each_employer_was_vetted(client, organiser, published_train, employer, other_employer):
+    approved = await apply(client, published_train, company="南京青禾软件有限公司")
+    assert (await approve(client, organiser, approved["id"], [published_train["stops"][0]["id"]])).status_code == 200
+    # An employer already listed applies again: its open application shows; one refused shows as rejected.
+    await apply(client, published_train, company=other_employer["name"], credit_code=other_employer["credit_code"])
+    refused = await apply(client, published_train, company="无锡新材料有限公司")
+    await post_ok(client, f"/api/employer-applications/{refused['id']}/reject", {"reason": "材料不全"}, organiser, status=200)
+
+    listed = (await client.get("/api/employers", params={"limit": 50}, headers=organiser)).json()["items"]
+    assert {item["name"]: item["vetting"] for item in listed} == {
+        employer["name"]: "added",
+        other_employer["name"]: "applying",
+        "南京青禾软件有限公司": "approved",
+    }
+    client.cookies.set("session", organiser["Authorization"].split()[1])
+    page = await client.get("/manage/employers")
+    client.cookies.clear()
+    assert page.status_code == 200 and "入驻已通过" in page.text and "入驻申请中" in page.text and "主办方添加" in page.text
