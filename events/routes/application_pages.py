@@ -18,15 +18,15 @@ from litestar.response import Redirect, Template
 
 from events import applications, i18n, invitations, schedule
 from events.accounts import ANONYMOUS, Actor
-from events.errors import DomainError, Forbidden, Invalid
+from events.errors import DomainError, Invalid
 from events.routes.applications import UPLOAD_LIMIT
 from events.routes.common import client_address, limiter_of
 from events.routes.pages import (
     _before_page,
     _now,
     _page_id,
-    _sign_in_first,
     language,
+    organiser_or_sign_in,
     page_actor,
     page_error,
     page_headers,
@@ -171,13 +171,6 @@ async def accept_invitation(request: Request, token: Token) -> Response:
 # ---------------------------------------------------------------- the organiser's console
 
 
-async def _organiser(request: Request) -> Actor | Response:
-    actor = await page_actor(request)
-    if actor.role == "anonymous":
-        return _sign_in_first(request)
-    if not actor.is_organiser:
-        raise Forbidden("organiser_only", "Only organisers decide applications.")
-    return actor
 
 
 STATUSES = ("submitted", "waitlisted", "approved", "rejected", "withdrawn", "cancelled")
@@ -185,7 +178,7 @@ STATUSES = ("submitted", "waitlisted", "approved", "rejected", "withdrawn", "can
 
 @get("/manage/applications", include_in_schema=False)
 async def applications_page(request: Request) -> Response:
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     event = request.query_params.get("event") or None
@@ -207,7 +200,7 @@ async def _detail(request: Request, actor: Actor, application_id: uuid.UUID, *, 
 @get("/manage/applications/{reference:str}", include_in_schema=False)
 async def application_page(request: Request, reference: Reference) -> Response:
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     return await _detail(request, actor, application_id)
@@ -216,7 +209,7 @@ async def application_page(request: Request, reference: Reference) -> Response:
 @get("/manage/applications/{reference:str}/licence", include_in_schema=False)
 async def licence_file(request: Request, reference: Reference) -> Response:
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     content, media_type = await applications.get_licence(actor=actor, now=_now(), application_id=application_id)
@@ -227,7 +220,7 @@ async def licence_file(request: Request, reference: Reference) -> Response:
 async def approve(request: Request, reference: Reference) -> Response:
     """Approving answers the page itself, not a redirect: the invitation links are shown this once."""
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     data = await request.form()
@@ -248,7 +241,7 @@ async def approve(request: Request, reference: Reference) -> Response:
 @post("/manage/applications/{reference:str}/reject", include_in_schema=False)
 async def reject(request: Request, reference: Reference) -> Response:
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     form = dict(await request.form())
@@ -263,7 +256,7 @@ async def reject(request: Request, reference: Reference) -> Response:
 @post("/manage/applications/{reference:str}/withdraw", include_in_schema=False)
 async def withdraw(request: Request, reference: Reference) -> Response:
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     await applications.withdraw_application(actor=actor, now=_now(), application_id=application_id)
@@ -273,7 +266,7 @@ async def withdraw(request: Request, reference: Reference) -> Response:
 @post("/manage/applications/{reference:str}/cancel", include_in_schema=False)
 async def cancel(request: Request, reference: Reference) -> Response:
     application_id = _page_id(reference)
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if isinstance(actor, Response):
         return actor
     form = dict(await request.form())

@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from events import booths, employers, i18n, overview, schedule
 from events.accounts import Actor
-from events.errors import DomainError, Forbidden
+from events.errors import DomainError
 from events.routes.common import Slug
-from events.routes.pages import _before_page, _now, _page_id, _sign_in_first, language, page_actor, page_error, page_headers, render
+from events.routes.pages import _before_page, _now, _page_id, language, organiser_or_sign_in, page_actor, page_error, page_headers, render
 from events.settings import settings
 
 KINDS = ("talent_train", "night_market", "job_fair")
@@ -64,12 +64,8 @@ class FormProblem(Exception):
 async def before_console(request: Request) -> Response | None:
     """Organisers only: nobody signed in goes to sign in first; HR staff and seekers get the 403 page."""
     await _before_page(request)
-    actor = await page_actor(request)
-    if actor.role == "anonymous":
-        return _sign_in_first(request)
-    if not actor.is_organiser:
-        raise Forbidden("organiser_only", "Only organisers may use the console.")
-    return None
+    actor = await organiser_or_sign_in(request)
+    return actor if isinstance(actor, Response) else None
 
 
 def console(request: Request, name: str, actor: Actor, section: str, status_code: int = 200, **context: Any) -> Template:

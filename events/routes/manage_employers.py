@@ -14,26 +14,19 @@ from litestar.response import Redirect, Template
 
 from events import employer_import, employers, i18n, invitations
 from events.accounts import Actor
-from events.errors import DomainError, Forbidden, Invalid
-from events.routes.pages import _before_page, _now, _sign_in_first, language, page_actor, page_error, page_headers, render
+from events.errors import DomainError, Invalid
+from events.routes.pages import _before_page, _now, language, organiser_or_sign_in, page_error, page_headers, render
 
 PAGE_SIZE = 50
 #: Which form field a refusal of the add form belongs next to.
 FIELD_OF_ERROR = {"invalid_credit_code": "credit_code", "credit_code_taken": "credit_code", "invalid_website": "website", "form_required": "name"}
 
 
-async def _organiser(request: Request) -> Actor | Response:
-    actor = await page_actor(request)
-    if actor.role == "anonymous":
-        return _sign_in_first(request)
-    if not actor.is_organiser:
-        raise Forbidden("organiser_only", "Only organisers manage employers.")
-    return actor
 
 
 @get("/")
 async def employer_list(request: Request) -> Response:
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     q = (request.query_params.get("q") or "")[:100]
@@ -58,7 +51,7 @@ def _new_page(request: Request, actor: Actor, *, status_code: int = 200, form: d
 
 @get("/new")
 async def employer_new(request: Request) -> Response:
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     return _new_page(request, actor)
@@ -67,7 +60,7 @@ async def employer_new(request: Request) -> Response:
 @post("/new")
 async def employer_create(request: Request) -> Response:
     """The same creation as POST /api/employers; the credit code is checked on the server whatever the page's script said."""
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     form = {key: str(value) for key, value in (await request.form()).items()}
@@ -89,7 +82,7 @@ async def employer_create(request: Request) -> Response:
 @get("/check")
 async def employer_check(request: Request) -> Response:
     """What the add form's script asks as a code is typed: the same answer as GET /api/employers/credit-code-check, for a signed-in page."""
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     check = await employers.check_credit_code(actor=actor, code=(request.query_params.get("code") or "")[:40])
@@ -98,7 +91,7 @@ async def employer_check(request: Request) -> Response:
 
 @get("/import")
 async def employer_import_page(request: Request) -> Response:
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     return render(request, "manage/employer_import.html", actor, section="/manage/employers", report=None, content="", bad=[], file_error=None)
@@ -107,7 +100,7 @@ async def employer_import_page(request: Request) -> Response:
 @post("/import")
 async def employer_import_check(request: Request) -> Response:
     """Check the uploaded file and show every row with its problems; nothing is written here."""
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     upload = (await request.form()).get("file")
@@ -127,7 +120,7 @@ async def employer_import_check(request: Request) -> Response:
 
 @post("/import/confirm")
 async def employer_import_confirm(request: Request) -> Response:
-    actor = await _organiser(request)
+    actor = await organiser_or_sign_in(request)
     if not isinstance(actor, Actor):
         return actor
     try:

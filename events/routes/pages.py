@@ -111,6 +111,16 @@ def _sign_in_first(request: Request) -> Redirect:
     return Redirect(f"/login?next={quote(request.url.path)}")
 
 
+async def organiser_or_sign_in(request: Request) -> Actor | Response:
+    """The signed-in organiser; nobody signed in is sent to sign in first, anyone else gets the 403 page."""
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return _sign_in_first(request)
+    if not actor.is_organiser:
+        raise Forbidden("organiser_only", "Only organisers may use the console.")
+    return actor
+
+
 def _stop_to_register(value: object) -> str:
     """The stop whose Register button sent an anonymous visitor to sign up or in ("" if none or not an id)."""
     try:
