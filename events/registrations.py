@@ -20,7 +20,7 @@ from events.errors import Conflict, DomainError, NotFound, Refused
 from events.exports import Sheet, csv_document, workbook
 from events.schedule import load_stop, registration_window
 from events.tables import AuditEntry, CheckIn, Event, Registration, SeekerProfile, Stop
-from events.waitlist import fill_free_seats, seekers_waitlist_positions, waitlist_position, waitlist_positions_between
+from events.waitlist import confirm_waitlisted, fill_free_seats, seekers_waitlist_positions, waitlist_position, waitlist_positions_between
 
 ACTIVE = (Registration.Status.confirmed, Registration.Status.waitlisted)
 #: Seeker profiles read per statement when listing a stop's registrations.
@@ -501,15 +501,7 @@ async def promote(*, actor: Actor, now: datetime, registration_id: uuid.UUID) ->
         ).returning(Stop.id)
         if not seated:
             raise Conflict("stop_full", "Every seat is taken: raise the capacity first, or wait for a cancellation.")
-        await Registration.update(
-            {
-                Registration.status: Registration.Status.confirmed,
-                Registration.waitlist_seq: None,
-                Registration.confirmed_at: now,
-                Registration.updated_at: now,
-                Registration.revision: Registration.revision + 1,
-            }
-        ).where(Registration.id == registration_id)
+        await confirm_waitlisted([registration_id], now=now)
         await AuditEntry.insert(
             AuditEntry(actor=actor.id, action="promote_registration", target=f"registration:{registration_id}", detail=f"stop:{stop.id}", at=now)
         )

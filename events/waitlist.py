@@ -12,6 +12,19 @@ from datetime import datetime
 from events.tables import Registration, Stop
 
 
+async def confirm_waitlisted(registration_ids: list[uuid.UUID], *, now: datetime) -> None:
+    """Give these waitlisted registrations their seats (the caller has counted the seats on the stop)."""
+    await Registration.update(
+        {
+            Registration.status: Registration.Status.confirmed,
+            Registration.waitlist_seq: None,
+            Registration.confirmed_at: now,
+            Registration.updated_at: now,
+            Registration.revision: Registration.revision + 1,
+        }
+    ).where(Registration.id.is_in(registration_ids))
+
+
 async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
     """Confirm waitlisted registrations, first in line first, while the stop has free seats; returns how many."""
     stop = await Stop.select(Stop.capacity, Stop.confirmed_count, Stop.status).where(Stop.id == stop_id).first()
@@ -27,15 +40,7 @@ async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
     ids = [row["id"] for row in waiting]
     if not ids:
         return 0
-    await Registration.update(
-        {
-            Registration.status: Registration.Status.confirmed,
-            Registration.waitlist_seq: None,
-            Registration.confirmed_at: now,
-            Registration.updated_at: now,
-            Registration.revision: Registration.revision + 1,
-        }
-    ).where(Registration.id.is_in(ids))
+    await confirm_waitlisted(ids, now=now)
     await Stop.update({Stop.confirmed_count: Stop.confirmed_count + len(ids)}).where(Stop.id == stop_id)
     return len(ids)
 
