@@ -20,8 +20,12 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-#: How long a publish may wait on Redis before the update is delivered here only.
+#: How long connecting to Redis may take before an update is delivered here only (Redis away: fail fast).
 PUBLISH_TIMEOUT = 0.5
+#: How long a publish may take on a connected Redis. Publishing runs after the scan was answered, so waiting costs
+#: nobody; with 0.5 s a busy machine (four workers on two cores) fell back to local delivery and other workers'
+#: dashboards missed updates.
+PUBLISH_WAIT = 3.0
 #: Updates kept for one dashboard that is slow to read; past this its oldest are dropped.
 LISTENER_BACKLOG = 1000
 _local: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
@@ -56,7 +60,7 @@ def _deliver_here(name: str, data: str) -> None:
 
 async def _publish(name: str, data: str) -> None:
     try:
-        await asyncio.wait_for(_redis.publish(name, data), PUBLISH_TIMEOUT)
+        await asyncio.wait_for(_redis.publish(name, data), PUBLISH_WAIT)
     except (RedisError, OSError, TimeoutError) as error:
         log.warning("live update not shared through Redis (%s); delivering to this worker's dashboards only", error)
         _deliver_here(name, data)
