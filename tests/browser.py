@@ -41,3 +41,9 @@ async def fill_sign_up(page, *, name: str, phone: str, school: str, major: str, 
     await page.get_by_label("毕业年份").fill("2027")
     await page.get_by_label("我已阅读并同意").check()
     await page.get_by_role("button", name="注册").click()
+
+
+async def fits_the_screen(page) -> None:
+    """The page does not scroll sideways: nothing wider than the phone."""
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"

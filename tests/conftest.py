@@ -329,6 +329,12 @@ async def live_server(app):
 
 
 @pytest.fixture
+async def phone(phone_context):
+    """A page in `phone_context`."""
+    return await phone_context.new_page()
+
+
+@pytest.fixture
 async def phone_context():
     """A browser context in Debian's Chromium, shaped like a 360×740 phone in Shanghai."""
     from browser import PHONE, launch

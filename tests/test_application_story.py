@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from browser import fits_the_screen
 from conftest import ORGANISER_PASSWORD, credit_code, make_account
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import async_playwright, expect
 from test_applications import PNG
 
 from events.tables import Account
@@ -21,10 +22,6 @@ async def browser():
         await chromium.close()
 
 
-async def _fits_the_screen(page: Page) -> None:
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
-
 
 async def test_an_employer_applies_is_approved_and_its_hr_person_activates_the_account(client, published_train, live_server, browser):
     from browser import PHONE
@@ -34,7 +31,7 @@ async def test_an_employer_applies_is_approved_and_its_hr_person_activates_the_a
     await phone.goto(f"{live_server.url}/apply-employer")
     await phone.get_by_role("link", name=published_train["title"]).click()
     await expect(phone.get_by_role("heading", name="企业入驻申请")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     await phone.get_by_label("单位名称").fill("南京青禾软件有限公司")
     await phone.get_by_label("统一社会信用代码").fill("91320100MA1MXXXX0Y")
     await phone.get_by_label("联系人", exact=True).fill("王敏")
@@ -47,7 +44,7 @@ async def test_an_employer_applies_is_approved_and_its_hr_person_activates_the_a
     # A wrong check digit: said next to the field, in Chinese, with the rest kept.
     await expect(phone.locator("#credit_code-error")).to_contain_text("统一社会信用代码不正确")
     await expect(phone.get_by_label("单位名称")).to_have_value("南京青禾软件有限公司")
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     await phone.get_by_label("统一社会信用代码").fill(credit_code())
     await phone.get_by_label("营业执照（选填）").set_input_files({"name": "执照.png", "mimeType": "image/png", "buffer": PNG})
     await phone.get_by_role("button", name="提交申请").click()
@@ -76,7 +73,7 @@ async def test_an_employer_applies_is_approved_and_its_hr_person_activates_the_a
     hr_phone = await hr_context.new_page()
     await hr_phone.goto(live_server.url + "/invitations/" + link.rsplit("/", 1)[1])
     await expect(hr_phone.get_by_text("王敏，欢迎代表 南京青禾软件有限公司")).to_be_visible()
-    await _fits_the_screen(hr_phone)
+    await fits_the_screen(hr_phone)
     await hr_phone.get_by_label("密码").fill("qinghe-2026")
     await hr_phone.get_by_role("button", name="设置密码并登录").click()
     await hr_phone.wait_for_url(f"{live_server.url}/hr")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from browser import fits_the_screen
 from conftest import ORGANISER_PASSWORD, future, make_account
 from playwright.async_api import Page, expect
 
 from events.tables import Account, BoothPlace, Event, ScannerAccess, Stop
-
-
-async def _fits_the_screen(page: Page) -> None:
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 async def _add_stop(page: Page, *, school: str, campus: str, address: str, days: int, again: bool) -> None:
@@ -52,7 +48,7 @@ async def test_an_organiser_runs_a_talent_train_and_a_night_market_from_the_cons
     await _add_stop(page, school="东南大学", campus="九龙湖校区", address="南京市江宁区东南大学路2号", days=22, again=True)
     await _add_stop(page, school="河海大学", campus="江宁校区", address="南京市江宁区佛城西路8号", days=24, again=False)
     await expect(page.get_by_role("link", name="河海大学 江宁校区")).to_be_visible()
-    await _fits_the_screen(page)
+    await fits_the_screen(page)
     await page.get_by_role("button", name="发布").click()
     await expect(page.get_by_role("status")).to_contain_text("已发布")
 
@@ -71,7 +67,7 @@ async def test_an_organiser_runs_a_talent_train_and_a_night_market_from_the_cons
     await expect(page.get_by_role("status")).to_have_text("展位编号已生成。")
     await expect(page.locator("#floor-plan tbody tr")).to_have_count(20)
     await expect(page.locator("#floor-plan")).to_contain_text("A20")
-    await _fits_the_screen(page)
+    await fits_the_screen(page)
     # The same range again is refused, next to the field, and nothing is added.
     await page.get_by_role("button", name="生成").click()
     await expect(page.locator("#e-prefix")).to_contain_text("本场已有编号 A01")
@@ -90,7 +86,7 @@ async def test_an_organiser_runs_a_talent_train_and_a_night_market_from_the_cons
     await expect(page.get_by_role("img", name="QR 东门 2")).to_be_visible()
     code = await page.locator(".access-code").first.inner_text()
     assert len(code.replace("-", "")) == 12
-    await _fits_the_screen(page)
+    await fits_the_screen(page)
     await page.emulate_media(media="print")
     await expect(page.locator("nav.console")).to_be_hidden()
 

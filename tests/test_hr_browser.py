@@ -5,23 +5,13 @@ from __future__ import annotations
 import io
 import uuid
 
-import pytest
+from browser import fits_the_screen
 from conftest import HR_PASSWORD, ORGANISER_PASSWORD, credit_code, make_account, post_ok, sign_up_body
 from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 from test_employer_import import rows, wrong_check_digit, xlsx
 
 from events.tables import Account
-
-
-@pytest.fixture
-async def phone(phone_context):
-    return await phone_context.new_page()
-
-
-async def _fits_the_screen(page: Page) -> None:
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 async def _sign_in(page: Page, base: str, login: str, password: str) -> None:
@@ -40,7 +30,7 @@ async def test_an_hr_person_posts_three_jobs_finds_the_scanner_and_exports_visit
     await expect(phone.get_by_role("heading", name="A12 · 今晚")).to_be_visible()
     await expect(phone.get_by_role("img", name="展位 A12 的扫码页面二维码")).to_be_visible()
     assert await phone.get_by_role("link", name="打开扫码").get_attribute("href") == f"/scan/booths/{booth}"
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
     await phone.get_by_role("link", name="岗位").first.click()
     for title, low, high in (("Java 开发工程师", "12000", "20000"), ("测试工程师", "9000", "14000"), ("产品经理", "15000", "25000")):
@@ -51,7 +41,7 @@ async def test_an_hr_person_posts_three_jobs_finds_the_scanner_and_exports_visit
         await phone.get_by_label("专业要求").fill("计算机科学与技术、软件工程")
         await phone.get_by_role("button", name="发布", exact=True).click()
         await expect(phone.get_by_role("status")).to_have_text("岗位已发布。")
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     listed = (await client.get(f"/api/events/{night_market['slug']}/jobs")).json()
     assert sorted(j["title"] for j in listed["items"]) == ["Java 开发工程师", "产品经理", "测试工程师"]
     java = next(j for j in listed["items"] if j["title"] == "Java 开发工程师")
@@ -67,13 +57,13 @@ async def test_an_hr_person_posts_three_jobs_finds_the_scanner_and_exports_visit
     await phone.get_by_role("link", name="到访学生").click()
     await expect(phone.locator("#visitor-count")).to_have_text("共 1 位到访学生")
     await expect(phone.get_by_role("cell", name="李华")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     async with phone.expect_download() as info:
         await phone.get_by_role("link", name="导出 Excel").click()
     download = await info.value
     await phone.get_by_role("link", name="单位与同事").click()
     await expect(phone.get_by_role("heading", name="添加同事")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     sheet = load_workbook(io.BytesIO((await download.path()).read_bytes())).active
     assert [c.value for c in sheet[2]][1:7] == ["A12", sheet["C2"].value, 1, "Java 开发工程师", "Java 开发工程师", "李华"]
 
@@ -125,7 +115,7 @@ async def test_the_credit_code_is_checked_as_it_is_typed(client, organiser, live
     await expect(phone.locator("#credit-code-status")).to_have_text("✗ 信用代码不正确（请核对校验码）")
     await field.fill(code)
     await expect(phone.locator("#credit-code-status")).to_have_text("✓ 校验码正确")
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     for path in ("/manage/employers", "/manage/employers/import"):
         await phone.goto(f"{live_server.url}{path}")
-        await _fits_the_screen(phone)
+        await fits_the_screen(phone)

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
-from browser import fill_sign_up
+from browser import fill_sign_up, fits_the_screen
 from conftest import post_ok, stop_body
-from playwright.async_api import Page, expect
-
-
-@pytest.fixture
-async def phone(phone_context):
-    return await phone_context.new_page()
-
-
-async def _fits_the_screen(page: Page) -> None:
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+from playwright.async_api import expect
 
 
 async def test_a_student_signs_up_registers_sees_the_qr_and_cancels(client, organiser, published_train, live_server, phone):
     await phone.goto(f"{live_server.url}/events")
     await expect(phone.get_by_role("link", name=published_train["title"])).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
     await phone.get_by_role("link", name=published_train["title"]).click()
     await expect(phone.get_by_role("heading", name="南京大学 仙林校区")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     await phone.get_by_role("button", name="报名").first.click()
 
     await expect(phone.get_by_role("heading", name="注册")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
     await fill_sign_up(phone, name="李华", phone="13812345678", school="南京大学", major="软件工程", degree="master")
 
     # Signing up from the stop's Register button lands registered, not back on the button.
@@ -41,7 +30,7 @@ async def test_a_student_signs_up_registers_sees_the_qr_and_cancels(client, orga
     assert box["width"] >= 280, "the QR fills most of a phone's width, to scan in a dim hall"
     short_code = await phone.locator("#short-code").inner_text()
     assert len(short_code) == 8
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
     mine = (await client.get("/api/stops/{}/registrations".format(published_train["stops"][0]["id"]), headers=organiser)).json()
     assert [(item["short_code"], item["status"], item["seeker"]["degree"]) for item in mine["items"]] == [(short_code, "confirmed", "master")]
@@ -54,7 +43,7 @@ async def test_a_student_signs_up_registers_sees_the_qr_and_cancels(client, orga
     await phone.goto(f"{live_server.url}/me/tickets?lang=en")
     await expect(phone.get_by_text("Cancelled")).to_be_visible()
     await expect(phone.get_by_role("link", name="My tickets")).to_be_visible()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
 
 async def test_a_refused_registration_reads_as_a_page_in_the_students_language(client, organiser, talent_train, live_server, phone):
@@ -103,7 +92,7 @@ async def test_a_student_subscribes_to_their_registrations_from_the_tickets_page
     async with httpx.AsyncClient() as http:
         feed = await http.get("http://" + webcal.removeprefix("webcal://"))
     assert feed.status_code == 200 and published_train["stops"][0]["id"].encode() in feed.content
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
 
 async def test_an_event_page_offers_its_feed_to_calendar_apps(published_train, live_server, phone):
@@ -185,7 +174,7 @@ async def test_a_waitlisted_place_shows_its_place_in_line_and_no_qr_until_it_is_
     await expect(phone.get_by_role("img", name="入场码 QR")).to_have_count(0)
     await expect(phone.locator("#short-code")).to_have_count(0)
     assert waiting["ticket"]["short_code"] not in await phone.content()
-    await _fits_the_screen(phone)
+    await fits_the_screen(phone)
 
     # The first gives the seat up: the waitlisted place is confirmed and its code appears.
     assert (await client.delete(f"/api/registrations/{held['id']}", headers=first)).status_code == 200

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from conftest import HR_PASSWORD, make_account
 from playwright.async_api import expect
 
 from events.tables import Account
-
-
-@pytest.fixture
-async def phone(phone_context):
-    return await phone_context.new_page()
 
 
 async def test_a_student_changes_the_password_from_the_header_and_other_sign_ins_end(live_server, phone):

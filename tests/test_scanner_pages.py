@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from browser import fits_the_screen
 from conftest import confirmed_tickets, post_ok
 from playwright.async_api import expect
 
@@ -49,8 +50,7 @@ async def test_a_volunteer_scans_goes_offline_keeps_scanning_and_the_queue_syncs
     await phone_context.set_offline(False)
     await expect(pending).to_have_attribute("data-count", "0", timeout=15_000)
     assert await CheckIn.count() == 4 and await Scan.count() == 5
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    await fits_the_screen(page)
 
 
 async def test_a_forged_ticket_is_refused_on_the_phone_before_any_network(client, organiser, night_market, live_server, phone_context):
