@@ -27,6 +27,12 @@ def _resolve(schema, ref_or_schema):
     return schema["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else ref_or_schema
 
 
+def _assert_upload_names_its_file(schema, media, where: str) -> None:
+    """Uploads say which of their fields carry a file, as binary."""
+    fields = _resolve(schema, media["schema"])["properties"]
+    assert any(field.get("format") == "binary" for field in fields.values()), where
+
+
 async def test_every_operation_has_a_summary_a_success_response_and_problem_json_errors(schema):
     for path, method, operation in _operations(schema):
         assert operation.get("summary"), f"{method} {path} has no summary"
@@ -43,9 +49,7 @@ async def test_every_request_body_field_is_typed_and_the_body_refuses_unknown_fi
             continue
         content = operation["requestBody"]["content"]
         if "multipart/form-data" in content:
-            # Uploads say which of their fields carry a file, as binary.
-            fields = _resolve(schema, content["multipart/form-data"]["schema"])["properties"]
-            assert any(field.get("format") == "binary" for field in fields.values()), f"{method} {path}"
+            _assert_upload_names_its_file(schema, content["multipart/form-data"], f"{method} {path}")
             continue
         body = _resolve(schema, content["application/json"]["schema"])
         assert body["properties"], f"{method} {path}"
@@ -103,9 +107,7 @@ async def test_request_bodies_are_documented_as_closed_and_free_of_control_chara
             continue
         content = operation["requestBody"]["content"]
         if "multipart/form-data" in content:
-            # Uploads say which of their fields carry a file, as binary.
-            fields = _resolve(schema, content["multipart/form-data"]["schema"])["properties"]
-            assert any(field.get("format") == "binary" for field in fields.values()), f"{method} {path}"
+            _assert_upload_names_its_file(schema, content["multipart/form-data"], f"{method} {path}")
             continue
         body = _resolve(schema, content["application/json"]["schema"])
         assert body.get("additionalProperties") is False, f"{method} {path} accepts unknown fields on paper but refuses them"
