@@ -18,19 +18,14 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from events import broadcast
+
 log = logging.getLogger(__name__)
 
-#: How long connecting to Redis may take before an update is delivered here only (Redis away: fail fast).
-PUBLISH_TIMEOUT = 0.5
-#: How long a publish may take on a connected Redis. Publishing runs after the scan was answered, so waiting costs
-#: nobody; with 0.5 s a busy machine (four workers on two cores) fell back to local delivery and other workers'
-#: dashboards missed updates.
-PUBLISH_WAIT = 3.0
 #: Updates kept for one dashboard that is slow to read; past this its oldest are dropped.
 LISTENER_BACKLOG = 1000
 _local: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
 _redis: Redis | None = None
-_pending: set[asyncio.Task[None]] = set()
 
 
 def channel(event_id: uuid.UUID | str) -> str:
@@ -40,7 +35,7 @@ def channel(event_id: uuid.UUID | str) -> str:
 def use_redis(url: str | None) -> None:
     """Share updates through Redis pub/sub (several workers) or keep them in this process (one worker)."""
     global _redis
-    _redis = Redis.from_url(url, socket_connect_timeout=PUBLISH_TIMEOUT, socket_timeout=None) if url else None
+    _redis = broadcast.client(url) if url else None
 
 
 async def close() -> None:
@@ -58,14 +53,6 @@ def _deliver_here(name: str, data: str) -> None:
         queue.put_nowait(data)
 
 
-async def _publish(name: str, data: str) -> None:
-    try:
-        await asyncio.wait_for(_redis.publish(name, data), PUBLISH_WAIT)
-    except (RedisError, OSError, TimeoutError) as error:
-        log.warning("live update not shared through Redis (%s); delivering to this worker's dashboards only", error)
-        _deliver_here(name, data)
-
-
 def announce(event_id: uuid.UUID, **update: object) -> None:
     """Tell the event's dashboards that something was counted; never slow or fail the scan that was already committed."""
     try:
@@ -73,9 +60,12 @@ def announce(event_id: uuid.UUID, **update: object) -> None:
         if _redis is None:
             _deliver_here(name, data)
             return
-        task = asyncio.get_running_loop().create_task(_publish(name, data))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
+
+        def here_only(error: Exception) -> None:
+            log.warning("live update not shared through Redis (%s); delivering to this worker's dashboards only", error)
+            _deliver_here(name, data)
+
+        broadcast.publish_later(_redis, name, data, fallback=here_only)
     except Exception:
         # The scan is committed and its answer due: a live update lost is logged, never raised into it.
         log.exception("live update for event %s not delivered", event_id)

@@ -17,15 +17,13 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from events import broadcast
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "accounts:signed_out"
-#: How long an announcement may wait on Redis; past it, other workers notice within their recheck interval instead.
-PUBLISH_TIMEOUT = 0.5
-
 _redis: Redis | None = None
 _listener: asyncio.Task[None] | None = None
-_pending: set[asyncio.Task[None]] = set()
 
 
 async def start(url: str | None, *, forget: Callable[[uuid.UUID], None]) -> None:
@@ -33,12 +31,12 @@ async def start(url: str | None, *, forget: Callable[[uuid.UUID], None]) -> None
     global _redis, _listener
     if not url:
         return
-    _redis = Redis.from_url(url, socket_connect_timeout=PUBLISH_TIMEOUT, socket_timeout=None)
+    _redis = broadcast.client(url)
     subscribed = asyncio.get_running_loop().create_future()
     _listener = asyncio.get_running_loop().create_task(_listen(_redis, forget, subscribed))
     # Wait for the subscription (bounded): a sign-out announced right after start-up must reach this worker.
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.shield(subscribed), PUBLISH_TIMEOUT * 4)
+        await asyncio.wait_for(asyncio.shield(subscribed), broadcast.CONNECT_TIMEOUT * 4)
 
 
 async def close() -> None:
@@ -57,16 +55,11 @@ def announce(account_id: uuid.UUID) -> None:
     """Tell the other workers; never fails or slows the change that was already committed."""
     if _redis is None:
         return
-    task = asyncio.get_running_loop().create_task(_publish(_redis, str(account_id)))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
 
-
-async def _publish(redis: Redis, account_id: str) -> None:
-    try:
-        await asyncio.wait_for(redis.publish(CHANNEL, account_id), PUBLISH_TIMEOUT)
-    except (RedisError, OSError, TimeoutError) as error:
+    def missed(error: Exception) -> None:
         log.warning("sign-out of account %s not shared through Redis (%s); other workers notice on their next recheck", account_id, error)
+
+    broadcast.publish_later(_redis, CHANNEL, str(account_id), fallback=missed)
 
 
 async def _listen(redis: Redis, forget: Callable[[uuid.UUID], None], subscribed: asyncio.Future[None]) -> None:
