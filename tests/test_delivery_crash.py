@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +43,10 @@ def start_worker(port: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "main.py", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def wait_for(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
+async def wait_for(condition, seconds: float) -> None:
+    async with asyncio.timeout(seconds):
+        while not await condition():
+            await asyncio.sleep(0.1)
 
 
 async def test_a_worker_killed_mid_send_loses_nothing_and_delivers_nothing_twice(night_market):
@@ -65,7 +63,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_delivers_nothing_twice
             async def some_received() -> bool:
                 return len(smtp.inbox.keys()) >= 30
 
-            await wait_for(some_received, timeout=60)
+            await wait_for(some_received, seconds=60)
             first.send_signal(signal.SIGKILL)
             first.wait()
         finally:
@@ -77,7 +75,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_delivers_nothing_twice
             async def all_delivered() -> bool:
                 return await Message.count().where(Message.status == "delivered") == MESSAGES
 
-            await wait_for(all_delivered, timeout=120)
+            await wait_for(all_delivered, seconds=120)
         finally:
             for worker in survivors:
                 worker.send_signal(signal.SIGTERM)
