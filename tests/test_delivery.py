@@ -185,6 +185,10 @@ async def test_an_organiser_may_send_a_message_again_and_a_seeker_may_not(client
     (message,) = await Message.select(Message.id)
     with pytest.raises(Forbidden):
         await delivery.redeliver(message["id"], actor, now())
+    # A webhook's owner may; without the webhooks' table (or as someone else) nobody but organisers.
+    await Message.update({Message.webhook_id: uuid.uuid4()}).where(Message.id == message["id"])
+    with pytest.raises(Forbidden):
+        await delivery.redeliver(message["id"], actor, now())
     again = await delivery.redeliver(message["id"], organiser_actor, now())
     assert again.status == "pending" and again.attempts == 0
     await delivery.run_once(now=now())
