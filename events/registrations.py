@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
-from events import calendar, i18n, metrics, tickets, views
+from events import calendar, i18n, metrics, notify, outbox, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import contains, for_update, write_transaction
@@ -20,7 +20,14 @@ from events.errors import Conflict, DomainError, NotFound, Refused
 from events.exports import Sheet, csv_document, workbook
 from events.schedule import load_stop, registration_window
 from events.tables import AuditEntry, CheckIn, Event, Registration, SeekerProfile, Stop
-from events.waitlist import confirm_waitlisted, fill_free_seats, seekers_waitlist_positions, waitlist_position, waitlist_positions_between
+from events.waitlist import (
+    confirm_waitlisted,
+    fill_free_seats,
+    record_promotions,
+    seekers_waitlist_positions,
+    waitlist_position,
+    waitlist_positions_between,
+)
 
 ACTIVE = (Registration.Status.confirmed, Registration.Status.waitlisted)
 #: Seeker profiles read per statement when listing a stop's registrations.
@@ -150,6 +157,7 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
         }
         free, waitlist_seq, seated = stop.capacity - stop.confirmed_count, stop.waitlist_seq, 0
         new, revived = [], []
+        told: dict[str, list[dict[str, object]]] = {}
         # Everyone waiting now has a lower number than anyone this batch adds: positions follow from one count.
         waiting = None
         for n, claim in enumerate(claims):
@@ -187,6 +195,9 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
                 waiting += 1
                 position = waiting
             results[n] = (_summary_row(stop, event, registration_id, short_code, claim.now, fields), position)
+            told.setdefault(fields["status"], []).append(
+                {"registration_id": registration_id, "stop_id": stop.id, "seeker_id": claim.actor.id, "event_id": event.id, "position": position}
+            )
         if seated or waitlist_seq != stop.waitlist_seq:
             within_capacity = WhereRaw('"confirmed_count" + {} <= "capacity"', seated) if seated else (Stop.id == stop.id)
             moved = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + seated, Stop.waitlist_seq: waitlist_seq}).where(
@@ -200,6 +211,8 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
             ).where(Registration.id == registration_id)
         if new:
             await Registration.insert(*new)
+        for status, payloads in told.items():
+            await outbox.record_many(f"registration.{status}", payloads, now=claims[0].now)
     return results
 
 
@@ -225,7 +238,6 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
     """
     require_role(actor, "seeker")
     row, position = await _claims_for(stop_id).submit(_Claim(actor=actor, now=now))
-    calendar.changed()
     metrics.REGISTRATIONS.labels(row["status"]).inc()
     return await registration_view(row, position=position)
 
@@ -258,7 +270,6 @@ async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> 
     async with write_transaction():
         await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
         await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now)
-    calendar.changed()
     return await registration_view(await _row(registration_id))
 
 
@@ -272,8 +283,11 @@ async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now:
             Registration.waitlist_seq: None,
             Registration.revision: Registration.revision + 1,
         }
-    ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at)
-    if was and was[0]["confirmed_at"] is not None:
+    ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at, Registration.seeker)
+    if not was:
+        return
+    await outbox.record("registration.cancelled", {"registration_id": registration_id, "stop_id": stop_id, "seeker_id": was[0]["seeker"]}, now=now)
+    if was[0]["confirmed_at"] is not None:
         await Stop.update({Stop.confirmed_count: Stop.confirmed_count - 1}).where(Stop.id == stop_id)
         await fill_free_seats(stop_id=stop_id, now=now)
 
@@ -330,10 +344,7 @@ def refuse_unless_admissible(*, registration_status: str, stop_status: str) -> N
 
 def mask_phone(phone: str | None) -> str | None:
     """138****5678 for +8613812345678: enough to tell two people apart at a desk, not enough to call."""
-    if not phone:
-        return phone
-    digits = phone.removeprefix("+86")
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
+    return notify.mask_phone(phone) if phone else phone
 
 
 async def stop_registrations(
@@ -502,9 +513,9 @@ async def promote(*, actor: Actor, now: datetime, registration_id: uuid.UUID) ->
         if not seated:
             raise Conflict("stop_full", "Every seat is taken: raise the capacity first, or wait for a cancellation.")
         await confirm_waitlisted([registration_id], now=now)
+        await record_promotions([registration_id], now=now)
         await AuditEntry.insert(
             AuditEntry(actor=actor.id, action="promote_registration", target=f"registration:{registration_id}", detail=f"stop:{stop.id}", at=now)
         )
-    calendar.changed()
     page = await stop_registrations(actor=actor, now=now, stop_id=stop.id, status=None, limit=1, offset=0, registration_id=registration_id)
     return page.items[0]
