@@ -65,7 +65,7 @@ class Relay:
         ok = auth_data.login == b"mailer" and auth_data.password == b"p@ss word"
         if ok:
             self.logins.append(auth_data.login.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
 
 
 def free_port() -> int:
