@@ -188,7 +188,8 @@ def outgoing(kind="registration.confirmed", params=None) -> Outgoing:
 
 async def test_aliyun_receives_a_correctly_signed_sendsms_with_the_template_and_its_variables(aliyun, caplog):
     caplog.set_level(logging.DEBUG)
-    message = outgoing()
+    # Characters the encodings treat differently: '*' (%2A), '~' (kept), ' ' (%20, not '+'), '+' (%2B), '&', '='.
+    message = outgoing(params={**STOP, "event_title": "秋季*双选会 C++ ~ A&B=1"})
 
     outcome = await send_sms(message, config=config_for(aliyun), now=MORNING)
 
@@ -197,7 +198,7 @@ async def test_aliyun_receives_a_correctly_signed_sendsms_with_the_template_and_
     [fields] = aliyun.received
     assert fields["PhoneNumbers"] == "13812345678"
     assert (fields["SignName"], fields["TemplateCode"], fields["OutId"]) == ("校园招聘", "SMS_100001", str(message.message_id))
-    assert json.loads(fields["TemplateParam"]) == {"event": "秋季双选会 主会场", "time": "12月5日14:00"}
+    assert json.loads(fields["TemplateParam"]) == {"event": "秋季*双选会 C++ ~ A&B=1 主会场", "time": "12月5日14:00"}
     assert fields["Timestamp"] == "2026-12-04T02:00:00Z"
     assert all("13812345678" not in record.getMessage() for record in caplog.records)
 
