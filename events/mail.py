@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from events.messages import KINDS, MessageParamsError, language_of, render_email
-from events.notify import Outcome, Outgoing
+from events.notify import Outcome, Outgoing, mask_email
 
 if TYPE_CHECKING:
     from events.settings import Settings
@@ -28,17 +28,9 @@ _CONFIGURATION_CODES = frozenset({530, 534, 535, 538})
 _EMAIL = re.compile(r"[^\s<>\"'(),;:@]+@[A-Za-z0-9.-]+")
 
 
-def email_configured(config: Settings) -> bool:
-    """Whether e-mail can be sent at all (SMTP_URL is set); without it messages are skipped, not failed."""
+def configured(config: Settings) -> bool:
+    """Whether e-mail can be sent at all (SMTP_URL is set); without it the worker skips e-mail messages (events.notify.channel_sender)."""
     return bool(config.smtp_url)
-
-
-def mask_email(address: str) -> str:
-    """'z***@example.com': enough for a person to recognise their own address, not enough to harvest it."""
-    local, _, domain = address.rpartition("@")
-    if not local:
-        return "***"
-    return f"{local[0]}***@{domain}"
 
 
 def _masked(text: str) -> str:
@@ -110,7 +102,7 @@ def _outcome(error: Exception) -> Outcome:
 
 async def send_email(outgoing: Outgoing, *, config: Settings) -> Outcome:
     """Send one message to outgoing.address through SMTP_URL; never logs the address."""
-    if not email_configured(config):
+    if not configured(config):
         return Outcome("give_up", None, "SMTP_URL is not set")
     try:
         email = build_email(outgoing, config=config)

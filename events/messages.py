@@ -33,25 +33,25 @@ class Kind:
     transactional: bool = True
 
 
-_STOP = ("event_title", "stop_title", "starts_at", "ends_at")
-_STOP_OPTIONAL = ("venue", "timezone", "name")
+_STOP = ("event_title", "stop_name", "starts_at", "ends_at")
+_STOP_OPTIONAL = ("campus", "address", "timezone", "name")
 
 KINDS: dict[str, Kind] = {
     "registration.confirmed": Kind((*_STOP, "ticket_url"), _STOP_OPTIONAL),
-    "registration.waitlisted": Kind((*_STOP, "position"), (*_STOP_OPTIONAL, "ticket_url")),
+    "registration.waitlisted": Kind(_STOP, (*_STOP_OPTIONAL, "position", "ticket_url")),
     "registration.promoted": Kind((*_STOP, "ticket_url"), _STOP_OPTIONAL),
     "registration.cancelled": Kind(_STOP, (*_STOP_OPTIONAL, "by", "events_url")),
     "reminder.24h": Kind((*_STOP, "ticket_url"), _STOP_OPTIONAL),
     "reminder.2h": Kind((*_STOP, "ticket_url"), _STOP_OPTIONAL),
     "stop.changed": Kind((*_STOP, "changes"), (*_STOP_OPTIONAL, "ticket_url")),
     "stop.cancelled": Kind(_STOP, (*_STOP_OPTIONAL, "reason", "events_url")),
-    "employer_application.decided": Kind(("event_title", "employer_name", "decision"), ("reason", "workspace_url", "name")),
-    "invitation.created": Kind(("set_password_url",), ("employer_name", "expires_at", "timezone", "name")),
+    "employer_application.decided": Kind(("event_title", "company", "decision"), ("reason", "workspace_url", "name")),
+    "invitation.created": Kind(("url",), ("company", "expires_at", "timezone", "name")),
     "password_reset.link": Kind(("reset_url",), ("expires_minutes", "name")),
     "password_reset.code": Kind(("code",), ("expires_minutes", "name")),
-    "broadcast": Kind(("subject", "body", "unsubscribe_url"), ("event_title", "stop_title", "name"), transactional=False),
+    "broadcast": Kind(("subject", "body", "unsubscribe_url"), ("event_title", "stop_name", "name"), transactional=False),
     "interest.digest": Kind(
-        ("employer_name", "event_title", "date", "interests", "unsubscribe_url"), ("workspace_url", "name"), transactional=False
+        ("company", "event_title", "date", "interests", "unsubscribe_url"), ("workspace_url", "name"), transactional=False
     ),
     "webhook.disabled": Kind(("webhook_host", "reason"), ("manage_url", "name")),
 }
@@ -71,8 +71,9 @@ class Copy:
     extra: tuple[str, ...] = ()
 
 
-_ZH_STOP = (("活动", "{{ event_title }}"), ("场次", "{{ stop_title }}"), ("时间", "{{ when }}"), ("地点", "{{ venue or '' }}"))
-_EN_STOP = (("Event", "{{ event_title }}"), ("Stop", "{{ stop_title }}"), ("When", "{{ when }}"), ("Where", "{{ venue or '' }}"))
+_WHERE = "{{ [campus, address] | select | join(' ') }}"
+_ZH_STOP = (("活动", "{{ event_title }}"), ("场次", "{{ stop_name }}"), ("时间", "{{ when }}"), ("地点", _WHERE))
+_EN_STOP = (("Event", "{{ event_title }}"), ("Stop", "{{ stop_name }}"), ("When", "{{ when }}"), ("Where", _WHERE))
 
 COPY: dict[str, dict[str, Copy]] = {
     "registration.confirmed": {
@@ -85,12 +86,12 @@ COPY: dict[str, dict[str, Copy]] = {
     "registration.waitlisted": {
         "zh-CN": Copy(
             "已加入候补：{{ event_title }}",
-            ("本场名额已满，您已进入候补名单，当前排在第 {{ position }} 位。", "有名额空出时会按顺序递补，并再次通知您。"),
+            ("本场名额已满，您已进入候补名单{% if position %}，当前排在第 {{ position }} 位{% endif %}。", "有名额空出时会按顺序递补，并再次通知您。"),
             _ZH_STOP, ("查看报名", "ticket_url"),
         ),
         "en": Copy(
             "You are on the waitlist: {{ event_title }}",
-            ("This stop is full. You are number {{ position }} on the waitlist.", "When a seat frees up, it goes to the next in line and we will tell you."),
+            ("This stop is full. You are {% if position %}number {{ position }} {% endif %}on the waitlist.", "When a seat frees up, it goes to the next in line and we will tell you."),
             _EN_STOP, ("View registration", "ticket_url"),
         ),
     },
@@ -148,13 +149,13 @@ COPY: dict[str, dict[str, Copy]] = {
     "employer_application.decided": {
         "zh-CN": Copy(
             "{% if decision == 'approved' %}入驻申请已通过{% else %}入驻申请未通过{% endif %}：{{ event_title }}",
-            ("{% if decision == 'approved' %}{{ employer_name }} 参加「{{ event_title }}」的申请已通过。{% else %}很遗憾，{{ employer_name }} 参加「{{ event_title }}」的申请未获通过。{% endif %}",
+            ("{% if decision == 'approved' %}{{ company }} 参加「{{ event_title }}」的申请已通过。{% else %}很遗憾，{{ company }} 参加「{{ event_title }}」的申请未获通过。{% endif %}",
              "{% if reason %}{% if decision == 'approved' %}说明{% else %}原因{% endif %}：{{ reason }}{% endif %}"),
             (), ("进入招聘工作台", "workspace_url"),
         ),
         "en": Copy(
             "{% if decision == 'approved' %}Application approved{% else %}Application not approved{% endif %}: {{ event_title }}",
-            ("{% if decision == 'approved' %}{{ employer_name }}'s application to take part in {{ event_title }} is approved.{% else %}We are sorry: {{ employer_name }}'s application to take part in {{ event_title }} was not approved.{% endif %}",
+            ("{% if decision == 'approved' %}{{ company }}'s application to take part in {{ event_title }} is approved.{% else %}We are sorry: {{ company }}'s application to take part in {{ event_title }} was not approved.{% endif %}",
              "{% if reason %}{% if decision == 'approved' %}Note{% else %}Reason{% endif %}: {{ reason }}{% endif %}"),
             (), ("Open the HR workspace", "workspace_url"),
         ),
@@ -162,15 +163,15 @@ COPY: dict[str, dict[str, Copy]] = {
     "invitation.created": {
         "zh-CN": Copy(
             "请设置您的账户密码",
-            ("{% if employer_name %}您已被添加为 {{ employer_name }} 的招聘人员。{% else %}已为您创建账户。{% endif %}请点击下方链接设置密码。",
+            ("{% if company %}您已被添加为 {{ company }} 的招聘人员。{% else %}已为您创建账户。{% endif %}请点击下方链接设置密码。",
              "{% if expires %}链接有效期至 {{ expires }}。{% endif %}如非本人操作，请忽略本邮件。"),
-            (), ("设置密码", "set_password_url"),
+            (), ("设置密码", "url"),
         ),
         "en": Copy(
             "Set the password of your account",
-            ("{% if employer_name %}You were added as recruiting staff of {{ employer_name }}.{% else %}An account was created for you.{% endif %} Follow the link below to set your password.",
+            ("{% if company %}You were added as recruiting staff of {{ company }}.{% else %}An account was created for you.{% endif %} Follow the link below to set your password.",
              "{% if expires %}The link works until {{ expires }}. {% endif %}If you did not expect this, ignore this e-mail."),
-            (), ("Set password", "set_password_url"),
+            (), ("Set password", "url"),
         ),
     },
     "password_reset.link": {
@@ -198,18 +199,18 @@ COPY: dict[str, dict[str, Copy]] = {
         ),
     },
     "broadcast": {
-        "zh-CN": Copy("{{ subject }}", (), (("活动", "{{ event_title or '' }}"), ("场次", "{{ stop_title or '' }}")), extra=("body",)),
-        "en": Copy("{{ subject }}", (), (("Event", "{{ event_title or '' }}"), ("Stop", "{{ stop_title or '' }}")), extra=("body",)),
+        "zh-CN": Copy("{{ subject }}", (), (("活动", "{{ event_title or '' }}"), ("场次", "{{ stop_name or '' }}")), extra=("body",)),
+        "en": Copy("{{ subject }}", (), (("Event", "{{ event_title or '' }}"), ("Stop", "{{ stop_name or '' }}")), extra=("body",)),
     },
     "interest.digest": {
         "zh-CN": Copy(
             "{{ date }} 收到 {{ interests | length }} 份投递：{{ event_title }}",
-            ("{{ employer_name }} 在「{{ event_title }}」于 {{ date }} 收到 {{ interests | length }} 份投递意向：",),
+            ("{{ company }} 在「{{ event_title }}」于 {{ date }} 收到 {{ interests | length }} 份投递意向：",),
             (), ("在工作台查看", "workspace_url"), ("interests",),
         ),
         "en": Copy(
             "{{ interests | length }} new interest{{ '' if interests | length == 1 else 's' }} on {{ date }}: {{ event_title }}",
-            ("{{ employer_name }} received {{ interests | length }} interest{{ '' if interests | length == 1 else 's' }} at {{ event_title }} on {{ date }}:",),
+            ("{{ company }} received {{ interests | length }} interest{{ '' if interests | length == 1 else 's' }} at {{ event_title }} on {{ date }}:",),
             (), ("Open the HR workspace", "workspace_url"), ("interests",),
         ),
     },
@@ -233,8 +234,10 @@ COPY: dict[str, dict[str, Copy]] = {
 
 #: Field names of `stop.changed`'s `changes`, as people read them.
 CHANGE_LABELS = {
-    "zh-CN": {"starts_at": "开始时间", "ends_at": "结束时间", "venue": "地点", "title": "场次名称", "capacity": "名额", "address": "地址"},
-    "en": {"starts_at": "Starts", "ends_at": "Ends", "venue": "Venue", "title": "Name", "capacity": "Seats", "address": "Address"},
+    "zh-CN": {"name": "场次名称", "starts_at": "开始时间", "ends_at": "结束时间", "timezone": "时区", "school": "学校", "campus": "校区",
+              "address": "地址", "city": "城市"},
+    "en": {"name": "Name", "starts_at": "Starts", "ends_at": "Ends", "timezone": "Time zone", "school": "School", "campus": "Campus",
+           "address": "Address", "city": "City"},
 }
 FOOTER = {
     "zh-CN": {"greeting": "{{ name }}，您好：", "greeting_anonymous": "您好：", "unsubscribe": "不想再收到此类消息？退订",
@@ -393,9 +396,9 @@ def _sms_values(kind: str, params: dict) -> dict[str, str]:
         moment = _moment(params["starts_at"], zone)
         time = f"{moment.month}月{moment.day}日{moment:%H:%M}"
     return {
-        "event": " ".join(filter(None, [params.get("event_title"), params.get("stop_title")])),
+        "event": " ".join(filter(None, [params.get("event_title"), params.get("stop_name")])),
         "time": time,
-        "venue": str(params.get("venue") or ""),
+        "venue": " ".join(filter(None, [params.get("campus"), params.get("address")])),
         "position": str(params.get("position") or ""),
         "result": "已通过" if params.get("decision") == "approved" else "未通过",
         "code": str(params.get("code") or ""),

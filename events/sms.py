@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from events.messages import MessageParamsError, sms_template
-from events.notify import Outcome, Outgoing
+from events.notify import Outcome, Outgoing, mask_phone
 
 if TYPE_CHECKING:
     from events.settings import Settings
@@ -60,17 +60,14 @@ class SmsRequest:
 SmsProvider = Callable[[SmsRequest, "Settings", httpx.AsyncClient, datetime], Awaitable[Outcome]]
 
 
+def configured(config: Settings) -> bool:
+    """Whether SMS can be sent at all (SMS_PROVIDER is set); without it the worker skips SMS messages (events.notify.channel_sender)."""
+    return bool(config.sms_provider)
+
+
 def sms_configured(config: Settings, kind: str) -> bool:
-    """Whether a kind can go out by SMS at all: a provider is set and SMS_TEMPLATES has the kind."""
-    return bool(config.sms_provider) and kind in dict(config.sms_templates)
-
-
-def mask_phone(phone: str) -> str:
-    """'+86138****0000': the country and the last four digits, the rest hidden."""
-    digits = phone.strip()
-    if len(digits) < 8:
-        return "****"
-    return f"{digits[:-8]}****{digits[-4:]}"
+    """Whether this kind goes out by SMS: a provider is set and SMS_TEMPLATES has a template for the kind."""
+    return configured(config) and kind in dict(config.sms_templates)
 
 
 def quiet_for(now: datetime, kind: str) -> float | None:

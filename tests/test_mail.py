@@ -29,10 +29,11 @@ ADDRESS = "zhang.san@student.example.edu.cn"
 SENDER = "招聘活动 <no-reply@fair.example.cn>"
 STOP = {
     "event_title": "秋季双选会",
-    "stop_title": "主会场",
+    "stop_name": "主会场",
     "starts_at": "2026-12-05T06:00:00+00:00",
     "ends_at": "2026-12-05T09:00:00+00:00",
-    "venue": "体育馆 <东门>",
+    "campus": "东校区",
+    "address": "体育馆 <东门>",
     "ticket_url": "https://fair.example.cn/me/tickets/1?a=1&b=2",
     "name": "张三",
 }
@@ -175,10 +176,10 @@ async def test_a_confirmation_arrives_over_starttls_with_auth_in_chinese_as_text
     assert message["Content-Language"] == "zh-CN"
     body = parts(message)
     assert "张三，您好" in body["text/plain"]
-    assert "地点：体育馆 <东门>" in body["text/plain"]
+    assert "地点：东校区 体育馆 <东门>" in body["text/plain"]
     assert "查看入场码：https://fair.example.cn/me/tickets/1?a=1&b=2" in body["text/plain"]
     assert '<html lang="zh-CN">' in body["text/html"]
-    assert "体育馆 &lt;东门&gt;" in body["text/html"]
+    assert "东校区 体育馆 &lt;东门&gt;" in body["text/html"]
     assert "<东门>" not in body["text/html"]
     assert 'href="https://fair.example.cn/me/tickets/1?a=1&amp;b=2"' in body["text/html"]
     assert "List-Unsubscribe" not in message

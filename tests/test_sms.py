@@ -35,7 +35,7 @@ TEMPLATES = (("registration.confirmed", "SMS_100001"), ("password_reset.code", "
              ("interest.digest", "SMS_100004"))
 STOP = {
     "event_title": "秋季双选会",
-    "stop_title": "主会场",
+    "stop_name": "主会场",
     "starts_at": "2026-12-05T06:00:00+00:00",
     "ends_at": "2026-12-05T09:00:00+00:00",
     "ticket_url": "https://fair.example.cn/t/1",
@@ -254,7 +254,7 @@ async def test_aliyun_server_errors_are_retried_whatever_the_body(aliyun):
 
 async def test_tencent_receives_a_correctly_signed_sendsms_and_the_answer_keeps_no_phone(tencent, caplog):
     caplog.set_level(logging.DEBUG)
-    message = outgoing("reminder.2h", {**STOP, "venue": "体育馆"})
+    message = outgoing("reminder.2h", {**STOP, "campus": "东校区", "address": "体育馆"})
 
     outcome = await send_sms(message, config=config_for(tencent), now=MORNING)
 
@@ -266,7 +266,7 @@ async def test_tencent_receives_a_correctly_signed_sendsms_and_the_answer_keeps_
     assert request["headers"]["X-TC-Timestamp"] == str(int(MORNING.timestamp()))
     assert request["body"] == {
         "PhoneNumberSet": [PHONE], "SmsSdkAppId": "1400006666", "SignName": "校园招聘", "TemplateId": "SMS_100003",
-        "TemplateParamSet": ["秋季双选会 主会场", "12月5日14:00", "体育馆"], "SessionContext": str(message.message_id),
+        "TemplateParamSet": ["秋季双选会 主会场", "12月5日14:00", "东校区 体育馆"], "SessionContext": str(message.message_id),
     }
     assert "13812345678" not in outcome.response
     assert all("13812345678" not in record.getMessage() for record in caplog.records)
@@ -370,7 +370,7 @@ async def test_a_reminder_for_a_stop_that_has_started_is_given_up(aliyun):
 
 async def test_a_kind_without_a_template_or_an_sms_form_is_given_up_without_a_request(aliyun):
     no_template = await send_sms(outgoing("stop.cancelled"), config=config_for(aliyun), now=MORNING)
-    digest = {"employer_name": "ACME", "event_title": "x", "date": "2026-12-04", "interests": [], "unsubscribe_url": "https://u"}
+    digest = {"company": "ACME", "event_title": "x", "date": "2026-12-04", "interests": [], "unsubscribe_url": "https://u"}
     no_sms_form = await send_sms(outgoing("interest.digest", digest), config=config_for(aliyun), now=MORNING)
 
     assert no_template.status == no_sms_form.status == "give_up"
