@@ -295,3 +295,29 @@ async def test_missing_params_or_configuration_are_given_up_without_connecting(r
     assert missing.status == "give_up" and "ticket_url" in missing.response
     assert unconfigured.status == "give_up"
     assert relay.messages == []
+
+
+async def test_the_worker_tells_a_promoted_seeker_by_a_real_email_through_the_relay(client, organiser, stop, relay, plain_relay):
+    from conftest import make_account, now, set_capacity
+
+    from events import delivery
+    from events.tables import Message
+
+    await set_capacity(client, organiser, stop["id"], 1)
+    (_, first), (_, second) = await make_account("seeker"), await make_account("seeker")
+    seated = (await client.post(f"/api/stops/{stop['id']}/registrations", headers=first)).json()
+    waiting = (await client.post(f"/api/stops/{stop['id']}/registrations", headers=second)).json()
+    assert (seated["status"], waiting["status"]) == ("confirmed", "waitlisted")
+    await client.delete(f"/api/registrations/{seated['id']}", headers=first)
+
+    await delivery.run_once(now=now(), config=config_for(f"smtp://127.0.0.1:{plain_relay.port}"))
+
+    subjects = sorted(str(message["Subject"]).split("：")[0] for message in relay.messages)
+    assert subjects == ["候补成功", "已加入候补", "报名成功"]
+    [promoted] = [message for message in relay.messages if str(message["Subject"]).startswith("候补成功")]
+    body = parts(promoted)
+    assert f"/me/tickets/{waiting['id']}" in body["text/plain"] and f"/me/tickets/{waiting['id']}" in body["text/html"]
+    assert "仙林校区" in body["text/plain"]
+    rows = await Message.select(Message.status, Message.channel, Message.last_response_code)
+    assert sorted(row["status"] for row in rows) == ["delivered"] * 3
+    assert {row["last_response_code"] for row in rows} == {250}
