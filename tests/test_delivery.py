@@ -218,3 +218,29 @@ async def test_recording_an_event_wakes_the_inline_worker(client, stop, smtp):
                 break
             await asyncio.sleep(0.05)
     assert [item.kind for item in smtp.inbox.received] == ["registration.confirmed"]
+
+
+async def test_employers_hear_a_decision_with_its_reason_and_invited_hr_get_their_link(client, organiser, published_train, employer, smtp):
+    from test_applications import apply
+
+    made = await apply(client, published_train, contact_email="wangmin@qinghe.example.com")
+    response = await client.post(f"/api/employer-applications/{made['id']}/reject", json={"reason": "营业执照已过期"}, headers=organiser)
+    assert response.status_code == 200, response.text
+    invited = await client.post(f"/api/employers/{employer['id']}/invitations", json={"name": "李雷", "email": "lilei@example.com"}, headers=organiser)
+    assert invited.status_code == 201, invited.text
+    await delivery.run_once(now=now())
+    by_kind = {item.kind: item for item in smtp.inbox.received}
+    decided = by_kind["employer_application.decided"]
+    assert (decided.to, decided.params["decision"], decided.params["reason"]) == ("wangmin@qinghe.example.com", "rejected", "营业执照已过期")
+    invitation = by_kind["invitation.created"]
+    assert invitation.to == "lilei@example.com" and invitation.params["url"] == invited.json()["invitation"]["url"]
+    (masked,) = await Message.select(Message.address_masked).where(Message.kind == "employer_application.decided")
+    assert masked["address_masked"] == "w***@qinghe.example.com"
+
+
+async def test_my_messages_is_documented_with_an_example(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/me/messages"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("MessagePage")
+    message = schema["components"]["schemas"]["Message"]["properties"]
+    assert message["address_masked"]["examples"] == ["138****5678"]
