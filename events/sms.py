@@ -85,7 +85,10 @@ def quiet_for(now: datetime, kind: str) -> float | None:
 
 def _too_late(outgoing: Outgoing, now: datetime) -> bool:
     starts_at = outgoing.params.get("starts_at")
-    return outgoing.kind in _TIMELY_KINDS and isinstance(starts_at, str) and datetime.fromisoformat(starts_at) <= now
+    if outgoing.kind not in _TIMELY_KINDS or not isinstance(starts_at, str):
+        return False
+    moment = datetime.fromisoformat(starts_at)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) <= now
 
 
 def _seconds_to_midnight(now: datetime) -> float:

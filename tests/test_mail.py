@@ -8,7 +8,6 @@ import email
 import email.policy
 import ipaddress
 import logging
-import socket
 import ssl
 import uuid
 from pathlib import Path
@@ -20,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from server import free_port
 
 from events.mail import send_email
 from events.notify import Outgoing
@@ -67,12 +67,6 @@ class Relay:
         if ok:
             self.logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

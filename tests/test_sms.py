@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote_plus
 
 import pytest
+from server import free_port
 
 from events.messages import sms_template
 from events.notify import Outgoing
@@ -322,12 +323,7 @@ async def test_tencent_gateway_errors_are_retried(tencent):
 
 
 async def test_a_provider_that_cannot_be_reached_is_retried(tencent):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    config = dataclasses.replace(config_for(tencent), tencent_sms_endpoint=f"http://127.0.0.1:{closed}")
+    config = dataclasses.replace(config_for(tencent), tencent_sms_endpoint=f"http://127.0.0.1:{free_port()}")
 
     outcome = await send_sms(outgoing(), config=config, now=MORNING)
 
