@@ -388,3 +388,37 @@ def test_sms_configuration_is_checked_when_read(tmp_path):
     assert (loaded.sms_provider, loaded.sms_templates) == ("aliyun", (("password_reset.code", "SMS_1"),))
     assert (loaded.smtp_url, loaded.smtp_from) == ("smtps://u:p@mail.example.cn", "no-reply@mail.example.cn")
     assert load(base).sms_provider is None and load(base).smtp_url is None
+
+
+@pytest.mark.parametrize("provider_name", ["aliyun", "tencent"])
+async def test_the_worker_confirms_a_seeker_without_email_by_a_signed_sms(client, stop, provider_name, request, monkeypatch):
+    from conftest import many_seekers, now
+
+    from events import delivery
+    from events.tables import DeliveryAttempt, Message
+
+    provider = request.getfixturevalue(provider_name)
+    # The worker reads the clock when it sends; put it at the next 10:00 in Shanghai, outside quiet hours whenever this runs.
+    real = now()
+    ten = real.astimezone(CST).replace(hour=10, minute=0, second=0, microsecond=0)
+    sending_at = ten if ten > real else ten + timedelta(days=1)
+    monkeypatch.setattr(delivery, "_utc_now", lambda: sending_at.astimezone(UTC))
+    (headers,) = await many_seekers(1)
+    registration = (await client.post(f"/api/stops/{stop['id']}/registrations", headers=headers)).json()
+
+    await delivery.run_once(now=real, config=config_for(provider))
+
+    assert provider.verified == 1
+    [message] = await Message.select(Message.id, Message.channel, Message.status, Message.address_masked, Message.params)
+    assert (message["channel"], message["status"]) == ("sms", "delivered")
+    assert "****" in message["address_masked"] and "+86139" not in message["params"]
+    [sent] = provider.received
+    if provider_name == "aliyun":
+        assert (sent["TemplateCode"], sent["OutId"]) == ("SMS_100001", str(message["id"]))
+        starts = datetime.fromisoformat(stop["starts_at"]).astimezone(CST)
+        assert json.loads(sent["TemplateParam"])["time"] == f"{starts.month}月{starts.day}日{starts:%H:%M}"
+    else:
+        assert (sent["body"]["TemplateId"], sent["body"]["SessionContext"]) == ("SMS_100001", str(message["id"]))
+    [attempt] = await DeliveryAttempt.select(DeliveryAttempt.outcome, DeliveryAttempt.response)
+    assert attempt["outcome"] == "delivered" and "139" not in attempt["response"]
+    assert registration["status"] == "confirmed"
