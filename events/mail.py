@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -21,8 +22,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: One relay conversation may take this long (connect, TLS, AUTH, DATA) before the attempt counts as failed.
-TIMEOUT_SECONDS = 30.0
+#: Each step of the conversation (connect, STARTTLS, AUTH, each command) may take this long...
+TIMEOUT_SECONDS = 15.0
+#: ...and the whole conversation this long: well inside the worker's 60 s lease, so a slow relay
+#: cannot make a second worker take the message while the first is still sending it.
+TOTAL_SECONDS = 40.0
 #: Replies that mean "your credentials or TLS setup are wrong": the message is fine, the configuration is not.
 _CONFIGURATION_CODES = frozenset({530, 534, 535, 538})
 _EMAIL = re.compile(r"[^\s<>\"'(),;:@]+@[A-Za-z0-9.-]+")
@@ -112,8 +116,9 @@ async def send_email(outgoing: Outgoing, *, config: Settings) -> Outcome:
         return Outcome("give_up", None, str(error)[:500])
     started = time.monotonic()
     try:
-        _, reply = await aiosmtplib.send(email, **_relay(config))
-    except (aiosmtplib.SMTPException, OSError) as error:
+        async with asyncio.timeout(TOTAL_SECONDS):
+            _, reply = await aiosmtplib.send(email, **_relay(config))
+    except (aiosmtplib.SMTPException, OSError) as error:  # OSError includes TimeoutError
         outcome = _outcome(error)
         log.warning(
             "e-mail %s (%s) attempt %d: %s %s", outgoing.message_id, outgoing.kind, outgoing.attempt, outcome.status, outcome.response

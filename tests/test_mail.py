@@ -315,3 +315,20 @@ async def test_the_worker_tells_a_promoted_seeker_by_a_real_email_through_the_re
     rows = await Message.select(Message.status, Message.channel, Message.last_response_code)
     assert sorted(row["status"] for row in rows) == ["delivered"] * 3
     assert {row["last_response_code"] for row in rows} == {250}
+
+
+async def test_a_relay_that_stalls_is_cut_off_within_the_bound_and_retried(relay, plain_relay, monkeypatch):
+    import asyncio
+
+    from events import mail
+
+    async def stall(server, session, envelope):
+        await asyncio.sleep(1.5)
+        return "250 OK"
+
+    relay.handle_DATA = stall
+    monkeypatch.setattr(mail, "TOTAL_SECONDS", 0.3)
+
+    outcome = await send_email(outgoing(), config=config_for(f"smtp://127.0.0.1:{plain_relay.port}"))
+
+    assert outcome.status == "retry" and "TimeoutError" in outcome.response

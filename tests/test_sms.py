@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime, timedelta, timezone
@@ -84,12 +85,15 @@ class Provider:
         self.received: list[dict] = []
         self.verified = 0
         self.nonces: set[str] = set()
+        #: Seconds to wait before answering: a provider that stalls.
+        self.delay = 0.0
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status, answer = provider.handle(self.headers, body)
+                time.sleep(provider.delay)
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if not isinstance(answer, bytes) else "text/html")
@@ -168,6 +172,7 @@ def fresh_answers(request):
             provider.answers.clear()
             provider.received.clear()
             provider.verified = 0
+            provider.delay = 0.0
 
 
 def config_for(provider: Provider, secret: str = SECRET):
@@ -320,6 +325,17 @@ async def test_tencent_gateway_errors_are_retried(tencent):
     outcome = await send_sms(outgoing(), config=config_for(tencent), now=MORNING)
 
     assert (outcome.status, outcome.response_code) == ("retry", 502)
+
+
+async def test_a_provider_that_stalls_is_cut_off_within_the_bound_and_retried(aliyun, monkeypatch):
+    from events import sms
+
+    aliyun.delay = 1.5
+    monkeypatch.setattr(sms, "TOTAL_SECONDS", 0.3)
+
+    outcome = await send_sms(outgoing(), config=config_for(aliyun), now=MORNING)
+
+    assert outcome.status == "retry" and "TimeoutError" in outcome.response
 
 
 async def test_a_provider_that_cannot_be_reached_is_retried(tencent):
