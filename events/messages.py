@@ -51,9 +51,9 @@ KINDS: dict[str, Kind] = {
     "password_reset.code": Kind(("code",), ("expires_minutes", "name")),
     "broadcast": Kind(("subject", "body", "unsubscribe_url"), ("event_title", "stop_name", "name"), transactional=False),
     "interest.digest": Kind(
-        ("company", "event_title", "date", "interests", "unsubscribe_url"), ("workspace_url", "name"), transactional=False
+        ("employer_name", "event_title", "date", "interests", "unsubscribe_url"), ("workspace_url", "name"), transactional=False
     ),
-    "webhook.disabled": Kind(("webhook_host", "reason"), ("manage_url", "name")),
+    "webhook.disabled": Kind(("url_host", "reason"), ("description", "manage_url", "name")),
 }
 
 
@@ -205,29 +205,29 @@ COPY: dict[str, dict[str, Copy]] = {
     "interest.digest": {
         "zh-CN": Copy(
             "{{ date }} 收到 {{ interests | length }} 份投递：{{ event_title }}",
-            ("{{ company }} 在「{{ event_title }}」于 {{ date }} 收到 {{ interests | length }} 份投递意向：",),
+            ("{{ employer_name }} 在「{{ event_title }}」于 {{ date }} 收到 {{ interests | length }} 份投递意向：",),
             (), ("在工作台查看", "workspace_url"), ("interests",),
         ),
         "en": Copy(
             "{{ interests | length }} new interest{{ '' if interests | length == 1 else 's' }} on {{ date }}: {{ event_title }}",
-            ("{{ company }} received {{ interests | length }} interest{{ '' if interests | length == 1 else 's' }} at {{ event_title }} on {{ date }}:",),
+            ("{{ employer_name }} received {{ interests | length }} interest{{ '' if interests | length == 1 else 's' }} at {{ event_title }} on {{ date }}:",),
             (), ("Open the HR workspace", "workspace_url"), ("interests",),
         ),
     },
     "webhook.disabled": {
         "zh-CN": Copy(
-            "Webhook 已停用：{{ webhook_host }}",
-            ("您登记的 Webhook 地址（{{ webhook_host }}）已被停用，不再接收推送。",
+            "Webhook 已停用：{{ url_host }}",
+            ("您登记的 Webhook 地址（{{ url_host }}）已被停用，不再接收推送。",
              "原因：{% if reason == 'gone' %}对方服务器返回 410 Gone。{% elif reason == 'failing' %}连续 3 天投递失败。{% else %}{{ reason }}{% endif %}",
              "修复后可在管理页面重新启用。"),
-            (), ("管理 Webhook", "manage_url"),
+            (("说明", "{{ description or '' }}"),), ("管理 Webhook", "manage_url"),
         ),
         "en": Copy(
-            "Webhook disabled: {{ webhook_host }}",
-            ("Your webhook endpoint at {{ webhook_host }} is disabled and receives nothing more.",
+            "Webhook disabled: {{ url_host }}",
+            ("Your webhook endpoint at {{ url_host }} is disabled and receives nothing more.",
              "Reason: {% if reason == 'gone' %}it answered 410 Gone.{% elif reason == 'failing' %}every delivery failed for 3 days.{% else %}{{ reason }}{% endif %}",
              "Once it is fixed, you can enable it again on the management page."),
-            (), ("Manage webhooks", "manage_url"),
+            (("Description", "{{ description or '' }}"),), ("Manage webhooks", "manage_url"),
         ),
     },
 }

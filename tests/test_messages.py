@@ -37,9 +37,9 @@ EXAMPLES = {
     "password_reset.link": {"reset_url": "https://fair.example.cn/reset?token=x"},
     "password_reset.code": {"code": "482913", "expires_minutes": 15},
     "broadcast": {"subject": "明晚改地点", "body": f"请到图书馆。\n\n{HOSTILE}", "unsubscribe_url": "https://fair.example.cn/u/1"},
-    "interest.digest": {"company": "ACME", "event_title": "秋季双选会", "date": "2026-12-05", "unsubscribe_url": "https://fair.example.cn/u/2",
+    "interest.digest": {"employer_name": "ACME", "event_title": "秋季双选会", "date": "2026-12-05", "unsubscribe_url": "https://fair.example.cn/u/2",
                         "interests": [{"job_title": "后端工程师", "seeker_name": "张三"}, {"job_title": "测试工程师", "seeker_name": "李四"}]},
-    "webhook.disabled": {"webhook_host": "hooks.example.com", "reason": "gone"},
+    "webhook.disabled": {"url_host": "hooks.example.com", "reason": "gone", "description": f"ATS {HOSTILE}"},
 }
 
 
