@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -59,6 +62,20 @@ class Settings:
     delivery_test_channels: tuple[tuple[str, str], ...] = ()
     #: False only for the benchmark's "outbox off" server (BENCH=1 BENCH_OUTBOX=off): domain events are then not recorded.
     outbox: bool = True
+    # Channels (issue 13): e-mail and SMS. Missing configuration means the channel is off, never an error.
+    smtp_url: str | None = None
+    smtp_from: str = ""
+    smtp_ca_file: str | None = None
+    sms_provider: str | None = None
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sdk_app_id: str = ""
+    sms_region: str = "ap-guangzhou"
+    sms_sign_name: str = ""
+    #: Message kind → the provider's approved template code, as pairs (a frozen object holds no dict).
+    sms_templates: tuple[tuple[str, str], ...] = ()
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
 
     @property
     def is_development(self) -> bool:
@@ -100,6 +117,39 @@ def _timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise SettingsError(f"DEFAULT_TIMEZONE {name!r} is not an IANA time zone.") from error
     return name
+
+
+def _smtp_url(given: str | None) -> str | None:
+    if not given:
+        return None
+    if not given.startswith(("smtp://", "smtps://")):
+        raise SettingsError("SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.")
+    return given
+
+
+def _sms_templates(given: str | None) -> tuple[tuple[str, str], ...]:
+    if not given:
+        return ()
+    try:
+        templates = json.loads(given)
+    except ValueError as error:
+        raise SettingsError('SMS_TEMPLATES must be a JSON object: {"message kind": "template code"}.') from error
+    if not isinstance(templates, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in templates.items()):
+        raise SettingsError('SMS_TEMPLATES must be a JSON object: {"message kind": "template code"}.')
+    return tuple(sorted(templates.items()))
+
+
+def _sms_provider(env: Mapping[str, str]) -> str | None:
+    provider = env.get("SMS_PROVIDER") or None
+    if provider is None:
+        return None
+    if provider not in {"aliyun", "tencent"}:
+        raise SettingsError("SMS_PROVIDER must be aliyun, tencent or unset.")
+    needed = ["SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"] + (["SMS_SDK_APP_ID"] if provider == "tencent" else [])
+    missing = [name for name in needed if not env.get(name)]
+    if missing:
+        raise SettingsError(f"SMS_PROVIDER={provider} needs {', '.join(missing)}.")
+    return provider
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:
@@ -170,6 +220,19 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         log_format=env.get("LOG_FORMAT") or ("text" if environment == "development" else "json"),
         cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
+        smtp_url=_smtp_url(env.get("SMTP_URL")),
+        smtp_from=env.get("SMTP_FROM") or f"no-reply@{urlsplit(_smtp_url(env.get('SMTP_URL')) or 'smtp://localhost').hostname}",
+        # A CA bundle to trust for the relay's certificate (a campus relay with its own CA); else the system's.
+        smtp_ca_file=env.get("SMTP_CA_FILE") or None,
+        sms_provider=_sms_provider(env),
+        sms_access_key_id=env.get("SMS_ACCESS_KEY_ID", ""),
+        sms_access_key_secret=env.get("SMS_ACCESS_KEY_SECRET", ""),
+        sms_sdk_app_id=env.get("SMS_SDK_APP_ID", ""),
+        sms_region=env.get("SMS_REGION") or "ap-guangzhou",
+        sms_sign_name=env.get("SMS_SIGN_NAME", ""),
+        sms_templates=_sms_templates(env.get("SMS_TEMPLATES")),
+        aliyun_sms_endpoint=(env.get("ALIYUN_SMS_ENDPOINT") or "https://dysmsapi.aliyuncs.com").rstrip("/"),
+        tencent_sms_endpoint=(env.get("TENCENT_SMS_ENDPOINT") or "https://sms.tencentcloudapi.com").rstrip("/"),
     )
 
 
