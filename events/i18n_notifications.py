@@ -1,0 +1,46 @@
+"""Words of the password-reset and unsubscribe pages, zh first, en second."""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "reset.forgot": {"zh": "忘记密码？", "en": "Forgot password?"},
+    "reset.title": {"zh": "找回密码", "en": "Reset your password"},
+    "reset.intro": {
+        "zh": "填写注册时的手机号或邮箱。有邮箱的账号会收到一封带链接的邮件，只有手机号的账号会收到 6 位短信验证码，15 分钟内有效。",
+        "en": "Enter the mobile number or email you signed up with. An account with an email gets a link, one with only a phone a 6-digit SMS code; either works for 15 minutes.",
+    },
+    "reset.send": {"zh": "发送", "en": "Send"},
+    "reset.sent": {
+        "zh": "如果该手机号或邮箱已注册，链接或验证码已发出，15 分钟内有效。没收到可稍后重试。",
+        "en": "If an account has this login, a link or code is on its way; it works for 15 minutes. Nothing yet? Try again in a while.",
+    },
+    "reset.have_code": {"zh": "已收到短信验证码？", "en": "Got an SMS code?"},
+    "reset.enter_code": {"zh": "输入验证码", "en": "Enter the code"},
+    "reset.set_title": {"zh": "设置新密码", "en": "Set a new password"},
+    "reset.code": {"zh": "短信验证码", "en": "SMS code"},
+    "reset.submit": {"zh": "设置新密码", "en": "Set the new password"},
+    "reset.done": {
+        "zh": "密码已重设。所有设备上的登录都已退出，请用新密码登录。",
+        "en": "Your password has been reset. Every sign-in has ended; sign in with the new password.",
+    },
+    "unsubscribe.title": {"zh": "退订通知", "en": "Unsubscribe"},
+    "unsubscribe.intro": {
+        "zh": "退订后，你将不再收到主办方的群发通知和每日汇总等非必要消息。报名确认、活动变更、提醒和密码找回等必要通知仍会发送。",
+        "en": "After unsubscribing you get no more organisers' broadcasts, digests or other optional messages. Confirmations, changes, reminders and password resets are still sent.",
+    },
+    "unsubscribe.confirm": {"zh": "确认退订", "en": "Unsubscribe"},
+    "unsubscribe.done": {"zh": "已退订。你不会再收到群发通知和每日汇总。", "en": "You are unsubscribed: no more broadcasts or digests."},
+    "unsubscribe.undo": {"zh": "误点了？重新订阅", "en": "Clicked by mistake? Subscribe again"},
+    "unsubscribe.resubscribed": {"zh": "已重新订阅通知。", "en": "You are subscribed again."},
+}
+ERRORS: dict[str, dict[str, str]] = {
+    "password_reset_invalid": {
+        "zh": "链接或验证码无效、已使用或已过期，请重新申请。",
+        "en": "This link or code is wrong, used or expired; ask for a new one.",
+    },
+    "token_or_code_required": {"zh": "请填写短信验证码。", "en": "Enter the SMS code."},
+    "password_reset_account_rate_limited": {"zh": "申请太频繁，请稍后再试。", "en": "Too many requests; try again later."},
+    "password_reset_address_rate_limited": {"zh": "申请太频繁，请稍后再试。", "en": "Too many requests; try again later."},
+    "password_reset_confirm_account_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
+    "unsubscribe_link_invalid": {"zh": "退订链接无效，请使用邮件或短信中的完整链接。", "en": "This unsubscribe link is not valid; use the whole link from the message."},
+}
