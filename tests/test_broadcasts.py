@@ -5,25 +5,27 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from conftest import confirmed_tickets, make_account, now, post_ok
 
-from events import broadcasts, consents
-from events.notify import DomainEventView, Plan, plan
-from events.tables import DomainEvent
+from events import broadcasts, consents, delivery
+from events.tables import DomainEvent, Message
 
 TEXT = {"subject": "入场时间提前", "body": "各位同学：今晚入场时间提前到 18:30。"}
 
 
-async def broadcast_messages() -> list[Plan]:
-    """What the fan-out plans for every recorded broadcast."""
-    rows = await DomainEvent.select().where(DomainEvent.kind == broadcasts.SENT)
-    plans = []
-    for row in rows:
-        event = DomainEventView(id=row["id"], kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=row["occurred_at"])
-        plans += await plan(event, now=now())
-    return plans
+async def broadcast_messages() -> list[SimpleNamespace]:
+    """The broadcast messages in the outbox, after the delivery worker's fan-out."""
+    while await delivery.fan_out(now=now()):
+        pass
+    rows = await Message.select().where(Message.kind == broadcasts.MESSAGE_KIND).order_by(Message.created_at)
+    return [
+        SimpleNamespace(kind=row["kind"], channel=row["channel"], account_id=row["account"], params=json.loads(row["params"]),
+                        idempotency_key=row["idempotency_key"], address_masked=row["address_masked"])
+        for row in rows
+    ]
 
 
 async def scene(client, organiser, stop_id: str) -> list[dict[str, Any]]:

@@ -6,15 +6,15 @@ import json
 import re
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import HR_PASSWORD, make_account, now, post_ok, sign_up_body
 
-from events import password_reset
+from events import delivery, password_reset
 from events.errors import Incorrect
-from events.notify import DomainEventView, Plan, plan
-from events.tables import Account, DomainEvent, PasswordReset
+from events.tables import Account, Message, PasswordReset
 
 NEW_PASSWORD = "lantern-2026"
 
@@ -23,17 +23,18 @@ async def email_of(account_id: uuid.UUID) -> str:
     return (await Account.select(Account.email).where(Account.id == account_id).first())["email"]
 
 
-async def reset_messages() -> list[Plan]:
-    """What the fan-out plans for every recorded reset request, as the delivery worker would get it."""
-    rows = await DomainEvent.select().where(DomainEvent.kind == password_reset.REQUESTED).order_by(DomainEvent.occurred_at)
-    plans = []
-    for row in rows:
-        event = DomainEventView(id=row["id"], kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=row["occurred_at"])
-        plans += await plan(event, now=now())
-    return plans
+async def reset_messages() -> list[SimpleNamespace]:
+    """The reset messages in the outbox, after the delivery worker's fan-out of every recorded request."""
+    while await delivery.fan_out(now=now()):
+        pass
+    rows = await Message.select().where(Message.kind.is_in([password_reset.LINK, password_reset.CODE])).order_by(Message.created_at)
+    return [
+        SimpleNamespace(kind=row["kind"], channel=row["channel"], account_id=row["account"], params=json.loads(row["params"]), address_masked=row["address_masked"])
+        for row in rows
+    ]
 
 
-async def secret_of(message: Plan) -> dict[str, Any]:
+async def secret_of(message: SimpleNamespace) -> dict[str, Any]:
     """The link or code a channel renders into the message just before sending it."""
     return password_reset.secret_params(message.kind, message.params)
 
