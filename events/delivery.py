@@ -343,10 +343,19 @@ async def _sleep(stop: asyncio.Event, wake: asyncio.Event, seconds: float, *othe
             waiter.cancel()
 
 
+#: After a wake-up, how long the fan-out keeps looking every few milliseconds: the event is recorded before its
+#: transaction commits (the recording cannot know when that will be), so the first look may not see it yet.
+WAKE_WINDOW_SECONDS = 2.0
+WAKE_POLL_SECONDS = 0.02
+
+
 async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
     wake = outbox.waker()
+    woken_at = -WAKE_WINDOW_SECONDS
     while not stop.is_set():
-        wake.clear()
+        if wake.is_set():
+            wake.clear()
+            woken_at = time.monotonic()
         try:
             count = await fan_out(now=_utc_now())
         except Exception:
@@ -355,7 +364,8 @@ async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
         if count:
             _send_wake().set()
         if count < FAN_OUT_BATCH:
-            await _sleep(stop, wake, config.delivery_poll_seconds)
+            recently_woken = time.monotonic() - woken_at < WAKE_WINDOW_SECONDS
+            await _sleep(stop, wake, WAKE_POLL_SECONDS if recently_woken else config.delivery_poll_seconds)
 
 
 _send_wakers: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
