@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, notify, outbox, views
+from events import db, notify, outbox, password_reset, views
 from events.accounts import Actor
 from events.errors import Forbidden, NotFound
 from events.notify import DomainEventView, Outcome, Outgoing
@@ -259,9 +259,10 @@ async def send(message: _Claimed, *, config: Settings = settings) -> str:
         outcome = Outcome("give_up", response="the recipient has no address on this channel")
     else:
         address, language = found
+        # A password reset's link or code exists only here, in memory: the stored params hold the reset's id (events/password_reset.py).
         outgoing = Outgoing(
             message_id=message.id, kind=message.kind, channel=message.channel, idempotency_key=message.idempotency_key, address=address,
-            language=language, params=message.params, created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
+            language=language, params=password_reset.secret_params(message.kind, message.params), created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
         )
         try:
             outcome = await _call(sender, outgoing, config, now)

@@ -1,17 +1,18 @@
 """HR's daily digest of the interests (扫码投递) their employer received: once a day, to those who opted in.
 
-From DIGEST_HOUR (20:00) local time (DEFAULT_TIMEZONE) each day, `schedule_digests(now=...)` counts, per
-employer, the interests received in the 24 hours up to that hour and not withdrawn, and plans one
-`interest.digest` e-mail (SMS when the person has no e-mail) to each active HR account of that
-employer whose notifications consent is `given` (a digest is not transactional: opt-in only, see
-events/consents.py). Keyed `interest.digest:{account_id}:{local date}`: the worker may sweep every
-minute, each person gets one digest a day; an employer with no new interests gets none.
-Params carry counts and job titles only, never a seeker's name or contact.
+From DIGEST_HOUR (20:00) local time (DEFAULT_TIMEZONE) each day, `schedule_digests(now=...)` lists, per
+employer and event, the interests received in the 24 hours up to that hour and not withdrawn, and plans
+one `interest.digest` e-mail (SMS when the person has no e-mail) per event to each active HR account of
+that employer whose notifications consent is `given` (a digest is not transactional: opt-in only, see
+events/consents.py). Keyed `interest.digest:{account_id}:{event_id}:{local date}`: the worker may sweep
+every minute, each person gets one digest a day per event; an employer with no new interests gets none.
+Params name the job and the seeker (who agreed to share their profile with this employer, and whom HR
+see in their workspace anyway), never a seeker's phone or e-mail.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,16 +39,20 @@ async def due_digests(*, now: datetime) -> list[notify.Plan]:
     if window is None:
         return []
     start, end = window
-    rows = await Interest.select(Interest.employer, Interest.job.title).where(
-        (Interest.created_at >= start) & (Interest.created_at < end) & Interest.withdrawn_at.is_null()
-    )
-    jobs: dict[Any, Counter[str]] = defaultdict(Counter)
+    rows = await Interest.select(
+        Interest.employer, Interest.employer.name, Interest.job.event, Interest.job.event.title, Interest.job.title, Interest.seeker.name
+    ).where((Interest.created_at >= start) & (Interest.created_at < end) & Interest.withdrawn_at.is_null()).order_by(Interest.created_at)
+    # Per employer and event: which seekers (who agreed to share their profile with this employer) applied for what.
+    received: dict[Any, dict[Any, dict[str, Any]]] = defaultdict(dict)
     for row in rows:
-        jobs[row["employer"]][row["job.title"]] += 1
-    if not jobs:
+        event = received[row["employer"]].setdefault(
+            row["job.event"], {"employer_name": row["employer.name"], "event_title": row["job.event.title"], "interests": []}
+        )
+        event["interests"].append({"job_title": row["job.title"], "seeker_name": row["seeker.name"]})
+    if not received:
         return []
     staff = await Account.select(Account.id, Account.employer, Account.email, Account.phone).where(
-        Account.employer.is_in(list(jobs)) & (Account.role == Account.Role.hr) & (Account.is_active == True)  # noqa: E712 - SQL
+        Account.employer.is_in(list(received)) & (Account.role == Account.Role.hr) & (Account.is_active == True)  # noqa: E712 - SQL
     )
     state = await consents.states([row["id"] for row in staff])
     plans = []
@@ -56,26 +61,25 @@ async def due_digests(*, now: datetime) -> list[notify.Plan]:
         if found is None or not consents.may_get_optional(state[row["id"]]):
             continue
         channel, address = found
-        counted = jobs[row["employer"]]
-        plans.append(
-            notify.Plan(
-                kind=KIND,
-                channel=channel,
-                idempotency_key=f"{KIND}:{row['id']}:{end.date().isoformat()}",
-                account_id=row["id"],
-                params={
-                    "employer_id": str(row["employer"]),
-                    "day": end.date().isoformat(),
-                    "from": start.isoformat(),
-                    "to": end.isoformat(),
-                    "count": sum(counted.values()),
-                    "jobs": [{"title": title, "count": count} for title, count in counted.most_common()],
-                    "workspace_url": f"{settings.public_url}/hr",
-                    "unsubscribe_url": consents.unsubscribe_url(row["id"]),
-                },
-                address_masked=notify.mask_address(channel, address),
+        for event_id, digest in received[row["employer"]].items():
+            plans.append(
+                notify.Plan(
+                    kind=KIND,
+                    channel=channel,
+                    idempotency_key=f"{KIND}:{row['id']}:{event_id}:{end.date().isoformat()}",
+                    account_id=row["id"],
+                    params={
+                        **digest,
+                        "employer_id": str(row["employer"]),
+                        "event_id": str(event_id),
+                        "date": end.date().isoformat(),
+                        "count": len(digest["interests"]),
+                        "workspace_url": f"{settings.public_url}/hr",
+                        "unsubscribe_url": consents.unsubscribe_url(row["id"]),
+                    },
+                    address_masked=notify.mask_address(channel, address),
+                )
             )
-        )
     return plans
 
 

@@ -81,7 +81,7 @@ def secret_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         return params
     reset_id = uuid.UUID(str(params["reset_id"]))
     if kind == LINK:
-        return {**params, "url": link_url(reset_id), "token": link_token(reset_id)}
+        return {**params, "reset_url": link_url(reset_id)}
     return {**params, "code": sms_code(reset_id)}
 
 
@@ -213,7 +213,7 @@ async def plan_reset_message(event: DomainEventView, *, now: datetime) -> list[P
             channel=channel,
             idempotency_key=f"{event.id}:{channel}:{account_id}",
             account_id=account_id,
-            params={"reset_id": event.payload["reset_id"], "expires_at": event.payload["expires_at"], "minutes": RESET_MINUTES},
+            params={"reset_id": event.payload["reset_id"], "expires_at": event.payload["expires_at"], "expires_minutes": RESET_MINUTES},
             address_masked=mask_address(channel, address),
         )
     ]

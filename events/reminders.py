@@ -30,6 +30,15 @@ LEADS = {"reminder.24h": timedelta(hours=24), "reminder.2h": timedelta(hours=2)}
 _KEY_BATCH = 500
 
 
+async def stop_params(stop_id: object) -> dict[str, Any]:
+    """What a message about a stop says of it: the outbox's stop parameters, with the names the message templates use."""
+    params = await notices._stop_params(stop_id)
+    if params:
+        params["stop_title"] = params["stop_name"]
+        params["venue"] = " ".join(part for part in (params["campus"], params["address"]) if part)
+    return params
+
+
 def reminder_key(kind: str, registration_id: object, starts_at: datetime) -> str:
     return f"{kind}:{registration_id}:{starts_at.astimezone(UTC).isoformat()}"
 
@@ -65,7 +74,7 @@ async def due_reminders(*, now: datetime) -> list[notify.Plan]:
         if row["confirmed_at"] is not None and row["confirmed_at"] >= starts_at - LEADS[kind]:
             continue  # registered inside this window: the confirmation just told them
         if row["stop"] not in stops:
-            stops[row["stop"]] = await notices._stop_params(row["stop"])
+            stops[row["stop"]] = await stop_params(row["stop"])
         channel, address = found
         plans.append(
             notify.Plan(

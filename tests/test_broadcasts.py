@@ -8,6 +8,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+from channels import SmtpReceiver, sender
 from conftest import confirmed_tickets, make_account, now, post_ok
 
 from events import broadcasts, consents, delivery
@@ -150,3 +151,19 @@ async def test_a_forged_unsubscribe_link_is_refused_in_the_readers_language(clie
     english = await client.post("/unsubscribe?lang=en", data={"token": forged})
     assert english.status_code == 404 and "not valid" in english.text
     assert (await consents.states([actor.id]))[actor.id] == "unasked"
+
+
+async def test_the_worker_delivers_a_broadcast_once_to_each_recipient_with_the_unsubscribe_link(client, organiser, night_market):
+    stop_id = night_market["tonight"]["id"]
+    await scene(client, organiser, stop_id)
+    with SmtpReceiver() as receiver:
+        delivery.use_channel("sms", sender(receiver.port))
+        try:
+            await post_ok(client, f"/api/stops/{stop_id}/broadcasts", {**TEXT, "audience": "registered", "channels": ["sms"]}, organiser, status=202)
+            await delivery.run_once(now=now())
+            await delivery.run_once(now=now())
+        finally:
+            delivery.use_channel("sms", None)
+    mails = [item for item in receiver.inbox.received if item.kind == broadcasts.MESSAGE_KIND]
+    assert len(mails) == 4 and len({item.to for item in mails}) == 4
+    assert all(item.params["body"] == TEXT["body"] and "/unsubscribe?token=" in item.params["unsubscribe_url"] for item in mails)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from channels import SmtpReceiver, sender
 from conftest import HR_PASSWORD, make_account, now, post_ok, sign_up_body
 
 from events import delivery, password_reset
@@ -35,8 +37,9 @@ async def reset_messages() -> list[SimpleNamespace]:
 
 
 async def secret_of(message: SimpleNamespace) -> dict[str, Any]:
-    """The link or code a channel renders into the message just before sending it."""
-    return password_reset.secret_params(message.kind, message.params)
+    """The link (and its token) or code the worker adds to the message just before sending it."""
+    secret = password_reset.secret_params(message.kind, message.params)
+    return {**secret, "token": secret["reset_url"].split("token=", 1)[1]} if "reset_url" in secret else secret
 
 
 async def ask(client, login: str) -> None:
@@ -61,9 +64,9 @@ async def test_the_link_sets_the_password_once_and_ends_every_other_sign_in(clie
     await ask(client, email)
     (message,) = await reset_messages()
     # The outbox holds the reset's id only; the token exists only when the message is rendered.
-    assert set(message.params) == {"reset_id", "expires_at", "minutes"} and message.address_masked.startswith(email[0] + "***@")
+    assert set(message.params) == {"reset_id", "expires_at", "expires_minutes"} and message.address_masked.startswith(email[0] + "***@")
     secret = await secret_of(message)
-    assert secret["url"] == f"{password_reset.settings.public_url}/password-reset/confirm?token={secret['token']}"
+    assert secret["reset_url"] == f"{password_reset.settings.public_url}/password-reset/confirm?token={secret['token']}"
     assert await PasswordReset.count().where(PasswordReset.token_hash == secret["token"]) == 0
 
     body = {"login": email, "token": secret["token"], "new_password": NEW_PASSWORD}
@@ -199,3 +202,59 @@ def test_tokens_and_codes_are_derived_per_reset():
     assert password_reset.link_token(first) != password_reset.link_token(second)
     assert password_reset.link_token(first) == password_reset.link_token(first)
     assert len({password_reset.sms_code(uuid.uuid4()) for _ in range(50)}) > 40
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) that the worker's e-mail and SMS messages go to."""
+    with SmtpReceiver() as receiver:
+        for channel in ("email", "sms"):
+            delivery.use_channel(channel, sender(receiver.port))
+        yield receiver
+        for channel in ("email", "sms"):
+            delivery.use_channel(channel, None)
+
+
+async def test_the_worker_mails_a_link_that_resets_the_password_while_the_outbox_never_holds_it(client, smtp):
+    actor, _ = await make_account("seeker")
+    email = await email_of(actor.id)
+    await ask(client, email)
+    await delivery.run_once(now=now())
+    (mail,) = smtp.inbox.received
+    assert (mail.kind, mail.to) == ("password_reset.link", email)
+    link = mail.params["reset_url"]
+    token = link.split("token=", 1)[1]
+    (stored,) = await Message.select(Message.params, Message.status).where(Message.kind == "password_reset.link")
+    assert stored["status"] == "delivered" and token not in stored["params"] and "reset_url" not in stored["params"]
+    page = await client.get(link.removeprefix(password_reset.settings.public_url))
+    assert page.status_code == 200 and f'value="{token}"' in page.text
+    response = await client.post("/api/auth/password-reset/confirm", json={"login": email, "token": token, "new_password": NEW_PASSWORD})
+    assert response.status_code == 204
+
+
+async def test_of_two_confirmations_of_one_link_at_once_exactly_one_sets_the_password(client):
+    actor, _ = await make_account("hr")
+    email = await email_of(actor.id)
+    await ask(client, email)
+    (message,) = await reset_messages()
+    token = (await secret_of(message))["token"]
+    passwords = [f"concurrent-{n}-pass" for n in range(4)]
+    responses = await asyncio.gather(
+        *(client.post("/api/auth/password-reset/confirm", json={"login": email, "token": token, "new_password": password}) for password in passwords)
+    )
+    assert sorted(response.status_code for response in responses) == [204, 400, 400, 400]
+    winner = passwords[[response.status_code for response in responses].index(204)]
+    signed_in = [(await client.post("/api/auth/login", json={"login": email, "password": password})).status_code for password in passwords]
+    assert signed_in == [200 if password == winner else 401 for password in passwords]
+    generation = (await Account.select(Account.token_generation).where(Account.id == actor.id).first())["token_generation"]
+    assert generation == 1, "the password changed once"
+
+
+async def test_wrong_tokens_are_rate_limited_per_account(client):
+    actor, _ = await make_account("hr")
+    email = await email_of(actor.id)
+    statuses = [
+        (await client.post("/api/auth/password-reset/confirm", json={"login": email, "token": f"guess-{n}", "new_password": NEW_PASSWORD})).status_code
+        for n in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]

@@ -115,8 +115,9 @@ async def test_hr_who_opted_in_get_one_digest_a_day_of_the_interests_their_emplo
     (row,) = await Message.select().where(Message.kind == digests.KIND)
     me = (await client.get("/api/me", headers=hr)).json()
     params = json.loads(row["params"])
-    assert str(row["account"]) == me["id"] and params["count"] == 2 and params["jobs"] == [{"title": job["title"], "count": 2}]
-    assert params["unsubscribe_url"] and "seeker" not in json.dumps(params)
+    assert str(row["account"]) == me["id"] and params["count"] == 2 and params["employer_name"] == employer["name"]
+    assert [item["job_title"] for item in params["interests"]] == [job["title"]] * 2
+    assert params["unsubscribe_url"] and "@" not in json.dumps(params) and "+86" not in json.dumps(params)
     # The next evening counts the next 24 hours: nothing new, no digest.
     assert await digests.schedule_digests(now=evening + timedelta(days=1, minutes=30)) == 0
     assert (await client.get("/api/me", headers=colleague)).status_code == 200
