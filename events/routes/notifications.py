@@ -16,27 +16,27 @@ from events.views import View
 Login = Annotated[str, Meta(min_length=3, max_length=254, examples=["lihua@example.com"], description="Email or phone, as at sign-in.")]
 
 
-class PasswordResetRequest(Body):
+class ForgottenPasswordRequest(Body):
     login: Login
 
 
-class PasswordResetAccepted(View):
+class ForgottenPasswordAccepted(View):
     status: Annotated[Literal["accepted"], Meta(description="Always the same, whether or not the login belongs to an account.")]
     detail: Annotated[str, Meta(examples=["If an account has this login, a link or code is on its way; it works for 15 minutes."])]
 
 
-class PasswordResetConfirm(Body):
+class ForgottenPasswordConfirm(Body):
     login: Login
     new_password: NewPassword
     token: Annotated[str, Meta(min_length=1, max_length=100, description="The token from the e-mailed link (`?token=`).")] | None = None
     code: Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["482913"], description="The 6-digit SMS code.")] | None = None
 
 
-ACCEPTED = PasswordResetAccepted(status="accepted", detail="If an account has this login, a link or code is on its way; it works for 15 minutes.")
+ACCEPTED = ForgottenPasswordAccepted(status="accepted", detail="If an account has this login, a link or code is on its way; it works for 15 minutes.")
 
 
 @post("/auth/password-reset", summary="Ask for a password reset (e-mail link or SMS code)", status_code=202, responses=problems(413, 429))
-async def request_password_reset(request: Request, data: JSONBody[PasswordResetRequest]) -> PasswordResetAccepted:
+async def request_password_reset(request: Request, data: JSONBody[ForgottenPasswordRequest]) -> ForgottenPasswordAccepted:
     """Always `202` with the same body, whether or not the login belongs to an account (and after the same time).
 
     An account with an e-mail address gets a link (`/password-reset/confirm?token=...`), one with only a phone an
@@ -49,7 +49,7 @@ async def request_password_reset(request: Request, data: JSONBody[PasswordResetR
 
 @post("/auth/password-reset/confirm", summary="Set a new password with a reset link's token or an SMS code", status_code=204,
       responses=problems(413, 422, 429))
-async def confirm_password_reset(request: Request, data: JSONBody[PasswordResetConfirm]) -> None:
+async def confirm_password_reset(request: Request, data: JSONBody[ForgottenPasswordConfirm]) -> None:
     """Send `token` or `code`, not both. `400 password_reset_invalid` for a wrong, used or expired one (five wrong codes
     void a reset); `422 weak_password`. Afterwards every sign-in of the account has ended: sign in with the new password."""
     await password_reset.confirm_reset(
