@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from channels import SmtpReceiver, sender
-from conftest import make_account, many_seekers, now, set_capacity, stop_body
+from conftest import DATABASE, make_account, many_seekers, now, set_capacity, stop_body
 
-from events import delivery, notify
+from events import db, delivery, notify, outbox
 from events.accounts import Actor
 from events.errors import Forbidden
 from events.notify import Outcome
@@ -218,3 +218,58 @@ async def test_recording_an_event_wakes_the_inline_worker(client, stop, smtp):
                 break
             await asyncio.sleep(0.05)
     assert [item.kind for item in smtp.inbox.received] == ["registration.confirmed"]
+
+
+async def test_employers_hear_a_decision_with_its_reason_and_invited_hr_get_their_link(client, organiser, published_train, employer, smtp):
+    from test_applications import apply
+
+    made = await apply(client, published_train, contact_email="wangmin@qinghe.example.com")
+    response = await client.post(f"/api/employer-applications/{made['id']}/reject", json={"reason": "营业执照已过期"}, headers=organiser)
+    assert response.status_code == 200, response.text
+    invited = await client.post(f"/api/employers/{employer['id']}/invitations", json={"name": "李雷", "email": "lilei@example.com"}, headers=organiser)
+    assert invited.status_code == 201, invited.text
+    await delivery.run_once(now=now())
+    by_kind = {item.kind: item for item in smtp.inbox.received}
+    decided = by_kind["employer_application.decided"]
+    assert (decided.to, decided.params["decision"], decided.params["reason"]) == ("wangmin@qinghe.example.com", "rejected", "营业执照已过期")
+    invitation = by_kind["invitation.created"]
+    assert invitation.to == "lilei@example.com" and invitation.params["url"] == invited.json()["invitation"]["url"]
+    (masked,) = await Message.select(Message.address_masked).where(Message.kind == "employer_application.decided")
+    assert masked["address_masked"] == "w***@qinghe.example.com"
+
+
+async def test_my_messages_is_documented_with_an_example(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/me/messages"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("MessagePage")
+    message = schema["components"]["schemas"]["Message"]["properties"]
+    assert message["address_masked"]["examples"] == ["138****5678"]
+
+
+async def test_a_subscriber_that_fails_holds_back_only_its_own_event(client, stop, smtp, monkeypatch):
+    async def broken(event, *, now):
+        raise ValueError("a bug in a subscriber")
+
+    monkeypatch.setitem(notify._SUBSCRIBERS, "test.broken", [broken])
+    async with db.write_transaction():
+        await outbox.record("test.broken", {}, now=now())
+    await register(client, stop["id"], (await seeker_with_email())[1])
+    start = now()
+    await delivery.run_once(now=start)
+    assert [item.kind for item in smtp.inbox.received] == ["registration.confirmed"]
+    (held,) = await DomainEvent.select(DomainEvent.processed_at, DomainEvent.claimed_until).where(DomainEvent.kind == "test.broken")
+    assert held["processed_at"] is None and held["claimed_until"] > start
+
+
+async def test_two_fan_outs_at_once_make_each_message_once(client, organiser, stop):
+    await set_capacity(client, organiser, stop["id"], 1000)
+    for headers in await many_seekers(150):
+        await register(client, stop["id"], headers)
+    moment = now()
+    results = await asyncio.gather(*(delivery.fan_out(now=moment, limit=40) for _ in range(4)))
+    while await delivery.fan_out(now=moment, limit=40):
+        pass
+    if DATABASE == "postgresql":
+        assert sum(results) <= await DomainEvent.count(), "SKIP LOCKED: no event taken by two fan-outs"
+    assert await Message.count() == 150
+    assert await DomainEvent.count().where(DomainEvent.processed_at.is_null()) == 0
