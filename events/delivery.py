@@ -443,7 +443,9 @@ def _reap(done: set[asyncio.Task]) -> None:
 async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
-    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config))
+    from events import reminders  # scheduled messages (reminders, HR's digest): a sweep a minute
+
+    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
     log.info("delivery worker stopped")
 
 

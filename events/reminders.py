@@ -14,17 +14,24 @@ the start) was just sent their confirmation and gets no reminder for it.
 Reminders are transactional (the person registered for this stop): no opt-in, sent on the channel
 the person gave (e-mail if any, else SMS).
 
-`sweep(now=...)` runs this and HR's daily digest (events.digests); the worker calls it about once a minute.
+`sweep(now=...)` runs this and HR's daily digest (events.digests); the delivery worker runs it once a
+minute (`run_sweeps`, beside its fan-out and send loops).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events import db, notices, notify
 from events.tables import Event, Message, Registration, Stop
 
+log = logging.getLogger(__name__)
+#: Seconds between sweeps: reminders and digests need minutes' precision, not the fan-out's half second.
+SWEEP_SECONDS = 60.0
 #: Message kind → how long before the start it is sent.
 LEADS = {"reminder.24h": timedelta(hours=24), "reminder.2h": timedelta(hours=2)}
 _KEY_BATCH = 500
@@ -118,3 +125,18 @@ async def sweep(*, now: datetime) -> int:
     from events import digests
 
     return await schedule_reminders(now=now) + await digests.schedule_digests(now=now)
+
+
+async def run_sweeps(*, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
+    """Sweep now and then every `every` seconds until `stop` is set (a loop of the delivery worker)."""
+    while not stop.is_set():
+        try:
+            made = await sweep(now=datetime.now(UTC))
+        except Exception:
+            # The next sweep tries again; what was missed is still due then (windows are hours long).
+            log.exception("the reminder and digest sweep failed; trying again at the next one")
+        else:
+            if made:
+                log.info("scheduled %d reminders and digests", made)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conftest import make_account, now, post_ok, stop_body
+from conftest import confirmed_tickets, make_account, now, post_ok, stop_body
 
 from events import delivery, digests, reminders
 from events.tables import Message
@@ -121,3 +122,29 @@ async def test_hr_who_opted_in_get_one_digest_a_day_of_the_interests_their_emplo
     # The next evening counts the next 24 hours: nothing new, no digest.
     assert await digests.schedule_digests(now=evening + timedelta(days=1, minutes=30)) == 0
     assert (await client.get("/api/me", headers=colleague)).status_code == 200
+
+
+async def test_the_workers_sweep_loop_makes_the_reminders_that_are_due_and_stops_when_told(client, organiser, published_train):
+    start = (now() + timedelta(hours=5)).replace(microsecond=0)
+    soon = await post_ok(
+        client, f"/api/events/{published_train['slug']}/stops",
+        stop_body(0, "南京邮电大学", starts_at=start.isoformat(), ends_at=(start + timedelta(hours=3)).isoformat()), organiser,
+    )
+    await confirmed_tickets(soon["id"], 2)  # registered a day ago
+    stop = asyncio.Event()
+    loop = asyncio.create_task(reminders.run_sweeps(stop=stop, every=3600))
+    for _ in range(100):
+        if len(await reminder_rows()) == 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(loop, 10)
+    assert [row["kind"] for row in await reminder_rows()] == ["reminder.24h", "reminder.24h"]
+
+
+async def test_four_sweeps_at_once_make_each_reminder_once(client, stop):
+    await confirmed_tickets(stop["id"], 3)
+    at = starts(stop) - timedelta(hours=23)
+    made = await asyncio.gather(*(reminders.schedule_reminders(now=at) for _ in range(4)))
+    assert sum(made) == 3
+    assert len({row["idempotency_key"] for row in await reminder_rows()}) == len(await reminder_rows()) == 3
