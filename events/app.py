@@ -297,9 +297,9 @@ def create_app(config: Settings = settings) -> Litestar:
 
 def _notification_routers() -> list:
     """Password resets, broadcasts and notification consent (issue 13, people's part): API and pages."""
-    from events.routes import notification_pages, notifications
+    from events.routes import manage_broadcasts, notification_pages, notifications
 
-    return [notifications.router, notification_pages.router]
+    return [notifications.router, notification_pages.router, manage_broadcasts.router]
 
 
 def _employer_and_hr_routers() -> list:

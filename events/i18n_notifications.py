@@ -32,6 +32,26 @@ TEXT: dict[str, dict[str, str]] = {
     "unsubscribe.done": {"zh": "已退订。你不会再收到群发通知和每日汇总。", "en": "You are unsubscribed: no more broadcasts or digests."},
     "unsubscribe.undo": {"zh": "误点了？重新订阅", "en": "Clicked by mistake? Subscribe again"},
     "unsubscribe.resubscribed": {"zh": "已重新订阅通知。", "en": "You are subscribed again."},
+    "broadcast.title": {"zh": "群发通知", "en": "Broadcast"},
+    "broadcast.hint": {
+        "zh": "写给本场的学生。先预览人数和内容，再发送；已退订的人不会收到。每场每小时最多发送 5 次。",
+        "en": "Write to this stop's students. Preview the count and the text, then send; people who unsubscribed are left out. At most 5 a stop an hour.",
+    },
+    "broadcast.audience": {"zh": "发给谁", "en": "Audience"},
+    "broadcast.audience.registered": {"zh": "已报名（确认）", "en": "Registered (confirmed)"},
+    "broadcast.audience.checked_in": {"zh": "已签到", "en": "Checked in"},
+    "broadcast.audience.not_arrived": {"zh": "已报名未到场", "en": "Registered, not arrived"},
+    "broadcast.channels": {"zh": "发送方式", "en": "Channels"},
+    "broadcast.channel.sms": {"zh": "短信", "en": "SMS"},
+    "broadcast.channel.email": {"zh": "邮件", "en": "E-mail"},
+    "broadcast.subject": {"zh": "标题", "en": "Subject"},
+    "broadcast.body": {"zh": "正文", "en": "Message"},
+    "broadcast.preview": {"zh": "预览人数和内容", "en": "Preview the count and text"},
+    "broadcast.send": {"zh": "发送给 {n} 人", "en": "Send to {n} people", "en_one": "Send to {n} person"},
+    "broadcast.count": {"zh": "将发送给 {n} 人。", "en": "{n} people will get it.", "en_one": "{n} person will get it."},
+    "broadcast.opted_out": {"zh": "（{n} 人已退订，不发送）", "en": "({n} unsubscribed, left out)"},
+    "broadcast.footer": {"zh": "每条消息末尾附有退订链接。", "en": "Every message ends with an unsubscribe link."},
+    "broadcast.sent": {"zh": "已提交发送，共 {n} 人。", "en": "Sent to {n} people.", "en_one": "Sent to {n} person."},
 }
 ERRORS: dict[str, dict[str, str]] = {
     "password_reset_invalid": {
@@ -42,5 +62,7 @@ ERRORS: dict[str, dict[str, str]] = {
     "password_reset_account_rate_limited": {"zh": "申请太频繁，请稍后再试。", "en": "Too many requests; try again later."},
     "password_reset_address_rate_limited": {"zh": "申请太频繁，请稍后再试。", "en": "Too many requests; try again later."},
     "password_reset_confirm_account_rate_limited": {"zh": "尝试次数过多，请稍后再试。", "en": "Too many attempts; try again later."},
+    "broadcast_stop_rate_limited": {"zh": "本场群发太频繁，请一小时后再试。", "en": "Too many broadcasts for this stop; try again within the hour."},
+    "channels_required": {"zh": "请至少选择一种发送方式。", "en": "Choose at least one channel."},
     "unsubscribe_link_invalid": {"zh": "退订链接无效，请使用邮件或短信中的完整链接。", "en": "This unsubscribe link is not valid; use the whole link from the message."},
 }

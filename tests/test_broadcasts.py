@@ -167,3 +167,30 @@ async def test_the_worker_delivers_a_broadcast_once_to_each_recipient_with_the_u
     mails = [item for item in receiver.inbox.received if item.kind == broadcasts.MESSAGE_KIND]
     assert len(mails) == 4 and len({item.to for item in mails}) == 4
     assert all(item.params["body"] == TEXT["body"] and "/unsubscribe?token=" in item.params["unsubscribe_url"] for item in mails)
+
+
+# ---------------------------------------------------------------- the console page
+
+
+async def test_the_console_previews_the_count_then_sends_and_refuses_in_chinese(client, organiser, night_market):
+    stop_id = night_market["tonight"]["id"]
+    await scene(client, organiser, stop_id)
+    client.cookies.set("session", organiser["Authorization"].split()[1])
+    try:
+        stop_page = await client.get(f"/manage/stops/{stop_id}")
+        assert f'href="/manage/stops/{stop_id}/broadcast"' in stop_page.text
+        page = await client.get(f"/manage/stops/{stop_id}/broadcast")
+        assert page.status_code == 200 and "群发通知" in page.text
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        form = {"_csrf_token": csrf, "audience": "not_arrived", "channels": ["sms"], **TEXT}
+        preview = await client.post(f"/manage/stops/{stop_id}/broadcast", data={**form, "action": "preview"})
+        assert preview.status_code == 200 and "将发送给 3 人" in preview.text and TEXT["body"] in preview.text
+        assert await DomainEvent.count().where(DomainEvent.kind == broadcasts.SENT) == 0
+        sent = await client.post(f"/manage/stops/{stop_id}/broadcast", data={**form, "action": "send"})
+        assert sent.status_code == 302 and sent.headers["location"] == f"/manage/stops/{stop_id}/broadcast?sent=3"
+        assert "已提交发送，共 3 人" in (await client.get(sent.headers["location"])).text
+        assert len(await broadcast_messages()) == 3
+        nothing = await client.post(f"/manage/stops/{stop_id}/broadcast", data={**form, "channels": [], "action": "preview"})
+        assert nothing.status_code == 422 and "请至少选择一种发送方式" in nothing.text and "channels_required" not in nothing.text
+    finally:
+        client.cookies.clear()
