@@ -164,7 +164,8 @@ async def confirm_reset(
         else:
             row = await query.order_by(PasswordReset.created_at, ascending=False).first()
     open_ = row is not None and row["used_at"] is None and row["expires_at"] > now and row["attempts"] < MAX_CODE_ATTEMPTS
-    matches = open_ and (token is not None or hmac.compare_digest(_code_hash(row["id"], code or ""), row["code_hash"]))
+    # A code opens only a reset whose code was sent: one sent as a link gives six-digit guesses nothing to find.
+    matches = open_ and (token is not None or (row["method"] == "code" and hmac.compare_digest(_code_hash(row["id"], code or ""), row["code_hash"])))
     if not matches:
         if open_ and code is not None:
             await _count_wrong_code(row["id"], now=now)

@@ -258,3 +258,13 @@ async def test_wrong_tokens_are_rate_limited_per_account(client):
         for n in range(11)
     ]
     assert statuses == [400] * 10 + [429]
+
+
+async def test_a_reset_sent_as_a_link_cannot_be_opened_with_its_code(client):
+    actor, _ = await make_account("hr")
+    email = await email_of(actor.id)
+    await ask(client, email)
+    (message,) = await reset_messages()
+    code = password_reset.sms_code(uuid.UUID(message.params["reset_id"]))
+    response = await client.post("/api/auth/password-reset/confirm", json={"login": email, "code": code, "new_password": NEW_PASSWORD})
+    assert response.status_code == 400 and response.json()["code"] == "password_reset_invalid"
