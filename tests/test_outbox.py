@@ -84,3 +84,33 @@ async def test_a_scan_batch_records_one_event_per_first_check_in_and_none_for_re
     response = await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)
     assert response.status_code == 200, response.text
     assert sorted(p["registration_id"] for p in await events_of("check_in.created")) == sorted(t["id"] for t in tickets)
+
+
+def test_the_delivery_worker_runs_inline_on_sqlite_and_apart_beside_postgresql_and_test_channels_stay_in_tests():
+    from events.settings import SettingsError, load
+
+    base = {"APP_ENV": "test", "SECRET_KEY": "x" * 40}
+    assert load({**base, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"}).delivery_worker == "inline"
+    assert load({**base, "DATABASE_URL": "postgresql://db/events"}).delivery_worker == "off"
+    assert load({**base, "DATABASE_URL": "postgresql://db/events", "DELIVERY_WORKER": "inline"}).delivery_worker == "inline"
+    with pytest.raises(SettingsError):
+        load({**base, "DELIVERY_WORKER": "sometimes"})
+    with pytest.raises(SettingsError, match="tests only"):
+        load({**base, "APP_ENV": "production", "DELIVERY_TEST_CHANNELS": "email=channels:send"})
+    assert load({**base, "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is False
+    assert load({**base, "APP_ENV": "production", "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is True
+
+
+async def test_feeds_are_forgotten_after_a_recorded_change_commits_and_not_when_it_rolls_back(app):
+    from events import calendar
+
+    before = calendar._generation
+    with pytest.raises(LookupError):
+        async with db.write_transaction():
+            await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+            raise LookupError
+    assert calendar._generation == before
+    async with db.write_transaction():
+        await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+        assert calendar._generation == before, "not before the commit"
+    assert calendar._generation == before + 1
