@@ -52,6 +52,20 @@ TEXT: dict[str, dict[str, str]] = {
     "broadcast.opted_out": {"zh": "（{n} 人已退订，不发送）", "en": "({n} unsubscribed, left out)"},
     "broadcast.footer": {"zh": "每条消息末尾附有退订链接。", "en": "Every message ends with an unsubscribe link."},
     "broadcast.sent": {"zh": "已提交发送，共 {n} 人。", "en": "Sent to {n} people.", "en_one": "Sent to {n} person."},
+    "notify.title": {"zh": "通知设置", "en": "Notifications"},
+    "notify.always": {
+        "zh": "报名确认、活动变更、开场提醒和密码找回等必要通知总会发送到你留下的手机或邮箱。",
+        "en": "Confirmations, changes, reminders and password resets are always sent to the phone or e-mail you gave.",
+    },
+    "notify.opt_in": {
+        "zh": "我同意接收其他通知（每日汇总、所报名场次以外的活动资讯）；主办方关于我所报名场次的群发通知也可在此退订",
+        "en": "I agree to other messages (daily digests, news beyond the stops I registered for); unticking also stops organisers' broadcasts about my stops",
+    },
+    "notify.state.given": {"zh": "当前：已同意。", "en": "Now: agreed."},
+    "notify.state.withdrawn": {"zh": "当前：已退订，只收必要通知。", "en": "Now: unsubscribed; only the necessary messages."},
+    "notify.state.unasked": {"zh": "当前：未选择，你会收到所报名场次的群发通知。", "en": "Now: not chosen; you get broadcasts about your own stops."},
+    "notify.save": {"zh": "保存", "en": "Save"},
+    "notify.saved": {"zh": "已保存。", "en": "Saved."},
 }
 ERRORS: dict[str, dict[str, str]] = {
     "password_reset_invalid": {

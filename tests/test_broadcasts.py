@@ -194,3 +194,23 @@ async def test_the_console_previews_the_count_then_sends_and_refuses_in_chinese(
         assert nothing.status_code == 422 and "请至少选择一种发送方式" in nothing.text and "channels_required" not in nothing.text
     finally:
         client.cookies.clear()
+
+
+async def test_a_signed_in_person_switches_the_opt_in_on_the_account_pages(client, seeker):
+    client.cookies.set("session", seeker["Authorization"].split()[1])
+    try:
+        account = await client.get("/me/password")
+        assert 'href="/me/notifications"' in account.text
+        page = await client.get("/me/notifications")
+        assert page.status_code == 200 and "通知设置" in page.text and "未选择" in page.text
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        ticked = await client.post("/me/notifications", data={"_csrf_token": csrf, "opt_in": "1"})
+        assert ticked.status_code == 302
+        assert (await client.get("/api/me/notifications", headers=seeker)).json()["state"] == "given"
+        await client.post("/me/notifications", data={"_csrf_token": csrf})
+        assert (await client.get("/api/me/notifications", headers=seeker)).json()["state"] == "withdrawn"
+        assert "已退订" in (await client.get("/me/notifications?done=1")).text
+    finally:
+        client.cookies.clear()
+    anonymous = await client.get("/me/notifications")
+    assert anonymous.status_code == 302 and anonymous.headers["location"] == "/login?next=/me/notifications"

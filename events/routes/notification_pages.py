@@ -1,4 +1,4 @@
-"""Pages for forgotten passwords and for unsubscribing, in zh-CN first and English second.
+"""Pages for forgotten passwords, one's notification consent and unsubscribing, in zh-CN first and English second.
 
 The same domain functions as POST /api/auth/password-reset(/confirm); refusals are shown in the
 reader's language by their code. The unsubscribe link is its own credential: its POST needs no CSRF
@@ -13,12 +13,12 @@ from typing import Annotated
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from events import consents, i18n, password_reset
 from events.errors import DomainError
 from events.routes.common import client_address, limiter_of, now
-from events.routes.pages import _before_page, language, page_actor, page_error, page_headers, render
+from events.routes.pages import _before_page, _sign_in_first, language, page_actor, page_error, page_headers, render
 
 Token = Annotated[str, QueryParameter(max_length=200)]
 
@@ -68,6 +68,26 @@ async def confirm_password_reset(request: Request) -> Template:
     return render(request, "password_reset_confirm.html", actor, token="", login=login, done=True)
 
 
+@get("/me/notifications", include_in_schema=False)
+async def notifications_page(request: Request) -> Response:
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return _sign_in_first(request)
+    preferences = await consents.preferences(actor=actor)
+    return render(request, "notifications.html", actor, preferences=preferences, done=request.query_params.get("done") == "1")
+
+
+@post("/me/notifications", include_in_schema=False)
+async def set_notifications(request: Request) -> Response:
+    """The same consent as PUT /api/me/notifications: a ticked box opts in, an unticked one opts out."""
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return _sign_in_first(request)
+    form = dict(await request.form())
+    await consents.set_preferences(actor=actor, opt_in=form.get("opt_in") == "1", now=now())
+    return Redirect("/me/notifications?done=1")
+
+
 @get("/unsubscribe", include_in_schema=False)
 async def unsubscribe_page(request: Request, token: Token) -> Template:
     consents.account_of_token(token)  # a mangled link is refused before anyone clicks
@@ -92,7 +112,10 @@ async def resubscribe(request: Request) -> Response:
 
 router = Router(
     path="/",
-    route_handlers=[password_reset_page, request_password_reset, confirm_page, confirm_password_reset, unsubscribe_page, unsubscribe, resubscribe],
+    route_handlers=[
+        password_reset_page, request_password_reset, confirm_page, confirm_password_reset, notifications_page, set_notifications,
+        unsubscribe_page, unsubscribe, resubscribe,
+    ],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
     before_request=_before_page,
     after_request=page_headers,
