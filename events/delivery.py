@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, notify, outbox, views
+from events import db, notify, outbox, password_reset, views
 from events.accounts import Actor
 from events.batching import Batcher
 from events.errors import Forbidden, NotFound
@@ -293,9 +293,10 @@ async def send(message: _Claimed, *, config: Settings = settings, found: tuple[s
         outcome = Outcome("give_up", response="the recipient has no address on this channel")
     else:
         address, language = found
+        # A password reset's link or code exists only here, in memory: the stored params hold the reset's id (events/password_reset.py).
         outgoing = Outgoing(
             message_id=message.id, kind=message.kind, channel=message.channel, idempotency_key=message.idempotency_key, address=address,
-            language=language, params=message.params, created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
+            language=language, params=password_reset.secret_params(message.kind, message.params), created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
         )
         try:
             outcome = await _call(sender, outgoing, config, now)
@@ -495,7 +496,9 @@ def _reap(done: set[asyncio.Task]) -> None:
 async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
-    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config))
+    from events import reminders  # scheduled messages (reminders, HR's digest): a sweep a minute
+
+    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
     log.info("delivery worker stopped")
 
 

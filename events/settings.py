@@ -76,6 +76,15 @@ class Settings:
     sms_templates: tuple[tuple[str, str], ...] = ()
     aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
     tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    #: Issue 13 (people): password resets and organisers' broadcasts.
+    password_reset_rate_limit_account: str = "5/hour"  # noqa: S105 - a rate, not a password
+    password_reset_rate_limit_address: str = "30/hour"  # noqa: S105 - a rate, not a password
+    password_reset_confirm_rate_limit_account: str = "10/15 minutes"  # noqa: S105 - a rate, not a password
+    #: Every answer to a reset request takes at least this long, so a known login cannot be told from an unknown one by time.
+    password_reset_answer_seconds: float = 0.3
+    broadcast_rate_limit_stop: str = "5/hour"
+    #: Local hour (DEFAULT_TIMEZONE) from which HR's daily digest of interests is sent.
+    digest_hour: int = 20
 
     @property
     def is_development(self) -> bool:
@@ -219,6 +228,13 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         bench=env.get("BENCH") == "1" and environment != "production",
         log_format=env.get("LOG_FORMAT") or ("text" if environment == "development" else "json"),
         cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
+        password_reset_rate_limit_account=env.get("PASSWORD_RESET_RATE_LIMIT_ACCOUNT", "5/hour"),
+        password_reset_rate_limit_address=env.get("PASSWORD_RESET_RATE_LIMIT_ADDRESS", "30/hour"),
+        # Wrong codes or links per account; each reset also burns after five wrong codes.
+        password_reset_confirm_rate_limit_account=env.get("PASSWORD_RESET_CONFIRM_RATE_LIMIT_ACCOUNT", "10/15 minutes"),
+        password_reset_answer_seconds=float(env.get("PASSWORD_RESET_ANSWER_SECONDS", "0.3")),
+        broadcast_rate_limit_stop=env.get("BROADCAST_RATE_LIMIT_STOP", "5/hour"),
+        digest_hour=int(env.get("DIGEST_HOUR", "20")),
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
         smtp_url=_smtp_url(env.get("SMTP_URL")),
         smtp_from=env.get("SMTP_FROM") or f"no-reply@{urlsplit(_smtp_url(env.get('SMTP_URL')) or 'smtp://localhost').hostname}",

@@ -211,6 +211,8 @@ class Consent(Table):
     class Purpose(StrEnum):
         privacy_notice = "privacy_notice"
         share_profile = "share_profile"
+        #: Opt-in to non-transactional messages (digests, news beyond one's own stops); see events/consents.py.
+        notifications = "notifications"
 
     id = UUID(primary_key=True)
     seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
@@ -510,6 +512,29 @@ class DeliveryAttempt(Table):
     duration_ms = Integer(default=0)
 
 
+class PasswordReset(Table):
+    """A forgotten-password request: an e-mail link or an SMS code, single use, 15 minutes (events/password_reset.py).
+
+    Neither the link's token nor the code is stored: both are HMACs of this row's id under the
+    app's secret, so a copy of the database (or of the outbox's message params) opens no account.
+    """
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    #: "link" (sent to the account's e-mail) or "code" (sent by SMS to its phone).
+    method = Varchar(length=8)
+    #: hex SHA-256 of the link's token, to find the reset by the token.
+    token_hash = Varchar(length=64, unique=True)
+    #: hex HMAC-SHA256 of the 6-digit code (a plain hash of six digits would be reversed in a second).
+    code_hash = Varchar(length=64)
+    expires_at = Timestamptz()
+    #: Set when the reset was used, superseded by a newer one, or burnt by too many wrong codes.
+    used_at = Timestamptz(null=True, default=None)
+    #: Wrong codes tried against this reset.
+    attempts = Integer(default=0)
+    created_at = _created_at()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -534,4 +559,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DomainEvent,
     Message,
     DeliveryAttempt,
+    PasswordReset,
 )

@@ -143,6 +143,13 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     # An invitation's secret is the only credential it takes.
     ("GET", "/api/invitations/{token}", PUBLIC),
     ("POST", "/api/invitations/{token}", PUBLIC),
+    # Forgotten passwords: the same 202 for anyone; a confirmation with a wrong code is refused for everyone alike.
+    ("POST", "/api/auth/password-reset", (202, 202, 202, 202, 202)),
+    ("POST", "/api/auth/password-reset/confirm", ((400, "password_reset_invalid"),) * 5),
+    ("POST", "/api/stops/{stop_id}/broadcasts", (401, 403, 403, 403, 202)),
+    ("POST", "/api/stops/{stop_id}/broadcasts?dry_run=true", ORGANISER_ACTS),
+    ("GET", "/api/me/notifications", (401, 200, 200, 200, 200)),
+    ("PUT", "/api/me/notifications", (401, 200, 200, 200, 200)),
 ]
 
 
@@ -220,6 +227,10 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/employer-applications/{application_id}/reject"): lambda: {"reason": "资料不全"},
         ("POST", "/api/employer-applications/{application_id}/cancel"): lambda: {"reason": "退出"},
         ("POST", "/api/invitations/{token}"): lambda: {"password": "invited-pass-1"},
+        ("POST", "/api/auth/password-reset"): lambda: {"login": scene.organiser_email},
+        ("POST", "/api/auth/password-reset/confirm"): lambda: {"login": scene.organiser_email, "code": "123456", "new_password": "matrix-pass-99"},
+        ("POST", "/api/stops/{stop_id}/broadcasts"): lambda: {"audience": "registered", "subject": "入场提醒", "body": "请带好学生证。", "channels": ["email"]},
+        ("PUT", "/api/me/notifications"): lambda: {"opt_in": True},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
