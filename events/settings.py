@@ -47,6 +47,10 @@ class Settings:
     log_format: str
     gate_closes_minutes: int
     bench: bool = False
+    #: Webhook URLs may resolve to loopback and private networks (development and tests only; refused in production).
+    webhook_allow_private_addresses: bool = False
+    #: Webhook URLs may be plain http:// (development and tests only; refused in production).
+    webhook_allow_http: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -90,6 +94,13 @@ def _timezone(name: str) -> str:
     return name
 
 
+def _flag(env, name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false"}:
+        raise SettingsError(f"{name} must be 1 or 0.")
+    return value in {"1", "true"}
+
+
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from the environment (or the mapping given)."""
     env = os.environ if environ is None else environ
@@ -105,6 +116,11 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError("PASSWORD_HASH_PROFILE must be standard or fast.")
     if profile == "fast" and environment == "production":
         raise SettingsError("PASSWORD_HASH_PROFILE=fast is for tests only.")
+    webhook_allow_private = _flag(env, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
+    webhook_allow_http = _flag(env, "WEBHOOK_ALLOW_HTTP")
+    if environment == "production" and (webhook_allow_private or webhook_allow_http):
+        # A webhook URL is typed by an HR account: in production it must never reach the app's own network.
+        raise SettingsError("WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP are for development and tests only.")
     return Settings(
         environment=environment,
         database_url=database_url,
@@ -140,6 +156,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         bench=env.get("BENCH") == "1" and environment != "production",
         log_format=env.get("LOG_FORMAT") or ("text" if environment == "development" else "json"),
         cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
+        webhook_allow_private_addresses=webhook_allow_private,
+        webhook_allow_http=webhook_allow_http,
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
     )
 

@@ -1,0 +1,381 @@
+"""Webhooks: registration and its API contract, Standard Webhooks signing checked by a real receiver, rotation,
+what each answer does to a delivery and to its endpoint, and every SSRF refusal.
+
+The receiver (tests/receiver.py) is a real HTTP server on 127.0.0.1 that checks signatures with its own code;
+the suite allows private addresses and plain http (conftest), and the SSRF tests turn both off again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import make_account, post_ok
+from receiver import Answer, Receiver, signature_ok
+
+from events import webhooks
+from events.notify import Outgoing
+from events.safe_http import AddressRefused, SafeClient, address_refusal, check_url
+from events.settings import SettingsError, load, settings
+
+#: The production rules: https only, public addresses only.
+STRICT = dataclasses.replace(settings, webhook_allow_private_addresses=False, webhook_allow_http=False)
+MOMENT = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+
+
+def outgoing(webhook_id: str | uuid.UUID, *, kind: str = "visit.created", data: dict[str, Any] | None = None, attempt: int = 1) -> Outgoing:
+    """A message as the delivery worker hands it to the webhook channel."""
+    return Outgoing(
+        message_id=uuid.uuid4(),
+        kind=kind,
+        channel="webhook",
+        idempotency_key=f"{uuid.uuid4()}:webhook:{webhook_id}",
+        address="",
+        language="zh-CN",
+        params={"timestamp": MOMENT.isoformat(), "data": data or {"visit_id": str(uuid.uuid4()), "employer_id": str(uuid.uuid4())}},
+        created_at=MOMENT,
+        attempt=attempt,
+        webhook_id=uuid.UUID(str(webhook_id)),
+    )
+
+
+async def register(client, headers, url: str, event_types=("visit.created",), status: int = 201) -> dict[str, Any]:
+    return await post_ok(client, "/api/webhooks", {"url": url, "event_types": list(event_types), "description": "ATS"}, headers, status=status)
+
+
+async def endpoint_of(client, headers, webhook_id: str) -> dict[str, Any]:
+    listed = (await client.get("/api/webhooks", headers=headers)).json()["items"]
+    return next(item for item in listed if item["id"] == webhook_id)
+
+
+# ---------------------------------------------------------------- signing
+
+
+def test_signing_matches_the_standard_webhooks_reference_vector():
+    # The vector the specification's reference libraries test against.
+    signature = webhooks.sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", message_id="msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp=1614265330, body=b'{"test": 2432232314}')
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_a_new_secret_is_whsec_and_base64_of_32_random_bytes():
+    import base64
+
+    first, second = webhooks.new_secret(), webhooks.new_secret()
+    assert first.startswith("whsec_") and len(base64.b64decode(first.removeprefix("whsec_"), validate=True)) == 32
+    assert first != second
+
+
+async def test_a_delivery_is_signed_per_standard_webhooks_and_the_receiver_verifies_it(client, organiser):
+    async with Receiver() as hooks:
+        created = await register(client, organiser, hooks.url)
+        message = outgoing(created["id"], data={"visit_id": "v-1", "employer_id": "e-1"})
+        outcome = await webhooks.deliver(message, config=settings, now=MOMENT)
+        assert outcome.status == "delivered" and outcome.response_code == 200
+        (received,) = hooks.received
+    assert received.method == "POST" and received.path == "/hooks"
+    assert received.headers["content-type"] == "application/json"
+    assert received.headers["webhook-id"] == str(message.message_id)
+    assert received.headers["webhook-timestamp"] == str(int(MOMENT.timestamp()))
+    assert json.loads(received.body) == {"type": "visit.created", "timestamp": MOMENT.isoformat(), "data": {"visit_id": "v-1", "employer_id": "e-1"}}
+    assert signature_ok(created["secret"], received)
+    assert not signature_ok(webhooks.new_secret(), received)
+
+
+async def test_a_retry_carries_the_same_webhook_id_and_a_new_timestamp(client, organiser):
+    async with Receiver() as hooks:
+        created = await register(client, organiser, hooks.url)
+        message = outgoing(created["id"])
+        await webhooks.deliver(message, config=settings, now=MOMENT)
+        await webhooks.deliver(dataclasses.replace(message, attempt=2), config=settings, now=MOMENT + timedelta(minutes=1))
+    first, second = hooks.received
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert int(second.headers["webhook-timestamp"]) == int(first.headers["webhook-timestamp"]) + 60
+    assert signature_ok(created["secret"], first) and signature_ok(created["secret"], second)
+
+
+async def test_after_a_rotation_both_secrets_sign_for_24_hours_then_only_the_new_one(client, hr):
+    async with Receiver() as hooks:
+        created = await register(client, hr, hooks.url)
+        rotated = await post_ok(client, f"/api/webhooks/{created['id']}/rotate-secret", None, hr, status=200)
+        assert rotated["secret"] != created["secret"] and rotated["previous_secret_expires_at"]
+        rotated_at = datetime.fromisoformat(rotated["previous_secret_expires_at"]) - timedelta(hours=24)
+        await webhooks.deliver(outgoing(created["id"]), config=settings, now=rotated_at + timedelta(hours=23))
+        await webhooks.deliver(outgoing(created["id"]), config=settings, now=rotated_at + timedelta(hours=24, seconds=1))
+    during, after = hooks.received
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    assert signature_ok(created["secret"], during) and signature_ok(rotated["secret"], during)
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
+    assert signature_ok(rotated["secret"], after) and not signature_ok(created["secret"], after)
+    assert "secret" not in (await endpoint_of(client, hr, created["id"]))
+
+
+# ---------------------------------------------------------------- answers
+
+
+async def test_a_500_is_retried_and_starts_the_endpoints_failing_clock_which_a_success_stops(client, organiser):
+    answers = iter([Answer(500, b"boom"), Answer(503, b"busy", {"Retry-After": "120"}), Answer(204, b"")])
+    async with Receiver(lambda _: next(answers)) as hooks:
+        created = await register(client, organiser, hooks.url)
+        first = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+        assert (first.status, first.response_code, first.response) == ("retry", 500, "boom")
+        assert (await endpoint_of(client, organiser, created["id"]))["failing_since"] == MOMENT.isoformat().replace("+00:00", "Z")
+        second = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT + timedelta(hours=1))
+        assert (second.status, second.response_code, second.retry_after) == ("retry", 503, 120.0)
+        third = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT + timedelta(hours=2))
+        assert third.status == "delivered"
+    endpoint = await endpoint_of(client, organiser, created["id"])
+    assert endpoint["failing_since"] is None and endpoint["is_active"] is True
+
+
+async def test_a_refused_connection_is_retried(client, organiser):
+    async with Receiver() as hooks:
+        url = hooks.url
+    created = await register(client, organiser, url)  # nobody listens there any more
+    outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+    assert outcome.status == "retry" and outcome.response_code is None
+
+
+async def test_a_redirect_is_an_answer_never_followed(client, organiser):
+    async with Receiver() as inside:
+        async with Receiver(lambda _: Answer(302, b"", {"Location": inside.url})) as hooks:
+            created = await register(client, organiser, hooks.url)
+            outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+        assert (outcome.status, outcome.response_code) == ("retry", 302)
+        assert "redirect not followed" in outcome.response
+        assert len(hooks.received) == 1 and inside.received == []
+
+
+async def test_only_the_start_of_a_long_answer_is_read_and_kept(client, organiser):
+    async with Receiver(lambda _: Answer(200, b"x" * 5_000_000)) as hooks:
+        created = await register(client, organiser, hooks.url)
+        outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+    assert outcome.status == "delivered" and outcome.response == "x" * 500
+
+
+async def test_an_endpoint_that_is_deleted_gets_nothing(client, organiser):
+    async with Receiver() as hooks:
+        created = await register(client, organiser, hooks.url)
+        response = await client.delete(f"/api/webhooks/{created['id']}", headers=organiser)
+        assert response.status_code == 204
+        outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+    assert outcome.status == "give_up" and hooks.received == []
+
+
+async def test_a_paused_endpoint_gets_nothing_until_it_is_enabled_again(client, organiser):
+    async with Receiver() as hooks:
+        created = await register(client, organiser, hooks.url)
+        paused = await client.patch(f"/api/webhooks/{created['id']}", json={"is_active": False}, headers=organiser)
+        assert paused.json()["disabled_reason"] == "by_owner"
+        assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "give_up"
+        enabled = await client.patch(f"/api/webhooks/{created['id']}", json={"is_active": True}, headers=organiser)
+        assert enabled.json()["is_active"] is True and enabled.json()["disabled_reason"] == ""
+        assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "delivered"
+    assert len(hooks.received) == 1
+
+
+# ---------------------------------------------------------------- SSRF
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.9", "private"),
+        ("192.168.1.1", "private"),
+        ("fc00::1", "private"),
+        ("fd12:3456::1", "private"),
+        ("169.254.10.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("100.100.100.200", "cloud metadata"),
+        ("100.64.0.1", "carrier-grade NAT (100.64.0.0/10)"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address under test, not a bind
+        ("::", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("240.0.0.1", "private"),  # Python files 240.0.0.0/4 under private as well as reserved
+        ("4000::1", "reserved"),
+        ("fec0::1", "site-local"),
+        ("::ffff:127.0.0.1", "loopback (inside IPv6)"),
+        ("::ffff:169.254.169.254", "cloud metadata (inside IPv6)"),
+        ("64:ff9b::a01:203", "private (inside IPv6)"),
+        ("2002:c0a8:101::1", "private (inside IPv6)"),
+        ("192.0.2.1", "private"),
+    ],
+)
+def test_each_non_public_address_is_refused(address, reason):
+    assert address_refusal(ipaddress.ip_address(address), allow_private=False) == reason
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "114.114.114.114", "2606:4700:4700::1111", "::ffff:93.184.215.14"])
+def test_public_addresses_are_allowed(address):
+    assert address_refusal(ipaddress.ip_address(address), allow_private=False) is None
+
+
+@pytest.mark.parametrize("address", ["169.254.169.254", "fd00:ec2::254", "0.0.0.0", "224.0.0.1"])  # noqa: S104
+def test_metadata_unspecified_and_multicast_stay_refused_even_where_private_addresses_are_allowed(address):
+    assert address_refusal(ipaddress.ip_address(address), allow_private=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://93.184.215.14/hooks", "https"),
+        ("ftp://93.184.215.14/hooks", "https"),
+        ("https://user:pass@93.184.215.14/hooks", "user name"),
+        ("https://127.0.0.1/hooks", "loopback"),
+        ("https://[::1]/hooks", "loopback"),
+        ("https://localhost/hooks", "loopback"),  # a name, resolved by the system (/etc/hosts)
+        ("https://10.0.0.8/hooks", "private"),
+        ("https://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("https:///hooks", "no host"),
+    ],
+)
+async def test_registration_rules_refuse_with_a_reason(url, why):
+    with pytest.raises(AddressRefused) as refused:
+        await check_url(url, config=STRICT)
+    assert why in refused.value.reason
+
+
+async def test_a_name_is_checked_after_resolution_by_the_resolver_it_is_given():
+    async def resolver_to(*addresses):
+        async def resolve(host: str, port: int) -> list[str]:
+            assert (host, port) == ("hooks.example.com", 443)
+            return list(addresses)
+
+        return resolve
+
+    url = "https://hooks.example.com/in"
+    for addresses, refused in ((["10.9.8.7"], True), (["93.184.215.14", "127.0.0.1"], True), (["::ffff:10.0.0.1"], True), (["93.184.215.14"], False)):
+        resolve = await resolver_to(*addresses)
+        if refused:
+            with pytest.raises(AddressRefused, match="resolves to"):
+                await check_url(url, config=STRICT, resolve=resolve)
+        else:
+            await check_url(url, config=STRICT, resolve=resolve)
+
+
+async def test_a_delivery_checks_the_address_again_and_never_connects_to_a_private_one(client, organiser, organiser_actor):
+    # Registered while the name resolved to a public address; by delivery time it resolves to the receiver on 127.0.0.1 (DNS rebinding).
+    answers = {"hooks.example.com": ["93.184.215.14"]}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    async with Receiver() as hooks:
+        created = await webhooks.create_webhook(
+            actor=organiser_actor, now=MOMENT, url=f"https://hooks.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=STRICT, resolve=resolve
+        )
+        answers["hooks.example.com"] = ["127.0.0.1"]
+        strict = SafeClient(config=STRICT, resolve=resolve)
+        try:
+            outcome = await webhooks.deliver(outgoing(created.id), config=STRICT, now=MOMENT, client=strict)
+        finally:
+            await strict.aclose()
+    assert outcome.status == "give_up" and "loopback" in outcome.response
+    assert hooks.received == []
+
+
+async def test_a_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_the_host_header(organiser_actor):
+    looked_up: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["127.0.0.1"]
+
+    async with Receiver() as hooks:
+        url = f"http://hooks.example.com:{hooks.port}/hooks"
+        created = await webhooks.create_webhook(actor=organiser_actor, now=MOMENT, url=url, event_types=["visit.created"], config=settings, resolve=resolve)
+        pinned = SafeClient(config=settings, resolve=resolve)
+        try:
+            for _ in range(3):
+                assert (await webhooks.deliver(outgoing(created.id), config=settings, now=MOMENT, client=pinned)).status == "delivered"
+        finally:
+            await pinned.aclose()
+    assert [request.headers["host"] for request in hooks.received] == [f"hooks.example.com:{hooks.port}"] * 3
+    # Once at registration, once for the one kept-alive connection: the HTTP library never resolves by itself.
+    assert looked_up == ["hooks.example.com", "hooks.example.com"]
+
+
+def test_private_addresses_and_plain_http_are_refused_in_production():
+    production = {"APP_ENV": "production", "SECRET_KEY": "a-production-secret-that-is-long-enough-123456"}
+    assert load(production).webhook_allow_private_addresses is False
+    for name in ("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "WEBHOOK_ALLOW_HTTP"):
+        with pytest.raises(SettingsError, match=name.split("_")[1]):
+            load({**production, name: "1"})
+    assert load({"APP_ENV": "test", "SECRET_KEY": production["SECRET_KEY"], "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1"}).webhook_allow_private_addresses is True
+
+
+# ---------------------------------------------------------------- the API
+
+
+async def test_registering_answers_201_with_the_secret_once(client, organiser):
+    created = await register(client, organiser, "https://93.184.215.14/hooks", event_types=["registration.promoted", "stop.changed"])
+    assert created["secret"].startswith("whsec_") and created["event_types"] == ["registration.promoted", "stop.changed"]
+    assert created["is_active"] is True and created["employer_id"] is None
+    listed = (await client.get("/api/webhooks", headers=organiser)).json()["items"]
+    assert [item["id"] for item in listed] == [created["id"]] and "secret" not in listed[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"url": "https://93.184.215.14/hooks", "event_types": ["visit.created", "visit.deleted"]}, "unknown_event_type"),
+        ({"url": "https://93.184.215.14/hooks", "event_types": ["password_reset.requested"]}, "unknown_event_type"),
+        ({"url": "https://169.254.169.254/latest", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
+        ({"url": "ftp://93.184.215.14/hooks", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
+        ({"url": "https://[fd00:ec2::254]/hooks", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
+    ],
+)
+async def test_a_bad_registration_is_a_422_problem(client, organiser, body, code):
+    response = await client.post("/api/webhooks", json=body, headers=organiser)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == code
+
+
+async def test_hr_may_subscribe_only_to_events_about_its_employer(client, hr):
+    response = await client.post("/api/webhooks", json={"url": "https://93.184.215.14/h", "event_types": ["registration.confirmed"]}, headers=hr)
+    assert response.status_code == 422 and response.json()["code"] == "event_type_not_allowed"
+    created = await register(client, hr, "https://93.184.215.14/h", event_types=["interest.created", "visit.created"])
+    assert created["employer_id"] is not None
+
+
+async def test_hr_manage_their_employers_endpoints_and_no_one_elses(client, organiser, hr, other_hr, employer):
+    mine = await register(client, hr, "https://93.184.215.14/h")
+    colleague = (await make_account("hr", employer_id=uuid.UUID(employer["id"])))[1]
+    assert [item["id"] for item in (await client.get("/api/webhooks", headers=colleague)).json()["items"]] == [mine["id"]]
+    assert (await client.get("/api/webhooks", headers=other_hr)).json()["items"] == []
+    for method, path, body in (
+        ("PATCH", f"/api/webhooks/{mine['id']}", {"description": "x"}),
+        ("DELETE", f"/api/webhooks/{mine['id']}", None),
+        ("POST", f"/api/webhooks/{mine['id']}/rotate-secret", None),
+    ):
+        response = await client.request(method, path, json=body, headers=other_hr)
+        assert response.status_code == 404 and response.json()["code"] == "webhook_not_found", (method, path)
+    # The organiser's own endpoint is not the HR's business either; the organiser sees both.
+    theirs = await register(client, organiser, "https://93.184.215.14/o")
+    assert (await client.patch(f"/api/webhooks/{theirs['id']}", json={"description": "x"}, headers=hr)).status_code == 404
+    assert {item["id"] for item in (await client.get("/api/webhooks", headers=organiser)).json()["items"]} == {mine["id"], theirs["id"]}
+
+
+async def test_seekers_and_strangers_are_refused(client, seeker):
+    assert (await client.get("/api/webhooks")).status_code == 401
+    response = await client.post("/api/webhooks", json={"url": "https://93.184.215.14/h", "event_types": ["visit.created"]}, headers=seeker)
+    assert response.status_code == 403
+
+
+async def test_changing_the_url_checks_it_again(client, organiser):
+    created = await register(client, organiser, "https://93.184.215.14/h")
+    response = await client.patch(f"/api/webhooks/{created['id']}", json={"url": "https://169.254.169.254/"}, headers=organiser)
+    assert response.status_code == 422 and response.json()["code"] == "webhook_url_not_allowed"
+    response = await client.patch(f"/api/webhooks/{created['id']}", json={"url": "https://93.184.215.15/h", "event_types": ["job.published"]}, headers=organiser)
+    assert response.status_code == 200 and response.json()["url"] == "https://93.184.215.15/h" and response.json()["event_types"] == ["job.published"]
