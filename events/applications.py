@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from events import booths, calendar, identifiers, invitations, views
+from events import booths, calendar, identifiers, invitations, outbox, views
 from events.accounts import Actor, require_organiser
 from events.booths import normalise_label
 from events.db import for_update, write_transaction
@@ -258,6 +258,7 @@ async def reject_application(*, actor: Actor, now: datetime, application_id: uui
                      EmployerApplication.decided_at: now, EmployerApplication.updated_at: now},
         )
         await AuditEntry.insert(_audit(actor, now, "reject_employer_application", application_id, reason))
+        await outbox.record("employer_application.decided", {"application_id": application_id, "decision": "rejected", "reason": reason[:1000]}, now=now)
     return await _view(application_id)
 
 
@@ -377,6 +378,11 @@ async def approve_application(
             for stop_id in stop_ids:
                 await _booth(stop_id, employer_id, labels.get(str(stop_id)), now)
             links = await _hr_accounts(application, employer_id, now)
+            await outbox.record(
+                "employer_application.decided",
+                {"application_id": application_id, "decision": "approved", "reason": "", "employer_id": employer_id, "event_id": application["event"]},
+                now=now,
+            )
             await AuditEntry.insert(
                 _audit(actor, now, "approve_employer_application", application_id, f"employer:{employer_id} stops:{','.join(map(str, stop_ids))} hr:{len(links)}")
             )

@@ -274,5 +274,6 @@ async def import_employers(*, actor: Actor, now: datetime, content: bytes, dry_r
         if len(added) != len(contacts):
             raise Conflict("login_taken", "A contact's phone or email was just registered by someone else; nothing was imported.")
         await Invitation.insert(*(invitation for invitation, _link in invited))
+        await invitations.record_invitations(invited, now=now)
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="import_employers", target="employer:*", detail=f"{len(employers)} employers", at=now))
     return views.ImportReport(dry_run=False, valid=True, rows=rows, created=len(employers), invitations=[link for _row, link in invited])

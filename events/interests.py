@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from events import views
+from events import outbox, views
 from events.accounts import Actor, require_role
 from events.db import write_transaction
 from events.errors import NotFound
@@ -62,6 +62,9 @@ async def express_interest(*, actor: Actor, now: datetime, job_id: uuid.UUID) ->
             interest = Interest(seeker=actor.id, job=job_id, employer=job["employer"], consent=consent.id, created_at=now)
             await Interest.insert(interest)
             interest_id = interest.id
+        await outbox.record(
+            "interest.created", {"interest_id": interest_id, "job_id": job_id, "employer_id": job["employer"], "seeker_id": actor.id}, now=now
+        )
     return _view(await Interest.select().where(Interest.id == interest_id).first(), job), True
 
 

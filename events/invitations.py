@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import accounts, identifiers, views
+from events import accounts, identifiers, outbox, views
 from events.db import write_transaction
 from events.errors import Conflict, Gone, Invalid, NotFound
 from events.settings import settings
@@ -47,7 +47,20 @@ async def invite(
     """Store an invitation for an account and answer its link (shown once)."""
     row, link = new_invitation(account_id=account_id, name=name, email=email, phone=phone, now=now, application_id=application_id)
     await Invitation.insert(row)
+    await record_invitations([(row, link)], now=now)
     return link
+
+
+async def record_invitations(invited: list[tuple[Invitation, views.InvitationLink]], *, now: datetime) -> None:
+    """One `invitation.created` domain event per stored invitation, so the invited person is sent the link.
+
+    The link (with its token) rides in the payload: only its hash is stored, and the message must carry the link itself.
+    """
+    await outbox.record_many(
+        "invitation.created",
+        [{"invitation_id": row.id, "account_id": link.account_id, "name": link.name, "url": link.url, "expires_at": link.expires_at} for row, link in invited],
+        now=now,
+    )
 
 
 async def withdraw_invitations(*, account_id: uuid.UUID) -> None:

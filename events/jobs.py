@@ -13,9 +13,9 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from events import calendar, views
+from events import calendar, outbox, views
 from events.accounts import Actor, require_role
-from events.db import contains, is_sqlite
+from events.db import contains, is_sqlite, write_transaction
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import load_event
 from events.tables import Booth, Event, Job
@@ -149,7 +149,9 @@ async def post_job(
         }
     )
     job = Job(event=event.id, employer=employer_id, created_at=now, updated_at=now, **fields)
-    await Job.insert(job)
+    async with write_transaction():
+        await Job.insert(job)
+        await outbox.record("job.published", {"job_id": job.id, "event_id": event.id, "employer_id": employer_id}, now=now)
     calendar.changed()
     return job_view(await _row(job.id))
 
@@ -534,7 +536,9 @@ async def copy_jobs(*, actor: Actor, now: datetime, slug: str, from_event: str, 
             )
         )
     if copies:
-        await Job.insert(*copies)
+        async with write_transaction():
+            await Job.insert(*copies)
+            await outbox.record_many("job.published", [{"job_id": job.id, "event_id": target.id, "employer_id": employer_id} for job in copies], now=now)
         calendar.changed()
     rows = await Job.select(*JOB_COLUMNS).where(Job.id.is_in([job.id for job in copies])) if copies else []
     return views.CopiedJobs(copied=len(copies), skipped=len(originals) - len(copies), jobs=[job_view(row) for row in rows])

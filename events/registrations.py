@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
-from events import calendar, i18n, metrics, tickets, views
+from events import calendar, i18n, metrics, outbox, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import contains, for_update, write_transaction
@@ -20,7 +20,14 @@ from events.errors import Conflict, DomainError, NotFound, Refused
 from events.exports import Sheet, csv_document, workbook
 from events.schedule import load_stop, registration_window
 from events.tables import AuditEntry, CheckIn, Event, Registration, SeekerProfile, Stop
-from events.waitlist import confirm_waitlisted, fill_free_seats, seekers_waitlist_positions, waitlist_position, waitlist_positions_between
+from events.waitlist import (
+    confirm_waitlisted,
+    fill_free_seats,
+    record_promotions,
+    seekers_waitlist_positions,
+    waitlist_position,
+    waitlist_positions_between,
+)
 
 ACTIVE = (Registration.Status.confirmed, Registration.Status.waitlisted)
 #: Seeker profiles read per statement when listing a stop's registrations.
@@ -150,6 +157,7 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
         }
         free, waitlist_seq, seated = stop.capacity - stop.confirmed_count, stop.waitlist_seq, 0
         new, revived = [], []
+        told: dict[str, list[dict[str, object]]] = {}
         # Everyone waiting now has a lower number than anyone this batch adds: positions follow from one count.
         waiting = None
         for n, claim in enumerate(claims):
@@ -187,6 +195,9 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
                 waiting += 1
                 position = waiting
             results[n] = (_summary_row(stop, event, registration_id, short_code, claim.now, fields), position)
+            told.setdefault(fields["status"], []).append(
+                {"registration_id": registration_id, "stop_id": stop.id, "seeker_id": claim.actor.id, "event_id": event.id, "position": position}
+            )
         if seated or waitlist_seq != stop.waitlist_seq:
             within_capacity = WhereRaw('"confirmed_count" + {} <= "capacity"', seated) if seated else (Stop.id == stop.id)
             moved = await Stop.update({Stop.confirmed_count: Stop.confirmed_count + seated, Stop.waitlist_seq: waitlist_seq}).where(
@@ -200,6 +211,8 @@ async def _claim_places(stop_id: uuid.UUID, claims: list[_Claim]) -> list[tuple[
             ).where(Registration.id == registration_id)
         if new:
             await Registration.insert(*new)
+        for status, payloads in told.items():
+            await outbox.record_many(f"registration.{status}", payloads, now=claims[0].now)
     return results
 
 
@@ -272,8 +285,11 @@ async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now:
             Registration.waitlist_seq: None,
             Registration.revision: Registration.revision + 1,
         }
-    ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at)
-    if was and was[0]["confirmed_at"] is not None:
+    ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at, Registration.seeker)
+    if not was:
+        return
+    await outbox.record("registration.cancelled", {"registration_id": registration_id, "stop_id": stop_id, "seeker_id": was[0]["seeker"]}, now=now)
+    if was[0]["confirmed_at"] is not None:
         await Stop.update({Stop.confirmed_count: Stop.confirmed_count - 1}).where(Stop.id == stop_id)
         await fill_free_seats(stop_id=stop_id, now=now)
 
@@ -502,6 +518,7 @@ async def promote(*, actor: Actor, now: datetime, registration_id: uuid.UUID) ->
         if not seated:
             raise Conflict("stop_full", "Every seat is taken: raise the capacity first, or wait for a cancellation.")
         await confirm_waitlisted([registration_id], now=now)
+        await record_promotions([registration_id], now=now)
         await AuditEntry.insert(
             AuditEntry(actor=actor.id, action="promote_registration", target=f"registration:{registration_id}", detail=f"stop:{stop.id}", at=now)
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import live, metrics, tickets, views
+from events import live, metrics, outbox, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import insert_new, write_transaction
@@ -341,6 +341,22 @@ async def _count(batch: list[_Pending]) -> None:
             for p in visits[start : start + _INSERT_ROWS]
         ]
         firsts.update(await insert_new(Visit, rows, returning=Visit.scan))
+    # One INSERT per kind for the whole batch: the outbox adds a statement to a scan batch, not one per scan.
+    first_check_ins = [p for p in check_ins if str(p.scan_id) in firsts]
+    first_visits = [p for p in visits if str(p.scan_id) in firsts]
+    if first_check_ins:
+        await outbox.record_many(
+            "check_in.created",
+            [{"registration_id": p.registration["id"], "stop_id": p.stop["id"], "seeker_id": p.registration["seeker"], "scan_id": p.scan_id} for p in first_check_ins],
+            now=first_check_ins[0].now,
+        )
+    if first_visits:
+        await outbox.record_many(
+            "visit.created",
+            [{"registration_id": p.registration["id"], "stop_id": p.stop["id"], "booth_id": p.booth["id"], "seeker_id": p.registration["seeker"], "scan_id": p.scan_id}
+             for p in first_visits],
+            now=first_visits[0].now,
+        )
     repeats = [p for p in admitted if str(p.scan_id) not in firsts]
     for pending in repeats:
         pending.outcome = "repeat"

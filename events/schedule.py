@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from events import calendar, identifiers, views
+from events import calendar, identifiers, outbox, views
 from events.accounts import Actor, require_organiser
 from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, Invalid, NotFound
@@ -307,6 +307,7 @@ async def publish_event(*, actor: Actor, now: datetime, slug: str) -> views.Even
             await Event.update({Event.status: Event.Status.published, Event.published_at: now, Event.updated_at: now}).where(
                 Event.id == event.id
             )
+            await outbox.record("event.published", {"event_id": event.id, "slug": event.slug}, now=now)
     calendar.changed()
     return await get_event(actor=actor, slug=slug)
 
@@ -317,9 +318,10 @@ async def cancel_event(*, actor: Actor, now: datetime, slug: str) -> views.Event
     async with write_transaction():
         event = await load_event(slug, actor, lock=True)
         if event.status != Event.Status.cancelled:
-            await Stop.update(
+            cancelled = await Stop.update(
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
-            ).where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled))
+            ).where((Stop.event == event.id) & (Stop.status == Stop.Status.scheduled)).returning(Stop.id)
+            await outbox.record_many("stop.cancelled", [{"stop_id": row["id"], "event_id": event.id} for row in cancelled], now=now)
             await Event.update({Event.status: Event.Status.cancelled, Event.updated_at: now}).where(Event.id == event.id)
             await _refresh_event_span(event.id, now)
     calendar.changed()
@@ -451,6 +453,9 @@ async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, change
                 update["sequence"] = stop.sequence + 1
             await Stop.update(update).where(Stop.id == stop.id)
             await _refresh_event_span(event.id, now)
+            changes = {name: [getattr(stop, name), value] for name, value in fields.items() if value != getattr(stop, name)}
+            if changes:
+                await outbox.record("stop.changed", {"stop_id": stop.id, "event_id": event.id, "changes": changes}, now=now)
             if "capacity" in fields:
                 # More seats confirm the first in line; fewer seats take no confirmed seat away.
                 await fill_free_seats(stop_id=stop.id, now=now)
@@ -468,6 +473,7 @@ async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> vie
                 {Stop.status: Stop.Status.cancelled, Stop.sequence: Stop.sequence + 1, Stop.updated_at: now}
             ).where(Stop.id == stop.id)
             await _refresh_event_span(event.id, now)
+            await outbox.record("stop.cancelled", {"stop_id": stop.id, "event_id": event.id}, now=now)
     calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 

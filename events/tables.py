@@ -65,6 +65,8 @@ class Account(Table):
     #: Moves on every password change or reset; a token carries the number it was issued under and
     #: is refused once this moves on, so the account's other sign-ins end.
     token_generation = Integer(default=0)
+    #: What messages to this person are written in: zh-CN or en.
+    language = Varchar(length=8, default="zh-CN")
     created_at = _created_at()
     updated_at = _created_at()
 
@@ -431,6 +433,83 @@ class Invitation(Table):
     created_at = _created_at()
 
 
+class DomainEvent(Table):
+    """A fact a domain function recorded in the same transaction as the change (the outbox); the delivery worker fans it out."""
+
+    id = UUID(primary_key=True)
+    #: `registration.promoted`, `stop.changed`, ... (docs/notifications.md lists them).
+    kind = Varchar(length=64)
+    #: JSON object: the ids (as strings) subscribers need to find recipients, never an e-mail address or phone number.
+    payload = Text(default="{}")
+    occurred_at = Timestamptz()
+    #: Set once the fan-out turned it into messages; unprocessed ones are indexed (domain_event_unprocessed).
+    processed_at = Timestamptz(null=True, default=None)
+    #: A worker's lease while it fans the event out; an expired lease lets another worker take it.
+    claimed_until = Timestamptz(null=True, default=None)
+
+
+class Message(Table):
+    """One thing to tell one recipient on one channel, from a domain event; delivered at least once by the delivery worker."""
+
+    class Channel(StrEnum):
+        email = "email"
+        sms = "sms"
+        webhook = "webhook"
+
+    class Status(StrEnum):
+        pending = "pending"
+        sending = "sending"
+        delivered = "delivered"
+        #: The last attempt failed; another follows at next_attempt_at.
+        failed = "failed"
+        #: Given up: too old, too many attempts, or refused for good.
+        dead = "dead"
+        #: The channel is not configured here (no SMTP_URL, no SMS provider).
+        skipped = "skipped"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    domain_event = ForeignKey(DomainEvent, null=True, default=None, on_delete=OnDelete.set_null)
+    #: The message kind: the domain event's kind, or e.g. `reminder.24h`, `password_reset.link`.
+    kind = Varchar(length=64)
+    channel = Varchar(length=16, choices=Channel)
+    #: The person it is for; NULL for a webhook.
+    account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    #: The webhook endpoint it is for (the webhooks migration adds the foreign key).
+    webhook_id = UUID(null=True, default=None)
+    #: `z***@example.com`, `138****0000` or the webhook's host: what logs and the delivery history may show.
+    address_masked = Varchar(length=254, default="")
+    #: JSON template parameters; never an address in clear.
+    params = Text(default="{}")
+    #: `{domain_event_id}:{channel}:{recipient id}`: a second fan-out of the same event creates nothing.
+    idempotency_key = Varchar(length=200, unique=True)
+    status = Varchar(length=16, choices=Status, default=Status.pending)
+    attempts = Integer(default=0)
+    #: Not before: the next try, or when a scheduled message is due. Due ones are indexed (message_due).
+    next_attempt_at = Timestamptz()
+    #: A worker's lease while it sends; a worker killed mid-send leaves it to expire, and the message is sent again.
+    claimed_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+    last_response_code = Integer(null=True, default=None)
+    #: At most 500 characters, addresses masked.
+    last_error = Text(default="")
+
+
+class DeliveryAttempt(Table):
+    """One try at sending a message: the delivery log."""
+
+    id = UUID(primary_key=True)
+    message = ForeignKey(Message, null=False, on_delete=OnDelete.cascade, index=True)
+    attempted_at = Timestamptz()
+    #: delivered, retry or give_up.
+    outcome = Varchar(length=16)
+    response_code = Integer(null=True, default=None)
+    #: At most 500 characters, addresses masked.
+    response = Text(default="")
+    duration_ms = Integer(default=0)
+
+
 class WebhookEndpoint(Table):
     """A URL an organiser or an employer's HR registered to receive domain events, signed per Standard Webhooks."""
 
@@ -477,5 +556,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     BoothPlace,
     EmployerApplication,
     Invitation,
+    DomainEvent,
+    Message,
+    DeliveryAttempt,
     WebhookEndpoint,
 )

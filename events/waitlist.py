@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from events import outbox
 from events.tables import Registration, Stop
 
 
@@ -25,12 +26,20 @@ async def confirm_waitlisted(registration_ids: list[uuid.UUID], *, now: datetime
     ).where(Registration.id.is_in(registration_ids))
 
 
-async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
-    """Confirm waitlisted registrations, first in line first, while the stop has free seats; returns how many."""
+async def record_promotions(registration_ids: list[uuid.UUID], *, now: datetime) -> None:
+    """One `registration.promoted` domain event per registration given a seat, in the caller's transaction."""
+    rows = await Registration.select(Registration.id, Registration.stop, Registration.seeker).where(Registration.id.is_in(registration_ids))
+    await outbox.record_many(
+        "registration.promoted", [{"registration_id": row["id"], "stop_id": row["stop"], "seeker_id": row["seeker"]} for row in rows], now=now
+    )
+
+
+async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    """Confirm waitlisted registrations, first in line first, while the stop has free seats; returns who was promoted (each recorded as `registration.promoted`)."""
     stop = await Stop.select(Stop.capacity, Stop.confirmed_count, Stop.status).where(Stop.id == stop_id).first()
     seats = stop["capacity"] - stop["confirmed_count"]
     if stop["status"] != Stop.Status.scheduled or seats <= 0:
-        return 0
+        return []
     waiting = (
         await Registration.select(Registration.id)
         .where((Registration.stop == stop_id) & (Registration.status == Registration.Status.waitlisted))
@@ -39,10 +48,11 @@ async def fill_free_seats(*, stop_id: uuid.UUID, now: datetime) -> int:
     )
     ids = [row["id"] for row in waiting]
     if not ids:
-        return 0
+        return []
     await confirm_waitlisted(ids, now=now)
     await Stop.update({Stop.confirmed_count: Stop.confirmed_count + len(ids)}).where(Stop.id == stop_id)
-    return len(ids)
+    await record_promotions(ids, now=now)
+    return ids
 
 
 #: Each waitlisted registration's place in its stop's line, numbered in one pass by a window function (both engines
