@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -29,13 +30,13 @@ import httpcore
 import msgspec
 from msgspec import Meta
 
-from events import db
+from events import db, outbox
 from events.accounts import Actor, require_role
 from events.errors import Conflict, Invalid, NotFound, Refused
-from events.notify import Outcome, Outgoing
-from events.safe_http import AddressRefused, Resolver, SafeClient, check_url, system_resolve
+from events.notify import DomainEventView, Outcome, Outgoing, Plan, subscriber, to_accounts
+from events.safe_http import AddressRefused, Resolver, SafeClient, check_url, parse_url, system_resolve
 from events.settings import Settings, settings
-from events.tables import WebhookEndpoint
+from events.tables import Booth, DeliveryAttempt, Message, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +242,6 @@ async def update_webhook(
 async def delete_webhook(*, actor: Actor, now: datetime, webhook_id: uuid.UUID) -> None:
     """Remove the endpoint; its undelivered messages are cancelled, its delivery log stays."""
     await _own_row(actor, webhook_id)
-    from events.tables import Message  # core's outbox
-
     async with db.write_transaction():
         await Message.update({Message.status: "cancelled"}).where(Message.webhook_id == webhook_id, Message.status.is_in(["pending", "failed"]))
         await WebhookEndpoint.delete().where(WebhookEndpoint.id == webhook_id)
@@ -265,8 +264,6 @@ async def rotate_secret(*, actor: Actor, now: datetime, webhook_id: uuid.UUID) -
 
 async def list_deliveries(*, actor: Actor, webhook_id: uuid.UUID, limit: int, offset: int) -> DeliveryPage:
     """Messages to this endpoint, newest first, each with its attempts (newest first)."""
-    from events.tables import DeliveryAttempt, Message  # core's outbox
-
     await _own_row(actor, webhook_id)
     mine = Message.webhook_id == webhook_id
     messages = await Message.select().where(mine).order_by(Message.created_at, ascending=False).order_by(Message.id).limit(limit).offset(offset)
@@ -289,8 +286,6 @@ async def list_deliveries(*, actor: Actor, webhook_id: uuid.UUID, limit: int, of
 
 async def redeliver(*, actor: Actor, now: datetime, message_id: uuid.UUID) -> Redelivery:
     """Send a webhook message again, now (its owner, or an organiser): back to pending, due at once."""
-    from events.tables import Message  # core's outbox
-
     require_role(actor, "organiser", "hr")
     message = await Message.select(Message.id, Message.webhook_id, Message.channel).where(Message.id == message_id).first()
     if message is None or message["channel"] != "webhook" or message["webhook_id"] is None:
@@ -304,6 +299,61 @@ async def redeliver(*, actor: Actor, now: datetime, message_id: uuid.UUID) -> Re
     async with db.write_transaction():
         await Message.update({Message.status: "pending", Message.next_attempt_at: now, Message.claimed_until: None}).where(Message.id == message_id)
     return Redelivery(id=message_id, status="pending", next_attempt_at=now)
+
+
+# ---------------------------------------------------------------- fan-out
+
+
+async def _employer_of(event: DomainEventView) -> str | None:
+    """The employer an event is about, for HR endpoints: the payload's `employer_id`, or a visit's booth's employer."""
+    named = event.payload.get("employer_id")
+    if named:
+        return str(named)
+    if event.kind == "visit.created" and event.payload.get("booth_id"):
+        booth = await Booth.select(Booth.employer).where(Booth.id == event.payload["booth_id"]).first()
+        return str(booth["employer"]) if booth else None
+    return None
+
+
+@subscriber("*")
+async def plan_webhooks(event: DomainEventView, *, now: datetime) -> list[Plan]:
+    """One message per active endpoint subscribed to this kind (HR endpoints: only events about their employer)."""
+    if event.kind not in EVENT_TYPES:
+        return []
+    # Filtered by the JSON text first, so that most events (scans) read no endpoint at all; then exactly.
+    rows = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.employer, WebhookEndpoint.event_types, WebhookEndpoint.url).where(
+        WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{event.kind}"%')
+    )
+    rows = [row for row in rows if event.kind in json.loads(row["event_types"])]
+    if any(row["employer"] is not None for row in rows):
+        employer = await _employer_of(event)
+        rows = [row for row in rows if row["employer"] is None or str(row["employer"]) == employer]
+    params = {"timestamp": event.occurred_at.isoformat(), "data": event.payload}
+    return [
+        Plan(
+            kind=event.kind,
+            channel="webhook",
+            webhook_id=row["id"],
+            idempotency_key=f"{event.id}:webhook:{row['id']}",
+            params=params,
+            address_masked=_host(row["url"]),
+        )
+        for row in rows
+    ]
+
+
+@subscriber(DISABLED_KIND)
+async def tell_the_owner(event: DomainEventView, *, now: datetime) -> list[Plan]:
+    """The owner of a disabled endpoint hears about it, on their own channel (transactional: it is about their setup)."""
+    params = {key: event.payload.get(key) for key in ("webhook_id", "url_host", "reason", "description")}
+    return await to_accounts(event, [uuid.UUID(event.payload["account_id"])], params)
+
+
+def _host(url: str) -> str:
+    try:
+        return parse_url(url, config=dataclasses.replace(settings, webhook_allow_http=True)).host
+    except AddressRefused:
+        return ""
 
 
 # ---------------------------------------------------------------- delivery
@@ -350,6 +400,7 @@ _DELIVERY_COLUMNS = (
     WebhookEndpoint.is_active,
     WebhookEndpoint.failing_since,
     WebhookEndpoint.owner,
+    WebhookEndpoint.description,
 )
 
 
@@ -409,14 +460,13 @@ async def _failed(endpoint: dict, *, now: datetime, outcome: Outcome | None = No
 
 async def _disable(endpoint: dict, *, now: datetime, reason: str) -> None:
     """Switch the endpoint off and record `webhook.disabled`, once, however many deliveries fail at the same moment."""
-    from events import outbox  # core's outbox
-
     async with db.write_transaction():
         won = await WebhookEndpoint.update({WebhookEndpoint.is_active: False, WebhookEndpoint.disabled_reason: reason}).where(
             WebhookEndpoint.id == endpoint["id"], WebhookEndpoint.is_active.eq(True)
         ).returning(WebhookEndpoint.id)
         if won:
-            await outbox.record(DISABLED_KIND, {"webhook_id": str(endpoint["id"]), "account_id": str(endpoint["owner"]), "reason": reason}, now=now)
+            payload = {"webhook_id": endpoint["id"], "account_id": endpoint["owner"], "reason": reason, "url_host": _host(endpoint["url"]), "description": endpoint["description"]}
+            await outbox.record(DISABLED_KIND, payload, now=now)
     if won:
         log.warning("webhook endpoint %s disabled: %s", endpoint["id"], reason)
 
