@@ -29,7 +29,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events import accounts as domain_accounts
-from events import db, live, metrics, signouts  # noqa: F401 - metrics registers its collectors on import
+from events import db, delivery, live, metrics, signouts  # noqa: F401 - metrics registers its collectors on import
 from events.errors import DomainError, RateLimited
 from events.logs import request_ids
 from events.ratelimit import Limiter, make_storage
@@ -39,6 +39,7 @@ from events.routes.applications import invitations as invitations_router
 from events.routes.applications import router as applications_router
 from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
 from events.routes.manage import console_routers
+from events.routes.messages import router as messages_router
 from events.settings import Settings, settings
 
 log = logging.getLogger("events")
@@ -209,7 +210,12 @@ def create_app(config: Settings = settings) -> Litestar:
         live.use_redis(config.redis_url)
         await signouts.start(config.redis_url, forget=domain_accounts.forget_account_here)
         try:
-            yield
+            if config.delivery_worker == "inline":
+                # The embedded default: one process sends what it records (PostgreSQL deployments run `main.py worker`).
+                async with delivery.inline_worker(config):
+                    yield
+            else:
+                yield
         finally:
             await signouts.close()
             await live.close()
@@ -220,6 +226,7 @@ def create_app(config: Settings = settings) -> Litestar:
             health.health,
             accounts.router,
             seekers.router,
+            messages_router,
             employers.router,
             schedule.router,
             booths.router,

@@ -1,4 +1,4 @@
-"""The command line: `python main.py run|serve|migrate|create-organiser|demo|backup`."""
+"""The command line: `python main.py run|serve|worker|migrate|create-organiser|demo|backup`."""
 
 from __future__ import annotations
 
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, create the first organiser, load the demo into a new SQLite database, serve")
     commands.add_parser("serve", help="serve on HOST:PORT")
+    worker_parser = commands.add_parser("worker", help="deliver messages (e-mail, SMS, webhooks) until stopped; run one or more beside PostgreSQL")
+    worker_parser.add_argument("--once", action="store_true", help="fan out and send what is due now, then exit")
     commands.add_parser("migrate", help="apply database migrations")
     create = commands.add_parser("create-organiser", help="create an organiser account (password from ORGANISER_PASSWORD or a prompt)")
     create.add_argument("email")
@@ -104,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         serve()
     elif args.command == "serve":
         serve()
+    elif args.command == "worker":
+        asyncio.run(worker(once=args.once))
     elif args.command == "migrate":
         asyncio.run(migrate())
     elif args.command == "create-organiser":
@@ -121,6 +125,27 @@ def main(argv: list[str] | None = None) -> None:
     else:  # pragma: no cover - argparse refuses unknown commands
         parser.error(f"unknown command {args.command}")
     sys.exit(0)
+
+
+async def worker(*, once: bool = False) -> None:
+    """The delivery worker in this process until SIGTERM or SIGINT; several may run at once against PostgreSQL."""
+    import signal
+
+    from events import db, delivery
+
+    await db.open_database()
+    try:
+        if once:
+            summary = await delivery.run_once()
+            print(f"fanned out {summary.fanned_out} domain events, sent {summary.sent} messages", flush=True)
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await delivery.run_worker(stop=stop)
+    finally:
+        await db.close_database()
 
 
 def backup(path: str) -> None:

@@ -184,13 +184,17 @@ def params_json(params: dict[str, Any]) -> str:
     return json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def channel_sender(channel: str) -> Callable[..., Awaitable[Outcome]] | None:
-    """The send function of a channel, or None when its module is not there (the channel is then unconfigured)."""
+def channel_sender(channel: str, config: Any) -> Callable[..., Awaitable[Outcome]] | None:
+    """The send function of a channel, or None when the channel is not configured: its module is not there, or its
+    `configured(config)` says no (no SMTP_URL, no SMS_PROVIDER). Its messages are then `skipped`."""
     module_name, function_name = {"email": ("events.mail", "send_email"), "sms": ("events.sms", "send_sms"), "webhook": ("events.webhooks", "deliver")}[channel]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name != module_name:
             raise
+        return None
+    configured = getattr(module, "configured", None)
+    if configured is not None and not configured(config):
         return None
     return getattr(module, function_name, None)

@@ -47,6 +47,16 @@ class Settings:
     log_format: str
     gate_closes_minutes: int
     bench: bool = False
+    #: inline: the delivery worker runs inside the app (SQLite, one process); off: `python main.py worker` runs it.
+    delivery_worker: str = "off"
+    delivery_poll_seconds: float = 0.5
+    delivery_concurrency: int = 16
+    #: How long a claimed message is a worker's; a worker killed mid-send is replaced after this long.
+    delivery_lease_seconds: float = 60.0
+    delivery_max_attempts: int = 12
+    delivery_max_age_hours: float = 72.0
+    #: APP_ENV=test only: channel → "module:function" sending to a local receiver (the crash test's worker process).
+    delivery_test_channels: tuple[tuple[str, str], ...] = ()
     #: Webhook URLs may resolve to loopback and private networks (development and tests only; refused in production).
     webhook_allow_private_addresses: bool = False
     #: Webhook URLs may be plain http:// (development and tests only; refused in production).
@@ -116,12 +126,28 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError("PASSWORD_HASH_PROFILE must be standard or fast.")
     if profile == "fast" and environment == "production":
         raise SettingsError("PASSWORD_HASH_PROFILE=fast is for tests only.")
+    sqlite = not database_url or database_url.startswith("sqlite")
+    delivery_worker = env.get("DELIVERY_WORKER") or ("inline" if sqlite else "off")
+    if delivery_worker not in {"inline", "off"}:
+        raise SettingsError("DELIVERY_WORKER must be inline or off.")
+    test_channels = tuple(
+        tuple(item.strip().split("=", 1)) for item in env.get("DELIVERY_TEST_CHANNELS", "").split(",") if "=" in item
+    )
+    if test_channels and environment != "test":
+        raise SettingsError("DELIVERY_TEST_CHANNELS is for tests only (APP_ENV=test).")
     webhook_allow_private = _flag(env, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
     webhook_allow_http = _flag(env, "WEBHOOK_ALLOW_HTTP")
     if environment == "production" and (webhook_allow_private or webhook_allow_http):
         # A webhook URL is typed by an HR account: in production it must never reach the app's own network.
         raise SettingsError("WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP are for development and tests only.")
     return Settings(
+        delivery_worker=delivery_worker,
+        delivery_poll_seconds=float(env.get("DELIVERY_POLL_SECONDS", "0.5")),
+        delivery_concurrency=int(env.get("DELIVERY_CONCURRENCY", "16")),
+        delivery_lease_seconds=float(env.get("DELIVERY_LEASE_SECONDS", "60")),
+        delivery_max_attempts=int(env.get("DELIVERY_MAX_ATTEMPTS", "12")),
+        delivery_max_age_hours=float(env.get("DELIVERY_MAX_AGE_HOURS", "72")),
+        delivery_test_channels=test_channels,  # type: ignore[arg-type]
         environment=environment,
         database_url=database_url,
         sqlite_path=_sqlite_path(database_url, data_dir),

@@ -650,3 +650,27 @@ class Invitation(View):
     phone: str | None
     needs_login: Annotated[bool, Meta(description="True when the account has no e-mail or phone yet: accepting must give one.")]
     expires_at: Moment
+
+
+# ---------------------------------------------------------------- messages
+
+
+class Message(View):
+    """One thing told to one person on one channel, as its recipient (or an organiser) sees it: never the address in clear."""
+
+    id: uuid.UUID
+    kind: Annotated[str, Meta(examples=["registration.promoted"], description="What happened: the domain event's kind, or e.g. reminder.24h.")]
+    channel: Literal["email", "sms", "webhook"]
+    status: Annotated[
+        Literal["pending", "sending", "delivered", "failed", "dead", "skipped", "cancelled"],
+        Meta(description="failed: will be tried again; dead: given up; skipped: the channel is not configured."),
+    ]
+    address_masked: Annotated[str, Meta(examples=["138****5678"])]
+    attempts: int
+    created_at: Moment
+    delivered_at: Moment | None
+    last_response_code: int | None = None
+
+
+class MessagePage(Page):
+    items: list[Message]

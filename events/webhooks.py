@@ -6,10 +6,11 @@ Payloads and headers follow the Standard Webhooks specification (https://www.sta
 secret, plus a second `v1,` signature by the previous secret for 24 hours after a rotation.
 
 Who receives what (the scoping rule): an organiser's endpoint may subscribe to every kind in EVENT_TYPES
-and receives every such event. An HR account's endpoint belongs to its employer (every HR account of
-that employer manages it), may subscribe only to EMPLOYER_EVENT_TYPES, and receives an event only when
-the event's payload names that employer (`employer_id`): visits at its booths, interests in its jobs,
-its own application decided, its own jobs published. Organisers manage every endpoint.
+and receives every such event. An HR account's endpoint is bound to the account's employer, may subscribe
+only to EMPLOYER_EVENT_TYPES, and receives an event only when the event is about that employer (the
+payload's `employer_id`, or for a visit its booth's employer): visits at its booths, interests in its jobs,
+its own application decided, its own jobs published. HR accounts manage the endpoints they registered;
+organisers manage every endpoint (and so take over one whose HR owner left).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import httpcore
 import msgspec
 from msgspec import Meta
 
-from events import db, outbox
+from events import db, delivery, outbox, views
 from events.accounts import Actor, require_role
 from events.errors import Conflict, Invalid, NotFound, Refused
 from events.notify import DomainEventView, Outcome, Outgoing, Plan, subscriber, to_accounts
@@ -127,12 +128,6 @@ class DeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
     offset: int
 
 
-class Redelivery(msgspec.Struct, frozen=True, kw_only=True):
-    id: uuid.UUID
-    status: Annotated[str, Meta(examples=["pending"])]
-    next_attempt_at: Moment
-
-
 # ---------------------------------------------------------------- endpoints
 
 
@@ -181,9 +176,9 @@ async def _checked_url(url: str, *, config: Settings, resolve: Resolver) -> str:
 
 
 def _visible(actor: Actor):
-    """The endpoints `actor` manages: every one for organisers, their employer's for HR."""
+    """The endpoints `actor` manages: every one for organisers, the ones they registered for HR."""
     require_role(actor, "organiser", "hr")
-    return [] if actor.is_organiser else [WebhookEndpoint.employer == actor.employer_id]
+    return [] if actor.is_organiser else [WebhookEndpoint.owner == actor.id]
 
 
 async def _own_row(actor: Actor, webhook_id: uuid.UUID) -> dict:
@@ -203,8 +198,7 @@ async def create_webhook(
     employer = None if actor.is_organiser else actor.employer_id
     secret = new_secret()
     async with db.write_transaction():
-        mine = WebhookEndpoint.owner == actor.id if employer is None else WebhookEndpoint.employer == employer
-        if await WebhookEndpoint.count().where(mine) >= MAX_ENDPOINTS_PER_OWNER:
+        if await WebhookEndpoint.count().where(WebhookEndpoint.owner == actor.id) >= MAX_ENDPOINTS_PER_OWNER:
             raise Conflict("too_many_webhooks", f"At most {MAX_ENDPOINTS_PER_OWNER} endpoints each; delete one first.")
         row = WebhookEndpoint(owner=actor.id, employer=employer, url=url, event_types=json.dumps(types), description=description, secret=secret, created_at=now)
         await row.save()
@@ -284,10 +278,10 @@ async def list_deliveries(*, actor: Actor, webhook_id: uuid.UUID, limit: int, of
     return DeliveryPage(items=items, total=await Message.count().where(mine), limit=limit, offset=offset)
 
 
-async def redeliver(*, actor: Actor, now: datetime, message_id: uuid.UUID) -> Redelivery:
-    """Send a webhook message again, now (its owner, or an organiser): back to pending, due at once."""
+async def redeliver(*, actor: Actor, now: datetime, message_id: uuid.UUID) -> views.Message:
+    """Send a webhook message again, now (its endpoint's owner, or an organiser): the worker's redelivery, after the webhook checks."""
     require_role(actor, "organiser", "hr")
-    message = await Message.select(Message.id, Message.webhook_id, Message.channel).where(Message.id == message_id).first()
+    message = await Message.select(Message.webhook_id, Message.channel).where(Message.id == message_id).first()
     if message is None or message["channel"] != "webhook" or message["webhook_id"] is None:
         raise NotFound("delivery_not_found", "No such webhook delivery among yours.")
     try:
@@ -296,9 +290,7 @@ async def redeliver(*, actor: Actor, now: datetime, message_id: uuid.UUID) -> Re
         raise NotFound("delivery_not_found", "No such webhook delivery among yours.") from missing
     if not endpoint["is_active"]:
         raise Refused("webhook_inactive", "The endpoint is disabled; re-enable it (PATCH is_active) before redelivering.")
-    async with db.write_transaction():
-        await Message.update({Message.status: "pending", Message.next_attempt_at: now, Message.claimed_until: None}).where(Message.id == message_id)
-    return Redelivery(id=message_id, status="pending", next_attempt_at=now)
+    return await delivery.redeliver(message_id, actor, now)
 
 
 # ---------------------------------------------------------------- fan-out

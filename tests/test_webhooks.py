@@ -349,18 +349,20 @@ async def test_hr_may_subscribe_only_to_events_about_its_employer(client, hr):
     assert created["employer_id"] is not None
 
 
-async def test_hr_manage_their_employers_endpoints_and_no_one_elses(client, organiser, hr, other_hr, employer):
+async def test_hr_manage_the_endpoints_they_registered_and_no_one_elses(client, organiser, hr, other_hr, employer):
     mine = await register(client, hr, "https://93.184.215.14/h")
     colleague = (await make_account("hr", employer_id=uuid.UUID(employer["id"])))[1]
-    assert [item["id"] for item in (await client.get("/api/webhooks", headers=colleague)).json()["items"]] == [mine["id"]]
-    assert (await client.get("/api/webhooks", headers=other_hr)).json()["items"] == []
-    for method, path, body in (
-        ("PATCH", f"/api/webhooks/{mine['id']}", {"description": "x"}),
-        ("DELETE", f"/api/webhooks/{mine['id']}", None),
-        ("POST", f"/api/webhooks/{mine['id']}/rotate-secret", None),
-    ):
-        response = await client.request(method, path, json=body, headers=other_hr)
-        assert response.status_code == 404 and response.json()["code"] == "webhook_not_found", (method, path)
+    for stranger in (other_hr, colleague):
+        assert (await client.get("/api/webhooks", headers=stranger)).json()["items"] == []
+        for method, path, body in (
+            ("PATCH", f"/api/webhooks/{mine['id']}", {"description": "x"}),
+            ("DELETE", f"/api/webhooks/{mine['id']}", None),
+            ("POST", f"/api/webhooks/{mine['id']}/rotate-secret", None),
+            ("GET", f"/api/webhooks/{mine['id']}/deliveries", None),
+        ):
+            response = await client.request(method, path, json=body, headers=stranger)
+            assert response.status_code == 404 and response.json()["code"] == "webhook_not_found", (method, path)
+    assert [item["id"] for item in (await client.get("/api/webhooks", headers=hr)).json()["items"]] == [mine["id"]]
     # The organiser's own endpoint is not the HR's business either; the organiser sees both.
     theirs = await register(client, organiser, "https://93.184.215.14/o")
     assert (await client.patch(f"/api/webhooks/{theirs['id']}", json={"description": "x"}, headers=hr)).status_code == 404

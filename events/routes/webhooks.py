@@ -1,4 +1,4 @@
-"""Webhook endpoints and their delivery log (organisers and HR; HR manage their employer's endpoints only)."""
+"""Webhook endpoints and their delivery log (organisers manage every endpoint, HR the ones they registered)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar import Router, delete, get, patch, post
 from litestar.params import JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
-from events import webhooks
+from events import views, webhooks
 from events.routes.common import Body, Caller, Id, Limit, Offset, Text, allow, now, problems
 
 Url = Annotated[str, Meta(min_length=8, max_length=2000, examples=["https://hr.example.com/hooks/recruitment"], description="https:// only; must resolve to a public address.")]
@@ -69,8 +69,8 @@ async def list_deliveries(webhook_id: Id, actor: Caller, limit: Limit = 20, offs
 
 
 @post("/deliveries/{message_id:uuid}/redeliver", summary="Deliver a webhook message again, now", status_code=202, guards=allow("organiser", "hr"), responses=problems(403, 404, 409))
-async def redeliver(message_id: Id, actor: Caller) -> webhooks.Redelivery:
-    """Its endpoint's owner (HR of the same employer) or an organiser; 409 `webhook_inactive` while the endpoint is disabled."""
+async def redeliver(message_id: Id, actor: Caller) -> views.Message:
+    """Its endpoint's owner or an organiser; the message goes back to pending, due now, its attempts counted afresh. 409 `webhook_inactive` while the endpoint is disabled."""
     return await webhooks.redeliver(actor=actor, now=now(), message_id=message_id)
 
 

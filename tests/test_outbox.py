@@ -1,0 +1,86 @@
+"""The outbox: domain events commit with the change they describe, or not at all."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from conftest import confirmed_tickets, many_seekers, now, set_capacity, stop_body
+
+from events import db, outbox
+from events.tables import DomainEvent
+
+
+async def events_of(kind: str) -> list[dict]:
+    rows = await DomainEvent.select(DomainEvent.payload).where(DomainEvent.kind == kind).order_by(DomainEvent.occurred_at)
+    return [json.loads(row["payload"]) for row in rows]
+
+
+async def register(client, stop_id, headers):
+    response = await client.post(f"/api/stops/{stop_id}/registrations", headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_change_that_rolls_back_records_nothing(app):
+    with pytest.raises(LookupError):
+        async with db.write_transaction():
+            await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+            raise LookupError("the change failed after its event was recorded")
+    assert await DomainEvent.count() == 0
+
+
+async def test_recording_outside_a_write_transaction_is_refused(app):
+    with pytest.raises(RuntimeError, match="write_transaction"):
+        await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+    assert await DomainEvent.count() == 0
+
+
+async def test_a_refused_registration_records_nothing_and_an_accepted_one_records_its_ids(client, stop, seeker):
+    registered = await register(client, stop["id"], seeker)
+    again = await client.post(f"/api/stops/{stop['id']}/registrations", headers=seeker)
+    assert again.status_code == 409
+    (payload,) = await events_of("registration.confirmed")
+    assert payload["registration_id"] == registered["id"] and payload["stop_id"] == stop["id"]
+    assert await DomainEvent.count().where(DomainEvent.kind.like("registration.%")) == 1
+
+
+async def test_the_waitlisted_hear_their_place_in_line(client, organiser, stop):
+    await set_capacity(client, organiser, stop["id"], 1)
+    for headers in await many_seekers(3):
+        await register(client, stop["id"], headers)
+    assert [p["position"] for p in await events_of("registration.waitlisted")] == [1, 2]
+
+
+async def test_each_promotion_records_the_promoted_registration(client, organiser, stop):
+    await set_capacity(client, organiser, stop["id"], 1)
+    first, second, third, fourth = await many_seekers(4)
+    seated = await register(client, stop["id"], first)
+    waiting = [await register(client, stop["id"], headers) for headers in (second, third, fourth)]
+    await client.delete(f"/api/registrations/{seated['id']}", headers=first)
+    assert [p["registration_id"] for p in await events_of("registration.promoted")] == [waiting[0]["id"]]
+    await set_capacity(client, organiser, stop["id"], 3)
+    assert sorted(p["registration_id"] for p in await events_of("registration.promoted")) == sorted(w["id"] for w in waiting)
+    assert len(await events_of("registration.cancelled")) == 1
+
+
+async def test_a_moved_stop_records_what_changed_old_and_new(client, organiser, stop):
+    moved = stop_body(11)
+    response = await client.patch(f"/api/stops/{stop['id']}", json={"starts_at": moved["starts_at"], "ends_at": moved["ends_at"], "address": "新地址"}, headers=organiser)
+    assert response.status_code == 200, response.text
+    (payload,) = await events_of("stop.changed")
+    assert payload["changes"]["address"] == [stop["address"], "新地址"]
+    assert set(payload["changes"]) == {"starts_at", "ends_at", "address"}
+    await client.post(f"/api/stops/{stop['id']}/cancel", headers=organiser)
+    assert [p["stop_id"] for p in await events_of("stop.cancelled")] == [stop["id"]]
+
+
+async def test_a_scan_batch_records_one_event_per_first_check_in_and_none_for_repeats(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    tickets = await confirmed_tickets(tonight, 3)
+    scans = [{"kind": "check_in", "stop_id": tonight, "ticket": t["code"], "nonce": str(uuid.uuid4())} for t in tickets]
+    scans.append({**scans[0], "nonce": str(uuid.uuid4())})
+    response = await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)
+    assert response.status_code == 200, response.text
+    assert sorted(p["registration_id"] for p in await events_of("check_in.created")) == sorted(t["id"] for t in tickets)
