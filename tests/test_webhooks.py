@@ -7,6 +7,7 @@ the suite allows private addresses and plain http (conftest), and the SSRF tests
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import ipaddress
 import json
@@ -15,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import make_account, post_ok
+from conftest import confirmed_tickets, make_account, post_ok
 from receiver import Answer, Receiver, signature_ok
 
-from events import webhooks
-from events.notify import Outgoing
+from events import delivery, webhooks
+from events.notify import DomainEventView, Outgoing
 from events.safe_http import AddressRefused, SafeClient, address_refusal, check_url
 from events.settings import SettingsError, load, settings
+from events.tables import DomainEvent, Message
 
 #: The production rules: https only, public addresses only.
 STRICT = dataclasses.replace(settings, webhook_allow_private_addresses=False, webhook_allow_http=False)
@@ -381,3 +383,110 @@ async def test_changing_the_url_checks_it_again(client, organiser):
     assert response.status_code == 422 and response.json()["code"] == "webhook_url_not_allowed"
     response = await client.patch(f"/api/webhooks/{created['id']}", json={"url": "https://93.184.215.15/h", "event_types": ["job.published"]}, headers=organiser)
     assert response.status_code == 200 and response.json()["url"] == "https://93.184.215.15/h" and response.json()["event_types"] == ["job.published"]
+
+
+# ---------------------------------------------------------------- with the outbox and the delivery worker
+
+
+async def scan_visit(client, booth_id: str, ticket: str, headers) -> None:
+    response = await client.post(f"/api/booths/{booth_id}/visits", json={"ticket": ticket, "nonce": str(uuid.uuid4())}, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+async def test_a_visit_reaches_the_organisers_endpoint_and_its_employers_hr_endpoint_only(client, organiser, hr, other_hr, night_market):
+    async with Receiver() as hooks:
+        everything = await register(client, organiser, hooks.url + "/organiser", event_types=["visit.created", "check_in.created"])
+        ours = await register(client, hr, hooks.url + "/a12", event_types=["visit.created"])
+        theirs = await register(client, other_hr, hooks.url + "/b3", event_types=["visit.created"])
+        paused = await register(client, organiser, hooks.url + "/paused", event_types=["visit.created"])
+        assert (await client.patch(f"/api/webhooks/{paused['id']}", json={"is_active": False}, headers=organiser)).status_code == 200
+        (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+        await scan_visit(client, night_market["a12"]["id"], ticket["code"], hr)
+        await delivery.run_once()
+        await delivery.run_once()  # nothing twice: the messages were made once and delivered once
+    assert sorted(request.path for request in hooks.received) == ["/hooks/a12", "/hooks/organiser"]
+    for request in hooks.received:
+        payload = json.loads(request.body)
+        assert payload["type"] == "visit.created" and payload["data"]["booth_id"] == night_market["a12"]["id"]
+        assert signature_ok(everything["secret"] if request.path.endswith("organiser") else ours["secret"], request)
+    assert not any(signature_ok(theirs["secret"], request) for request in hooks.received)
+    deliveries = (await client.get(f"/api/webhooks/{ours['id']}/deliveries", headers=hr)).json()
+    (delivered,) = deliveries["items"]
+    assert delivered["status"] == "delivered" and delivered["event_type"] == "visit.created"
+    assert [attempt["outcome"] for attempt in delivered["attempts"]] == ["delivered"]
+    assert hooks.received[0].headers["webhook-id"] in {delivered["id"], *(item["id"] for item in (await client.get(f"/api/webhooks/{everything['id']}/deliveries", headers=organiser)).json()["items"])}
+
+
+async def test_a_failed_delivery_is_logged_and_redelivered_on_request(client, organiser, hr, night_market):
+    answers = iter([Answer(500, b"database down"), Answer(200, b"thanks")])
+    async with Receiver(lambda _: next(answers)) as hooks:
+        created = await register(client, hr, hooks.url, event_types=["visit.created"])
+        (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+        await scan_visit(client, night_market["a12"]["id"], ticket["code"], hr)
+        await delivery.run_once()
+        (failed,) = (await client.get(f"/api/webhooks/{created['id']}/deliveries", headers=hr)).json()["items"]
+        assert failed["status"] == "failed" and failed["last_response_code"] == 500
+        assert [(a["outcome"], a["response_code"], a["response"]) for a in failed["attempts"]] == [("retry", 500, "database down")]
+        response = await client.post(f"/api/deliveries/{failed['id']}/redeliver", headers=hr)
+        assert response.status_code == 202 and response.json()["status"] == "pending"
+        await delivery.run_once()
+    (done,) = (await client.get(f"/api/webhooks/{created['id']}/deliveries", headers=hr)).json()["items"]
+    assert done["status"] == "delivered" and [a["outcome"] for a in done["attempts"]] == ["delivered", "retry"]
+    first, second = hooks.received
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == done["id"]
+
+
+async def test_only_the_owner_or_an_organiser_may_redeliver(client, organiser, hr, other_hr, employer, night_market):
+    async with Receiver(lambda _: Answer(503)) as hooks:
+        created = await register(client, hr, hooks.url, event_types=["visit.created"])
+        (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+        await scan_visit(client, night_market["a12"]["id"], ticket["code"], hr)
+        await delivery.run_once()
+    (message,) = (await client.get(f"/api/webhooks/{created['id']}/deliveries", headers=hr)).json()["items"]
+    colleague = (await make_account("hr", employer_id=uuid.UUID(employer["id"])))[1]
+    for stranger in (other_hr, colleague):
+        response = await client.post(f"/api/deliveries/{message['id']}/redeliver", headers=stranger)
+        assert response.status_code == 404 and response.json()["code"] == "delivery_not_found"
+    assert (await client.post(f"/api/deliveries/{uuid.uuid4()}/redeliver", headers=organiser)).status_code == 404
+    assert (await client.post(f"/api/deliveries/{message['id']}/redeliver", headers=organiser)).status_code == 202
+
+
+async def test_a_410_disables_the_endpoint_and_its_owner_is_told(client, hr):
+    async with Receiver(lambda _: Answer(410, b"gone")) as hooks:
+        created = await register(client, hr, hooks.url)
+        outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)
+        assert (outcome.status, outcome.response_code) == ("give_up", 410)
+        assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "give_up"
+    assert len(hooks.received) == 1
+    endpoint = await endpoint_of(client, hr, created["id"])
+    assert endpoint["is_active"] is False and endpoint["disabled_reason"] == "gone"
+    await delivery.run_once()
+    told = await Message.select(Message.kind, Message.account, Message.channel).where(Message.kind == webhooks.DISABLED_KIND)
+    assert [(row["account"], row["channel"]) for row in told] == [(uuid.UUID(created["owner_id"]), "email")]
+    # Re-enabled by its owner, it receives again.
+    assert (await client.patch(f"/api/webhooks/{created['id']}", json={"is_active": True}, headers=hr)).json()["is_active"] is True
+
+
+async def test_an_endpoint_failing_for_three_days_is_disabled_once_however_many_deliveries_fail_together(client, organiser):
+    async with Receiver(lambda _: Answer(500)) as hooks:
+        created = await register(client, organiser, hooks.url)
+        assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "retry"
+        almost = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT + webhooks.FAILING_FOR - timedelta(seconds=1))
+        assert almost.status == "retry"
+        later = MOMENT + webhooks.FAILING_FOR
+        outcomes = await asyncio.gather(*(webhooks.deliver(outgoing(created["id"]), config=settings, now=later) for _ in range(20)))
+    assert {outcome.status for outcome in outcomes} == {"give_up"}
+    endpoint = await endpoint_of(client, organiser, created["id"])
+    assert endpoint["is_active"] is False and endpoint["disabled_reason"] == "failing"
+    assert await DomainEvent.count().where(DomainEvent.kind == webhooks.DISABLED_KIND) == 1
+
+
+async def test_events_an_endpoint_did_not_ask_for_and_secret_bearing_events_are_never_planned(client, organiser):
+    await register(client, organiser, "https://93.184.215.14/h", event_types=["check_in.created"])
+    event = DomainEventView(id=uuid.uuid4(), kind="visit.created", payload={"booth_id": str(uuid.uuid4())}, occurred_at=MOMENT)
+    assert await webhooks.plan_webhooks(event, now=MOMENT) == []
+    secret = DomainEventView(id=uuid.uuid4(), kind="invitation.created", payload={}, occurred_at=MOMENT)
+    assert await webhooks.plan_webhooks(secret, now=MOMENT) == []
+    check_in = DomainEventView(id=uuid.uuid4(), kind="check_in.created", payload={"registration_id": "r"}, occurred_at=MOMENT)
+    (plan,) = await webhooks.plan_webhooks(check_in, now=MOMENT)
+    assert plan.channel == "webhook" and plan.idempotency_key == f"{check_in.id}:webhook:{plan.webhook_id}" and plan.address_masked == "93.184.215.14"
