@@ -27,7 +27,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-import httpcore
 import msgspec
 from msgspec import Meta
 
@@ -35,7 +34,7 @@ from events import db, delivery, outbox, views
 from events.accounts import Actor, require_role
 from events.errors import Conflict, Invalid, NotFound, Refused
 from events.notify import DomainEventView, Outcome, Outgoing, Plan, subscriber, to_accounts
-from events.safe_http import AddressRefused, Resolver, SafeClient, check_url, parse_url, system_resolve
+from events.safe_http import AddressRefused, Resolver, SafeClient, TransportError, check_url, parse_url, system_resolve
 from events.settings import Settings, settings
 from events.tables import Booth, DeliveryAttempt, Message, WebhookEndpoint
 
@@ -420,9 +419,9 @@ async def deliver(outgoing: Outgoing, *, config: Settings, now: datetime, client
     except AddressRefused as refused:
         await _failed(endpoint, now=now, give_up=True)
         return Outcome("give_up", response=f"not sent: {refused.reason}"[:500])
-    except (httpcore.TimeoutException, TimeoutError):
+    except TimeoutError:
         return await _failed(endpoint, now=now, outcome=Outcome("retry", response="timed out"))
-    except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as error:
+    except (TransportError, OSError) as error:
         return await _failed(endpoint, now=now, outcome=Outcome("retry", response=f"{type(error).__name__}: {error}"[:500]))
     if 200 <= reply.status < 300:
         if endpoint["failing_since"] is not None:
