@@ -216,10 +216,12 @@ class SafeClient:
     at a few hundred deliveries a second (it polls every pooled socket on every request).
     """
 
-    def __init__(self, *, config: Settings, resolve: Resolver = system_resolve, max_idle_per_host: int = 64) -> None:
+    def __init__(
+        self, *, config: Settings, resolve: Resolver = system_resolve, max_idle_per_host: int = 64, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.config = config
         self._resolve = resolve
-        self._ssl = ssl.create_default_context()
+        self._ssl = ssl_context or ssl.create_default_context()
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._max_idle = max_idle_per_host
 

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,8 +36,12 @@ _REASONS = {200: "OK", 204: "No Content", 302: "Found", 410: "Gone", 500: "Inter
 class Receiver:
     """`async with Receiver() as hooks:` then POST to `hooks.url`; `answer` decides each reply."""
 
-    def __init__(self, answer: Callable[[Received], Answer] | None = None) -> None:
+    def __init__(self, answer: Callable[[Received], Answer] | None = None, *, tls: ssl.SSLContext | None = None, close_after_each: bool = False) -> None:
         self.answer = answer or (lambda _: Answer())
+        self.tls = tls
+        #: Drop the connection after each answer, without saying so: a client reusing it must notice and reconnect.
+        self.close_after_each = close_after_each
+        self.connections = 0
         self.received: list[Received] = []
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -47,7 +52,7 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hooks"
 
     async def __aenter__(self) -> Receiver:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -60,6 +65,7 @@ class Receiver:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        self.connections += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -80,7 +86,9 @@ class Receiver:
                     + answer.body
                 )
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
+                if self.close_after_each:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             pass
         finally:
             self._writers.discard(writer)
@@ -95,3 +103,31 @@ def signature_ok(secret: str, received: Received) -> bool:
     expected = base64.b64encode(hmac.digest(key, signed, hashlib.sha256))
     offered = [part.encode()[3:] for part in received.headers["webhook-signature"].split(" ") if part.startswith("v1,")]
     return any(hmac.compare_digest(candidate, expected) for candidate in offered)
+
+
+def certificate(directory, host: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for `host`: (the server's TLS context, a client context that trusts only it)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cafile=str(cert_file))
+    return server, client

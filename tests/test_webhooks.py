@@ -307,6 +307,48 @@ async def test_a_delivery_connects_to_the_address_it_checked_and_keeps_the_name_
     assert looked_up == ["hooks.example.com", "hooks.example.com"]
 
 
+async def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_the_certificate(organiser_actor, tmp_path):
+    from receiver import certificate
+
+    server_tls, trusting = certificate(tmp_path, "hooks.example.com")
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    async with Receiver(tls=server_tls) as hooks:
+        right = await webhooks.create_webhook(
+            actor=organiser_actor, now=MOMENT, url=f"https://hooks.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=settings, resolve=resolve
+        )
+        wrong = await webhooks.create_webhook(
+            actor=organiser_actor, now=MOMENT, url=f"https://other.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=settings, resolve=resolve
+        )
+        pinned = SafeClient(config=settings, resolve=resolve, ssl_context=trusting)
+        try:
+            assert (await webhooks.deliver(outgoing(right.id), config=settings, now=MOMENT, client=pinned)).status == "delivered"
+            # Same address, another name: the certificate does not match it, so nothing is sent.
+            refused = await webhooks.deliver(outgoing(wrong.id), config=settings, now=MOMENT, client=pinned)
+        finally:
+            await pinned.aclose()
+    assert refused.status == "retry" and "certificate" in refused.response.lower()
+    assert [request.headers["host"] for request in hooks.received] == [f"hooks.example.com:{hooks.port}"]
+
+
+async def test_a_kept_alive_connection_the_receiver_dropped_is_replaced_without_losing_the_delivery(client, organiser):
+    async with Receiver(close_after_each=True) as hooks:
+        created = await register(client, organiser, hooks.url)
+        outcomes = [await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT) for _ in range(3)]
+    assert [outcome.status for outcome in outcomes] == ["delivered"] * 3
+    assert len(hooks.received) == 3 and hooks.connections == 3
+
+
+async def test_connections_are_kept_alive_between_deliveries(client, organiser):
+    async with Receiver() as hooks:
+        created = await register(client, organiser, hooks.url)
+        for _ in range(5):
+            assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "delivered"
+    assert len(hooks.received) == 5 and hooks.connections == 1
+
+
 def test_private_addresses_and_plain_http_are_refused_in_production():
     production = {"APP_ENV": "production", "SECRET_KEY": "a-production-secret-that-is-long-enough-123456"}
     assert load(production).webhook_allow_private_addresses is False
