@@ -32,7 +32,7 @@ os.environ.update(
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES="1", WEBHOOK_ALLOW_HTTP="1", PASSWORD_HASH_PROFILE="fast",
 )
 
-from events import db, delivery, outbox, webhooks  # noqa: E402
+from events import db, delivery, outbox, webhook_endpoints, webhooks  # noqa: E402
 from events.accounts import Actor, create_account  # noqa: E402
 from events.cli import migrate  # noqa: E402
 from events.notify import Outgoing  # noqa: E402
@@ -133,7 +133,7 @@ async def main() -> None:
         account = await create_account(role="organiser", name="bench", email=f"bench-{uuid.uuid4().hex[:6]}@example.com", phone=None, password="bench-pass-1", employer_id=None, now=now)
         actor = Actor(role="organiser", id=account.id)
         endpoints = [
-            (await webhooks.create_webhook(actor=actor, now=now, url=f"http://127.0.0.1:{port}/hooks/{n}", event_types=["check_in.created"])).id
+            (await webhook_endpoints.create_webhook(actor=actor, now=now, url=f"http://127.0.0.1:{port}/hooks/{n}", event_types=["check_in.created"])).id
             for n in range(args.endpoints)
         ]
         database = "postgresql" if not db.is_sqlite() else "sqlite"

@@ -4,9 +4,9 @@ A webhook URL is chosen by an HR account, so the app must never become a way int
 - https only (http only with WEBHOOK_ALLOW_HTTP, development and tests);
 - the host is resolved here, every address it resolves to is checked (loopback, private, link-local, CGNAT,
   multicast, reserved, unspecified, IPv6 unique-local and site-local, IPv4 inside IPv6, cloud metadata), and
-  the connection goes to the address that was checked: the HTTP library never resolves the name a second time,
-  so a DNS answer cannot change between the check and the connect (DNS rebinding). The URL keeps its host
-  name, so TLS checks the certificate against it (SNI) and the Host header is the name;
+  the socket is opened to the address that was checked: nothing resolves the name a second time, so a DNS
+  answer cannot change between the check and the connect (DNS rebinding). TLS still checks the certificate
+  against the host name (SNI), and the Host header is the name;
 - redirects are never followed (a 3xx is the answer), connect/read/total timeouts, at most 64 KiB of the
   response read and 500 characters kept.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets loopback and private addresses through (a local receiver in tests);

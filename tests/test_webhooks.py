@@ -19,7 +19,7 @@ import pytest
 from conftest import confirmed_tickets, make_account, post_ok
 from receiver import Answer, Receiver, signature_ok
 
-from events import delivery, webhooks
+from events import delivery, webhook_endpoints, webhooks
 from events.notify import DomainEventView, Outgoing
 from events.safe_http import AddressRefused, SafeClient, address_refusal, check_url
 from events.settings import SettingsError, load, settings
@@ -67,7 +67,7 @@ def test_signing_matches_the_standard_webhooks_reference_vector():
 def test_a_new_secret_is_whsec_and_base64_of_32_random_bytes():
     import base64
 
-    first, second = webhooks.new_secret(), webhooks.new_secret()
+    first, second = webhook_endpoints.new_secret(), webhook_endpoints.new_secret()
     assert first.startswith("whsec_") and len(base64.b64decode(first.removeprefix("whsec_"), validate=True)) == 32
     assert first != second
 
@@ -85,7 +85,7 @@ async def test_a_delivery_is_signed_per_standard_webhooks_and_the_receiver_verif
     assert received.headers["webhook-timestamp"] == str(int(MOMENT.timestamp()))
     assert json.loads(received.body) == {"type": "visit.created", "timestamp": MOMENT.isoformat(), "data": {"visit_id": "v-1", "employer_id": "e-1"}}
     assert signature_ok(created["secret"], received)
-    assert not signature_ok(webhooks.new_secret(), received)
+    assert not signature_ok(webhook_endpoints.new_secret(), received)
 
 
 async def test_a_retry_carries_the_same_webhook_id_and_a_new_timestamp(client, organiser):
@@ -273,7 +273,7 @@ async def test_a_delivery_checks_the_address_again_and_never_connects_to_a_priva
         return answers[host]
 
     async with Receiver() as hooks:
-        created = await webhooks.create_webhook(
+        created = await webhook_endpoints.create_webhook(
             actor=organiser_actor, now=MOMENT, url=f"https://hooks.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=STRICT, resolve=resolve
         )
         answers["hooks.example.com"] = ["127.0.0.1"]
@@ -295,7 +295,7 @@ async def test_a_delivery_connects_to_the_address_it_checked_and_keeps_the_name_
 
     async with Receiver() as hooks:
         url = f"http://hooks.example.com:{hooks.port}/hooks"
-        created = await webhooks.create_webhook(actor=organiser_actor, now=MOMENT, url=url, event_types=["visit.created"], config=settings, resolve=resolve)
+        created = await webhook_endpoints.create_webhook(actor=organiser_actor, now=MOMENT, url=url, event_types=["visit.created"], config=settings, resolve=resolve)
         pinned = SafeClient(config=settings, resolve=resolve)
         try:
             for _ in range(3):
@@ -316,10 +316,10 @@ async def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_the_c
         return ["127.0.0.1"]
 
     async with Receiver(tls=server_tls) as hooks:
-        right = await webhooks.create_webhook(
+        right = await webhook_endpoints.create_webhook(
             actor=organiser_actor, now=MOMENT, url=f"https://hooks.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=settings, resolve=resolve
         )
-        wrong = await webhooks.create_webhook(
+        wrong = await webhook_endpoints.create_webhook(
             actor=organiser_actor, now=MOMENT, url=f"https://other.example.com:{hooks.port}/hooks", event_types=["visit.created"], config=settings, resolve=resolve
         )
         pinned = SafeClient(config=settings, resolve=resolve, ssl_context=trusting)
@@ -503,7 +503,7 @@ async def test_a_410_disables_the_endpoint_and_its_owner_is_told(client, hr):
     endpoint = await endpoint_of(client, hr, created["id"])
     assert endpoint["is_active"] is False and endpoint["disabled_reason"] == "gone"
     await delivery.run_once()
-    told = await Message.select(Message.kind, Message.account, Message.channel).where(Message.kind == webhooks.DISABLED_KIND)
+    told = await Message.select(Message.kind, Message.account, Message.channel).where(Message.kind == webhook_endpoints.DISABLED_KIND)
     assert [(row["account"], row["channel"]) for row in told] == [(uuid.UUID(created["owner_id"]), "email")]
     # Re-enabled by its owner, it receives again.
     assert (await client.patch(f"/api/webhooks/{created['id']}", json={"is_active": True}, headers=hr)).json()["is_active"] is True
@@ -513,14 +513,14 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_once_however_many_
     async with Receiver(lambda _: Answer(500)) as hooks:
         created = await register(client, organiser, hooks.url)
         assert (await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT)).status == "retry"
-        almost = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT + webhooks.FAILING_FOR - timedelta(seconds=1))
+        almost = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT + webhook_endpoints.FAILING_FOR - timedelta(seconds=1))
         assert almost.status == "retry"
-        later = MOMENT + webhooks.FAILING_FOR
+        later = MOMENT + webhook_endpoints.FAILING_FOR
         outcomes = await asyncio.gather(*(webhooks.deliver(outgoing(created["id"]), config=settings, now=later) for _ in range(20)))
     assert {outcome.status for outcome in outcomes} == {"give_up"}
     endpoint = await endpoint_of(client, organiser, created["id"])
     assert endpoint["is_active"] is False and endpoint["disabled_reason"] == "failing"
-    assert await DomainEvent.count().where(DomainEvent.kind == webhooks.DISABLED_KIND) == 1
+    assert await DomainEvent.count().where(DomainEvent.kind == webhook_endpoints.DISABLED_KIND) == 1
 
 
 async def test_events_an_endpoint_did_not_ask_for_and_secret_bearing_events_are_never_planned(client, organiser):
