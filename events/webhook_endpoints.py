@@ -45,6 +45,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "job.published",
     "broadcast.sent",
 )
+#: Domain events that carry a one-time link or code: never sent to a webhook.
+NEVER_SENT = frozenset({"invitation.created", "password_reset.requested", "password_reset.link", "password_reset.code"})
 #: What an HR account's endpoint may subscribe to: events about its own employer (the payload's `employer_id`).
 EMPLOYER_EVENT_TYPES = frozenset({"visit.created", "interest.created", "employer_application.decided", "job.published"})
 #: The domain event recorded when an endpoint is disabled (410, or failing for FAILING_FOR); its owner is told.
@@ -140,6 +142,9 @@ def _view(row: dict, *, secret: str | None = None) -> Webhook:
 
 
 def _event_types(actor: Actor, event_types: list[str]) -> list[str]:
+    withheld = sorted(set(event_types) & NEVER_SENT)
+    if withheld:
+        raise Invalid("event_type_not_allowed", f"These events carry a secret and are never sent to webhooks: {', '.join(withheld)}.", not_allowed=withheld)
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
         raise Invalid("unknown_event_type", f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.", unknown=unknown)

@@ -373,7 +373,8 @@ async def test_registering_answers_201_with_the_secret_once(client, organiser):
     ("body", "code"),
     [
         ({"url": "https://93.184.215.14/hooks", "event_types": ["visit.created", "visit.deleted"]}, "unknown_event_type"),
-        ({"url": "https://93.184.215.14/hooks", "event_types": ["password_reset.requested"]}, "unknown_event_type"),
+        ({"url": "https://93.184.215.14/hooks", "event_types": ["password_reset.requested"]}, "event_type_not_allowed"),
+        ({"url": "https://93.184.215.14/hooks", "event_types": ["invitation.created", "visit.created"]}, "event_type_not_allowed"),
         ({"url": "https://169.254.169.254/latest", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
         ({"url": "ftp://93.184.215.14/hooks", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
         ({"url": "https://[fd00:ec2::254]/hooks", "event_types": ["visit.created"]}, "webhook_url_not_allowed"),
