@@ -78,13 +78,20 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             for jobs in mode.job_growth:
                 scenarios.job_search(suite, jobs)
             scenarios.feeds(suite)
-            scenarios.memory(suite, server.process.pid)
+            server_pid = server.process.pid
+            scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
+            scenarios.memory(suite, server_pid)
         finally:
             code, _output = server.stop(timeout=60)
             print(f"{report.DB_NAMES[db_name]}: done in {time.monotonic() - started:.0f} s; server log {server.log.name} (exit {code})", file=sys.stderr)
         if db_name == "postgres":
             suite.postgres_version = str(database.value("SHOW server_version"))
     return suite
+
+
+def _started(server: Server) -> Server:
+    server.start()
+    return server
 
 
 def main() -> None:

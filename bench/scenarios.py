@@ -53,7 +53,8 @@ class Mode:
 
     @property
     def scan_runs(self) -> int:
-        return len(SCAN_LEVELS) + len(self.scan_growth)
+        # + the outbox's two runs, on and off
+        return len(SCAN_LEVELS) + len(self.scan_growth) + 2
 
     def plan(self) -> seed.Plan:
         fresh = self.scan_runs * self.run_tickets + self.sync_batches * (SYNC_BATCH - SYNC_REPEATS)
@@ -392,4 +393,36 @@ def memory(suite: Suite, server_pid: int) -> None:
     row = Row(scenario="worker RSS at the end of the suite", key="rss", db=suite.db_name,
               note=f"{len(sizes)} worker(s): " + " + ".join(f"{size:.0f} MB" for size in sizes))
     row.judge("≤250 MB a worker", max(sizes) <= 250)
+    suite.record(row)
+
+
+# ---------------------------------------------------------------- 8. the outbox's cost on the hot path
+
+
+def outbox_overhead(suite: Suite, start_server) -> None:
+    """Check-ins at 64 scanners on this server (recording check_in.created), then on a second one started with BENCH_OUTBOX=off.
+
+    Back to back in the same run, each against its own ping. On SQLite this server's inline delivery worker
+    fans the recorded events out as they come: part of what the outbox costs. It is let finish before the
+    second run, so that run does not pay for the first one's events.
+    """
+    numbers = suite.fresh_tickets(suite.mode.run_tickets)
+    ping, with_outbox = suite.measure(check_in_lines(suite, numbers, "outbox-on"), connections=64, once=True)
+    on = suite.add("check-ins, outbox on", "outbox_on", 64, ping, with_outbox)
+    if not suite.is_pg:
+        deadline = time.monotonic() + 120
+        while suite.database.value("SELECT count(*) FROM domain_event WHERE processed_at IS NULL") and time.monotonic() < deadline:
+            time.sleep(0.5)
+    server = start_server({"BENCH_OUTBOX": "off"})
+    try:
+        url, suite.url = suite.url, server.url
+        numbers = suite.fresh_tickets(suite.mode.run_tickets)
+        ping, without = suite.measure(check_in_lines(suite, numbers, "outbox-off"), connections=64, once=True)
+        off = suite.add("check-ins, outbox off", "outbox_off", 64, ping, without)
+    finally:
+        suite.url = url
+        server.stop(timeout=60)
+    kept = (on.ratio or 0.0) / off.ratio if off.ratio else 0.0
+    row = Row(scenario="outbox: check-ins/s with it vs without (each against its ping)", key="outbox_kept", db=suite.db_name, note=f"{kept:.2f} of the rate")
+    row.judge("≥0.90 of it", kept >= 0.90)
     suite.record(row)

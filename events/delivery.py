@@ -108,35 +108,62 @@ def _moment(value: Any) -> datetime:
 
 
 async def fan_out(*, now: datetime, limit: int = FAN_OUT_BATCH) -> int:
-    """Turn up to `limit` unprocessed domain events into messages, in one transaction; how many events were processed."""
+    """Turn up to `limit` unprocessed domain events into messages; how many events were processed.
+
+    PostgreSQL: claim (SKIP LOCKED), plan and store in one transaction, so concurrent workers take
+    disjoint events. SQLite: the subscribers' reads run before the write transaction, which holds the
+    database's one write lock that every scan and registration waits for; a second fan-out of the same
+    events (another process) would only meet the idempotency keys.
+    """
+    if db.is_sqlite():
+        planned = await _plan(await _due_events(now, limit), now)
+        async with db.write_transaction():
+            return await _store(planned, now)
     async with db.write_transaction():
-        due = DomainEvent.processed_at.is_null() & (DomainEvent.claimed_until.is_null() | (DomainEvent.claimed_until < now))
-        query = DomainEvent.select(DomainEvent.id, DomainEvent.kind, DomainEvent.payload, DomainEvent.occurred_at).where(due).order_by(DomainEvent.occurred_at).limit(limit)
-        if not db.is_sqlite():
-            # Several workers: each takes rows the others have not locked, none waits for another.
-            query = query.lock_rows("UPDATE", skip_locked=True)
-        rows = await query
-        if not rows:
-            return 0
-        done, failed, messages = [], [], []
-        for row in rows:
-            event = DomainEventView(id=_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
-            try:
-                plans = await notify.plan(event, now=now)
-            except Exception:
-                # One broken subscriber must not hold every other event back; this one is asked again later.
-                log.exception("a subscriber failed on domain event %s (%s); retrying it later", event.id, event.kind)
-                failed.append(event.id)
-                continue
-            done.append(event.id)
-            messages += [_message_row(event.id, plan, now) for plan in plans]
-        for start in range(0, len(messages), 200):
-            await db.insert_new(Message, messages[start : start + 200], returning=Message.id)
-        if done:
-            await DomainEvent.update({DomainEvent.processed_at: now, DomainEvent.claimed_until: None}).where(DomainEvent.id.is_in(done))
-        if failed:
-            await DomainEvent.update({DomainEvent.claimed_until: now + FAN_OUT_RETRY}).where(DomainEvent.id.is_in(failed))
-    return len(done)
+        return await _store(await _plan(await _due_events(now, limit, lock=True), now), now)
+
+
+async def _due_events(now: datetime, limit: int, *, lock: bool = False) -> list[dict[str, Any]]:
+    due = DomainEvent.processed_at.is_null() & (DomainEvent.claimed_until.is_null() | (DomainEvent.claimed_until < now))
+    query = DomainEvent.select(DomainEvent.id, DomainEvent.kind, DomainEvent.payload, DomainEvent.occurred_at).where(due).order_by(DomainEvent.occurred_at).limit(limit)
+    if lock:
+        # Several workers: each takes rows the others have not locked, none waits for another.
+        query = query.lock_rows("UPDATE", skip_locked=True)
+    return await query
+
+
+@dataclass
+class _Planned:
+    done: list[uuid.UUID]
+    failed: list[uuid.UUID]
+    messages: list[dict[str, Any]]
+
+
+async def _plan(rows: list[dict[str, Any]], now: datetime) -> _Planned:
+    planned = _Planned([], [], [])
+    for row in rows:
+        event = DomainEventView(id=_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
+        try:
+            plans = await notify.plan(event, now=now)
+        except Exception:
+            # One broken subscriber must not hold every other event back; this one is asked again later.
+            log.exception("a subscriber failed on domain event %s (%s); retrying it later", event.id, event.kind)
+            planned.failed.append(event.id)
+            continue
+        planned.done.append(event.id)
+        planned.messages += [_message_row(event.id, plan, now) for plan in plans]
+    return planned
+
+
+async def _store(planned: _Planned, now: datetime) -> int:
+    """Insert the planned messages (a key already there is skipped) and mark their events processed."""
+    for start in range(0, len(planned.messages), 200):
+        await db.insert_new(Message, planned.messages[start : start + 200], returning=Message.id)
+    if planned.done:
+        await DomainEvent.update({DomainEvent.processed_at: now, DomainEvent.claimed_until: None}).where(DomainEvent.id.is_in(planned.done))
+    if planned.failed:
+        await DomainEvent.update({DomainEvent.claimed_until: now + FAN_OUT_RETRY}).where(DomainEvent.id.is_in(planned.failed))
+    return len(planned.done)
 
 
 def _message_row(domain_event_id: uuid.UUID, plan: notify.Plan, now: datetime) -> dict[str, Any]:
@@ -343,10 +370,19 @@ async def _sleep(stop: asyncio.Event, wake: asyncio.Event, seconds: float, *othe
             waiter.cancel()
 
 
+#: After a wake-up, how long the fan-out keeps looking every few milliseconds: the event is recorded before its
+#: transaction commits (the recording cannot know when that will be), so the first look may not see it yet.
+WAKE_WINDOW_SECONDS = 2.0
+WAKE_POLL_SECONDS = 0.02
+
+
 async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
     wake = outbox.waker()
+    woken_at = -WAKE_WINDOW_SECONDS
     while not stop.is_set():
-        wake.clear()
+        if wake.is_set():
+            wake.clear()
+            woken_at = time.monotonic()
         try:
             count = await fan_out(now=_utc_now())
         except Exception:
@@ -355,7 +391,8 @@ async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
         if count:
             _send_wake().set()
         if count < FAN_OUT_BATCH:
-            await _sleep(stop, wake, config.delivery_poll_seconds)
+            recently_woken = time.monotonic() - woken_at < WAKE_WINDOW_SECONDS
+            await _sleep(stop, wake, WAKE_POLL_SECONDS if recently_woken else config.delivery_poll_seconds)
 
 
 _send_wakers: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}

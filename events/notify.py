@@ -184,10 +184,14 @@ def params_json(params: dict[str, Any]) -> str:
     return json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
 
 
+#: Where each channel's send function lives (written by the channels and webhooks parts).
+CHANNEL_MODULES = {"email": ("events.mail", "send_email"), "sms": ("events.sms", "send_sms"), "webhook": ("events.webhooks", "deliver")}
+
+
 def channel_sender(channel: str, config: Any) -> Callable[..., Awaitable[Outcome]] | None:
     """The send function of a channel, or None when the channel is not configured: its module is not there, or its
     `configured(config)` says no (no SMTP_URL, no SMS_PROVIDER). Its messages are then `skipped`."""
-    module_name, function_name = {"email": ("events.mail", "send_email"), "sms": ("events.sms", "send_sms"), "webhook": ("events.webhooks", "deliver")}[channel]
+    module_name, function_name = CHANNEL_MODULES[channel]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:

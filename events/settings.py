@@ -57,6 +57,8 @@ class Settings:
     delivery_max_age_hours: float = 72.0
     #: APP_ENV=test only: channel → "module:function" sending to a local receiver (the crash test's worker process).
     delivery_test_channels: tuple[tuple[str, str], ...] = ()
+    #: False only for the benchmark's "outbox off" server (BENCH=1 BENCH_OUTBOX=off): domain events are then not recorded.
+    outbox: bool = True
     #: Webhook URLs may resolve to loopback and private networks (development and tests only; refused in production).
     webhook_allow_private_addresses: bool = False
     #: Webhook URLs may be plain http:// (development and tests only; refused in production).
@@ -148,6 +150,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         delivery_max_attempts=int(env.get("DELIVERY_MAX_ATTEMPTS", "12")),
         delivery_max_age_hours=float(env.get("DELIVERY_MAX_AGE_HOURS", "72")),
         delivery_test_channels=test_channels,  # type: ignore[arg-type]
+        outbox=not (env.get("BENCH") == "1" and env.get("BENCH_OUTBOX") == "off" and environment != "production"),
         environment=environment,
         database_url=database_url,
         sqlite_path=_sqlite_path(database_url, data_dir),

@@ -1,6 +1,6 @@
 """A test-only channel and a real SMTP receiver: messages go by aiosmtplib to an aiosmtpd server started by the test.
 
-The Message-ID carries the message's idempotency key, as a real channel's would, so the receiver can tell a
+Each mail carries the message's idempotency key (X-Idempotency-Key), as a real channel would, so the receiver can tell a
 repeat (at-least-once delivery after a crash) from a new message. The worker process of the crash test finds
 the receiver's port in TEST_SMTP_PORT (DELIVERY_TEST_CHANNELS=email=channels:send,sms=channels:send).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.policy
 import json
 import os
 import threading
@@ -42,11 +43,11 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         if self.delay:
             await asyncio.sleep(self.delay)
-        parsed = email.message_from_bytes(envelope.content)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append(
                 Received(
-                    key=parsed["Message-ID"].strip("<>").removesuffix("@events.test"),
+                    key="".join(str(parsed["X-Idempotency-Key"]).split()),  # unfolded
                     message_id=parsed["X-Message"],
                     to=envelope.rcpt_tos[0],
                     kind=parsed["Subject"],
@@ -96,7 +97,8 @@ async def _send(outgoing: Outgoing, port: int) -> Outcome:
     # SMS goes to a made-up mailbox per phone number: the receiver only needs to tell recipients apart.
     message["To"] = outgoing.address if "@" in outgoing.address else f"{outgoing.address.lstrip('+')}@sms.test"
     message["Subject"] = outgoing.kind
-    message["Message-ID"] = f"<{outgoing.idempotency_key}@events.test>"
+    message["Message-ID"] = f"<{outgoing.message_id}@events.test>"
+    message["X-Idempotency-Key"] = outgoing.idempotency_key
     message["X-Message"] = str(outgoing.message_id)
     message.set_content(json.dumps(outgoing.params, ensure_ascii=False))
     try:

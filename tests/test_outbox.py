@@ -84,3 +84,18 @@ async def test_a_scan_batch_records_one_event_per_first_check_in_and_none_for_re
     response = await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)
     assert response.status_code == 200, response.text
     assert sorted(p["registration_id"] for p in await events_of("check_in.created")) == sorted(t["id"] for t in tickets)
+
+
+def test_the_delivery_worker_runs_inline_on_sqlite_and_apart_beside_postgresql_and_test_channels_stay_in_tests():
+    from events.settings import SettingsError, load
+
+    base = {"APP_ENV": "test", "SECRET_KEY": "x" * 40}
+    assert load({**base, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"}).delivery_worker == "inline"
+    assert load({**base, "DATABASE_URL": "postgresql://db/events"}).delivery_worker == "off"
+    assert load({**base, "DATABASE_URL": "postgresql://db/events", "DELIVERY_WORKER": "inline"}).delivery_worker == "inline"
+    with pytest.raises(SettingsError):
+        load({**base, "DELIVERY_WORKER": "sometimes"})
+    with pytest.raises(SettingsError, match="tests only"):
+        load({**base, "APP_ENV": "production", "DELIVERY_TEST_CHANNELS": "email=channels:send"})
+    assert load({**base, "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is False
+    assert load({**base, "APP_ENV": "production", "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is True
