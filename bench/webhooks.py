@@ -115,6 +115,28 @@ async def through_worker(count: int, concurrency: int) -> tuple[float, float]:
     return delivered / (finished - started), delivered / (finished - fanned)
 
 
+async def through_worker_loop(count: int, endpoints: int, concurrency: int) -> float:
+    """Record `count` check-ins' domain events, then run the worker as `python main.py worker` does until all are delivered: deliveries a second."""
+    config = dataclasses.replace(settings, delivery_concurrency=concurrency)
+    before = await Message.count().where(Message.channel == "webhook", Message.status == "delivered")
+    now = datetime.now(UTC)
+    for start in range(0, count, 500):
+        async with db.write_transaction():
+            await outbox.record_many(
+                "check_in.created", [{"registration_id": str(uuid.uuid4()), "stop_id": str(uuid.uuid4())} for _ in range(min(500, count - start))], now=now
+            )
+    expected = before + count * endpoints
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    worker = asyncio.create_task(delivery.run_worker(stop=stop, config=config))
+    while (delivered := await Message.count().where(Message.channel == "webhook", Message.status == "delivered")) < expected:  # noqa: ASYNC110 - the database is what we wait on
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await worker
+    return (delivered - before) / elapsed
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
@@ -141,7 +163,9 @@ async def main() -> None:
         print(f"{database}: webhooks.deliver, {args.count} deliveries to {args.endpoints} endpoints, {args.concurrency} at once: {direct:,.0f}/s")
         events = max(1, args.count // args.endpoints)
         worker, send_only = await through_worker(events, args.concurrency)
-        print(f"{database}: worker, {events} domain events × {args.endpoints} endpoints: {worker:,.0f} deliveries/s with fan-out, {send_only:,.0f}/s sending")
+        print(f"{database}: worker.run_once, {events} domain events × {args.endpoints} endpoints: {worker:,.0f} deliveries/s with fan-out, {send_only:,.0f}/s sending")
+        looping = await through_worker_loop(events, args.endpoints, args.concurrency)
+        print(f"{database}: worker.run_worker (as `main.py worker`), {events} domain events × {args.endpoints} endpoints: {looping:,.0f} deliveries/s with fan-out")
         await webhooks.close_clients()
         await db.close_database()
     finally:
