@@ -16,7 +16,9 @@ metadata, multicast and unspecified addresses stay refused even then.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -120,6 +122,14 @@ class Target:
 
 def parse_url(url: str, *, config: Settings) -> Target:
     """Check a URL's form (scheme, host, no credentials, port) without resolving it; raise AddressRefused."""
+    return _parse(url, allow_http=config.webhook_allow_http)
+
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\s]")
+
+
+@functools.lru_cache(maxsize=1024)  # every delivery parses its endpoint's URL; there are few endpoints and many deliveries
+def _parse(url: str, *, allow_http: bool) -> Target:
     if len(url) > MAX_URL_LENGTH:
         raise AddressRefused(f"the URL is longer than {MAX_URL_LENGTH} characters")
     try:
@@ -127,7 +137,7 @@ def parse_url(url: str, *, config: Settings) -> Target:
         port = parts.port
     except ValueError as error:
         raise AddressRefused(f"the URL cannot be read: {error}") from error
-    allowed = {"https", "http"} if config.webhook_allow_http else {"https"}
+    allowed = {"https", "http"} if allow_http else {"https"}
     if parts.scheme not in allowed:
         raise AddressRefused("the URL must start with https://")
     if parts.username is not None or parts.password is not None:
@@ -135,7 +145,7 @@ def parse_url(url: str, *, config: Settings) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise AddressRefused("the URL has no host")
-    if any(character.isspace() or ord(character) < 0x20 for character in url):
+    if _UNSAFE.search(url):
         raise AddressRefused("the URL contains spaces or control characters")
     try:
         host = host.encode("idna").decode("ascii")
