@@ -227,9 +227,17 @@ class SafeClient:
     """
 
     def __init__(
-        self, *, config: Settings, resolve: Resolver = system_resolve, max_idle_per_host: int = 64, ssl_context: ssl.SSLContext | None = None
+        self,
+        *,
+        config: Settings,
+        resolve: Resolver = system_resolve,
+        max_idle_per_host: int = 64,
+        ssl_context: ssl.SSLContext | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        total_timeout: float = TOTAL_TIMEOUT,
     ) -> None:
         self.config = config
+        self._read_timeout, self._total_timeout = read_timeout, total_timeout
         self._resolve = resolve
         self._ssl = ssl_context or ssl.create_default_context()
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -247,7 +255,7 @@ class SafeClient:
             headers=[("Host", host_header), ("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("User-Agent", "events-webhooks/1"), *headers.items()],
         )
         key = (target.scheme, target.host, target.port)
-        async with asyncio.timeout(TOTAL_TIMEOUT):
+        async with asyncio.timeout(self._total_timeout):
             connection = self._take_idle(key)
             if connection is not None:
                 try:
@@ -293,7 +301,7 @@ class SafeClient:
             while True:
                 event = protocol.next_event()
                 if event is h11.NEED_DATA:
-                    async with asyncio.timeout(READ_TIMEOUT):
+                    async with asyncio.timeout(self._read_timeout):
                         chunk = await connection.reader.read(MAX_RESPONSE_BYTES)
                     received_any = received_any or bool(chunk)
                     protocol.receive_data(chunk)  # b"": the other side closed

@@ -25,6 +25,7 @@ class Received:
 
 @dataclass
 class Answer:
+    #: 0: never answer.
     status: int = 200
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
@@ -80,6 +81,9 @@ class Receiver:
                 request = Received(method=method, path=path, headers=headers, body=body)
                 self.received.append(request)
                 answer = self.answer(request)
+                if answer.status == 0:
+                    await reader.read()  # never answer: wait for the client to give up and hang up
+                    return
                 extra = "".join(f"{name}: {value}\r\n" for name, value in answer.headers.items())
                 writer.write(
                     f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Status')}\r\nContent-Length: {len(answer.body)}\r\n{extra}\r\n".encode("latin-1")

@@ -159,6 +159,44 @@ async def test_only_the_start_of_a_long_answer_is_read_and_kept(client, organise
     assert outcome.status == "delivered" and outcome.response == "x" * 500
 
 
+async def test_a_receiver_that_never_answers_times_out_and_is_retried(client, organiser):
+    async with Receiver(lambda _: Answer(0)) as hooks:
+        created = await register(client, organiser, hooks.url)
+        impatient = SafeClient(config=settings, read_timeout=0.2)
+        try:
+            outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT, client=impatient)
+        finally:
+            await impatient.aclose()
+    assert (outcome.status, outcome.response, outcome.response_code) == ("retry", "timed out", None)
+    assert len(hooks.received) == 1
+
+
+async def test_a_receiver_that_drips_its_answer_is_cut_off_by_the_total_timeout(client, organiser):
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+        try:
+            while True:  # a byte at a time, each well within the read timeout
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        except ConnectionError:
+            pass
+
+    server = await asyncio.start_server(drip, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        created = await register(client, organiser, f"http://127.0.0.1:{port}/hooks")
+        impatient = SafeClient(config=settings, read_timeout=1.0, total_timeout=0.5)
+        try:
+            outcome = await webhooks.deliver(outgoing(created["id"]), config=settings, now=MOMENT, client=impatient)
+        finally:
+            await impatient.aclose()
+    finally:
+        server.close()
+    assert (outcome.status, outcome.response) == ("retry", "timed out")
+
+
 async def test_an_endpoint_that_is_deleted_gets_nothing(client, organiser):
     async with Receiver() as hooks:
         created = await register(client, organiser, hooks.url)
@@ -533,3 +571,18 @@ async def test_events_an_endpoint_did_not_ask_for_and_secret_bearing_events_are_
     check_in = DomainEventView(id=uuid.uuid4(), kind="check_in.created", payload={"registration_id": "r"}, occurred_at=MOMENT)
     (plan,) = await webhooks.plan_webhooks(check_in, now=MOMENT)
     assert plan.channel == "webhook" and plan.idempotency_key == f"{check_in.id}:webhook:{plan.webhook_id}" and plan.address_masked == "93.184.215.14"
+
+
+async def test_the_webhook_api_is_documented_with_examples_and_its_errors(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    assert set(paths["/api/webhooks"]) >= {"get", "post"} and set(paths["/api/webhooks/{webhook_id}"]) >= {"patch", "delete"}
+    assert "post" in paths["/api/webhooks/{webhook_id}/rotate-secret"] and "get" in paths["/api/webhooks/{webhook_id}/deliveries"]
+    redeliver = paths["/api/deliveries/{message_id}/redeliver"]["post"]
+    assert "202" in redeliver["responses"] and "409" in redeliver["responses"]
+    create = paths["/api/webhooks"]["post"]
+    assert {"201", "401", "403", "422"} <= set(create["responses"])
+    components = schema["components"]["schemas"]
+    for name, field in (("WebhookRequest", "url"), ("WebhookRequest", "event_types"), ("WebhookWithSecret", "secret"), ("Delivery", "status")):
+        assert components[name]["properties"][field].get("examples"), f"{name}.{field}"
+    assert "visit.created" in components["WebhookRequest"]["properties"]["event_types"]["description"]
