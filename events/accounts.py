@@ -192,6 +192,7 @@ def account_view(account: Account) -> views.Account:
         phone=account.phone,
         employer_id=account.employer,
         created_at=account.created_at,
+        language=account.language,
     )
 
 

@@ -386,7 +386,6 @@ async def approve_application(
             await AuditEntry.insert(
                 _audit(actor, now, "approve_employer_application", application_id, f"employer:{employer_id} stops:{','.join(map(str, stop_ids))} hr:{len(links)}")
             )
-    calendar.changed()
     return views.ApplicationDecision(application=await _view(application_id), invitations=links)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,22 @@ async def _finish(db: PooledSQLiteEngine, transaction: SQLiteTransaction, *, com
 _SQLITE_WRITERS = _SharedTransaction()
 
 
+#: Callbacks of the outermost write_transaction() in progress, run once it has committed.
+_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar("after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` (once) after the current write transaction commits; never if it rolls back.
+
+    Inside a transaction opened some other way (not write_transaction) there is no commit to wait for: it runs now.
+    """
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    elif callback not in callbacks:
+        callbacks.append(callback)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction that may read then write without losing a race.
@@ -288,15 +305,24 @@ async def write_transaction() -> AsyncIterator[None]:
     db = engine()
     if db.transaction_exists():
         yield
-    elif isinstance(db, PooledSQLiteEngine):
-        async with _SQLITE_WRITERS.write(db):
-            yield
-    elif isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate):
-            yield
-    else:
-        async with db.transaction():
-            yield
+        return
+    callbacks: list[Callable[[], None]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        if isinstance(db, PooledSQLiteEngine):
+            async with _SQLITE_WRITERS.write(db):
+                yield
+        elif isinstance(db, SQLiteEngine):
+            async with db.transaction(transaction_type=TransactionType.immediate):
+                yield
+        else:
+            async with db.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    # Only reached once the COMMIT succeeded (on SQLite: the group's COMMIT this writer waited for).
+    for callback in callbacks:
+        callback()
 
 
 def for_update(query):

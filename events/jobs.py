@@ -152,7 +152,6 @@ async def post_job(
     async with write_transaction():
         await Job.insert(job)
         await outbox.record("job.published", {"job_id": job.id, "event_id": event.id, "employer_id": employer_id}, now=now)
-    calendar.changed()
     return job_view(await _row(job.id))
 
 
@@ -539,7 +538,6 @@ async def copy_jobs(*, actor: Actor, now: datetime, slug: str, from_event: str, 
         async with write_transaction():
             await Job.insert(*copies)
             await outbox.record_many("job.published", [{"job_id": job.id, "event_id": target.id, "employer_id": employer_id} for job in copies], now=now)
-        calendar.changed()
     rows = await Job.select(*JOB_COLUMNS).where(Job.id.is_in([job.id for job in copies])) if copies else []
     return views.CopiedJobs(copied=len(copies), skipped=len(originals) - len(copies), jobs=[job_view(row) for row in rows])
 

@@ -64,6 +64,20 @@ async def record_many(kind: str, payloads: list[dict[str, object]], *, now: date
         await _insert([_row(kind, payload, now) for payload in payloads])
 
 
+#: Kinds of change a calendar feed shows: recording one forgets the feeds this process remembers, once the change
+#: has committed (a feed rendered in between would otherwise be remembered with the old data).
+FEED_KINDS = frozenset({
+    "registration.confirmed", "registration.waitlisted", "registration.promoted", "registration.cancelled",
+    "stop.changed", "stop.cancelled", "event.published", "job.published", "employer_application.decided",
+})
+
+
+def _feeds_changed() -> None:
+    from events import calendar  # calendar's feeds read the tables these events describe; imported late to keep the outbox at the bottom
+
+    calendar.changed()
+
+
 #: Rows per INSERT: six columns each stays far below both engines' parameter limits.
 _INSERT_ROWS = 250
 
@@ -72,6 +86,8 @@ async def _insert(rows: list[dict[str, Any]]) -> None:
     if db.engine().current_transaction.get() is None:
         # Outside a transaction the event would commit even when the change it describes does not.
         raise RuntimeError("outbox.record runs inside write_transaction(), with the change it describes")
+    if rows[0]["kind"] in FEED_KINDS:
+        db.after_commit(_feeds_changed)
     if not settings.outbox:  # the benchmark's baseline only (BENCH=1 BENCH_OUTBOX=off)
         return
     for start in range(0, len(rows), _INSERT_ROWS):

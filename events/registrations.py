@@ -238,7 +238,6 @@ async def register(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> views.
     """
     require_role(actor, "seeker")
     row, position = await _claims_for(stop_id).submit(_Claim(actor=actor, now=now))
-    calendar.changed()
     metrics.REGISTRATIONS.labels(row["status"]).inc()
     return await registration_view(row, position=position)
 
@@ -271,7 +270,6 @@ async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> 
     async with write_transaction():
         await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
         await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now)
-    calendar.changed()
     return await registration_view(await _row(registration_id))
 
 
@@ -522,6 +520,5 @@ async def promote(*, actor: Actor, now: datetime, registration_id: uuid.UUID) ->
         await AuditEntry.insert(
             AuditEntry(actor=actor.id, action="promote_registration", target=f"registration:{registration_id}", detail=f"stop:{stop.id}", at=now)
         )
-    calendar.changed()
     page = await stop_registrations(actor=actor, now=now, stop_id=stop.id, status=None, limit=1, offset=0, registration_id=registration_id)
     return page.items[0]

@@ -308,7 +308,6 @@ async def publish_event(*, actor: Actor, now: datetime, slug: str) -> views.Even
                 Event.id == event.id
             )
             await outbox.record("event.published", {"event_id": event.id, "slug": event.slug}, now=now)
-    calendar.changed()
     return await get_event(actor=actor, slug=slug)
 
 
@@ -459,7 +458,6 @@ async def update_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID, change
             if "capacity" in fields:
                 # More seats confirm the first in line; fewer seats take no confirmed seat away.
                 await fill_free_seats(stop_id=stop.id, now=now)
-    calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 
 
@@ -474,7 +472,6 @@ async def cancel_stop(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> vie
             ).where(Stop.id == stop.id)
             await _refresh_event_span(event.id, now)
             await outbox.record("stop.cancelled", {"stop_id": stop.id, "event_id": event.id}, now=now)
-    calendar.changed()
     return await get_stop(actor=actor, stop_id=stop_id)
 
 

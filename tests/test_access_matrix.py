@@ -93,6 +93,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("PATCH", "/api/me", (401, 200, 200, 200, 200)),
     ("DELETE", "/api/me", (401, 204, 403, 403, 403)),
     ("GET", "/api/me/export", (401, 200, 403, 403, 403)),
+    ("GET", "/api/me/messages", (401, 200, 200, 200, 200)),
     ("POST", "/api/stops/{stop_id}/registrations", (401, 201, 403, 403, 403)),
     ("GET", "/api/me/registrations", (401, 200, 403, 403, 403)),
     ("GET", "/api/registrations/{registration_id}", (401, 200, 403, 403, 200)),

@@ -273,3 +273,14 @@ async def test_two_fan_outs_at_once_make_each_message_once(client, organiser, st
         assert sum(results) <= await DomainEvent.count(), "SKIP LOCKED: no event taken by two fan-outs"
     assert await Message.count() == 150
     assert await DomainEvent.count().where(DomainEvent.processed_at.is_null()) == 0
+
+
+async def test_messages_are_written_in_the_language_the_person_chose(client, stop, smtp):
+    _, headers = await seeker_with_email()
+    changed = await client.patch("/api/me", json={"language": "en"}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["language"] == "en"
+    await register(client, stop["id"], headers)
+    await delivery.run_once(now=now())
+    assert [item.language for item in smtp.inbox.received] == ["en"]
+    refused = await client.patch("/api/me", json={"language": "fr"}, headers=headers)
+    assert refused.status_code == 400, refused.text

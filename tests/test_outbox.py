@@ -99,3 +99,18 @@ def test_the_delivery_worker_runs_inline_on_sqlite_and_apart_beside_postgresql_a
         load({**base, "APP_ENV": "production", "DELIVERY_TEST_CHANNELS": "email=channels:send"})
     assert load({**base, "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is False
     assert load({**base, "APP_ENV": "production", "BENCH": "1", "BENCH_OUTBOX": "off"}).outbox is True
+
+
+async def test_feeds_are_forgotten_after_a_recorded_change_commits_and_not_when_it_rolls_back(app):
+    from events import calendar
+
+    before = calendar._generation
+    with pytest.raises(LookupError):
+        async with db.write_transaction():
+            await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+            raise LookupError
+    assert calendar._generation == before
+    async with db.write_transaction():
+        await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+        assert calendar._generation == before, "not before the commit"
+    assert calendar._generation == before + 1
