@@ -142,7 +142,7 @@ async def test_a_refused_connection_is_retried(client, organiser):
     assert outcome.status == "retry" and outcome.response_code is None
 
 
-async def test_a_redirect_is_an_answer_never_followed(client, organiser):
+async def test_a_redirect_even_to_a_private_address_is_an_answer_never_followed(client, organiser):
     async with Receiver() as inside:
         async with Receiver(lambda _: Answer(302, b"", {"Location": inside.url})) as hooks:
             created = await register(client, organiser, hooks.url)
