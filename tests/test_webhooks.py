@@ -586,3 +586,16 @@ async def test_the_webhook_api_is_documented_with_examples_and_its_errors(client
     for name, field in (("WebhookRequest", "url"), ("WebhookRequest", "event_types"), ("WebhookWithSecret", "secret"), ("Delivery", "status")):
         assert components[name]["properties"][field].get("examples"), f"{name}.{field}"
     assert "visit.created" in components["WebhookRequest"]["properties"]["event_types"]["description"]
+
+
+async def test_an_hr_endpoint_hears_only_events_naming_its_employer(client, hr, employer, other_employer):
+    created = await register(client, hr, "https://93.184.215.14/h", event_types=["job.published", "interest.created"])
+
+    def published(employer_id: str) -> DomainEventView:
+        return DomainEventView(id=uuid.uuid4(), kind="job.published", payload={"job_id": str(uuid.uuid4()), "employer_id": employer_id}, occurred_at=MOMENT)
+
+    assert await webhooks.plan_webhooks(published(other_employer["id"]), now=MOMENT) == []
+    (plan,) = await webhooks.plan_webhooks(published(employer["id"]), now=MOMENT)
+    assert str(plan.webhook_id) == created["id"] and plan.params["data"]["employer_id"] == employer["id"]
+    nameless = DomainEventView(id=uuid.uuid4(), kind="interest.created", payload={"interest_id": "i"}, occurred_at=MOMENT)
+    assert await webhooks.plan_webhooks(nameless, now=MOMENT) == []
