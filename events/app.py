@@ -244,6 +244,7 @@ def create_app(config: Settings = settings) -> Litestar:
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
             *_notification_routers(),
+            *_webhook_routers(),
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
             *([health.bench_ping] if config.bench else []),
@@ -307,6 +308,13 @@ def _employer_and_hr_routers() -> list:
     from events.routes import hr, manage_employers, workspace
 
     return [workspace.router, hr.router, manage_employers.router]
+
+
+def _webhook_routers() -> list:
+    """Webhook endpoints and their delivery log (issue 13): one entry above, so the parallel notification branches merge line by line."""
+    from events.routes import webhooks
+
+    return [webhooks.router]
 
 
 def _document_downloads(application: Litestar) -> None:

@@ -85,6 +85,10 @@ class Settings:
     broadcast_rate_limit_stop: str = "5/hour"
     #: Local hour (DEFAULT_TIMEZONE) from which HR's daily digest of interests is sent.
     digest_hour: int = 20
+    #: Webhook URLs may resolve to loopback and private networks (development and tests only; refused in production).
+    webhook_allow_private_addresses: bool = False
+    #: Webhook URLs may be plain http:// (development and tests only; refused in production).
+    webhook_allow_http: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -159,6 +163,11 @@ def _sms_provider(env: Mapping[str, str]) -> str | None:
     if missing:
         raise SettingsError(f"SMS_PROVIDER={provider} needs {', '.join(missing)}.")
     return provider
+def _flag(env, name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false"}:
+        raise SettingsError(f"{name} must be 1 or 0.")
+    return value in {"1", "true"}
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:
@@ -185,6 +194,11 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     )
     if test_channels and environment != "test":
         raise SettingsError("DELIVERY_TEST_CHANNELS is for tests only (APP_ENV=test).")
+    webhook_allow_private = _flag(env, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
+    webhook_allow_http = _flag(env, "WEBHOOK_ALLOW_HTTP")
+    if environment == "production" and (webhook_allow_private or webhook_allow_http):
+        # A webhook URL is typed by an HR account: in production it must never reach the app's own network.
+        raise SettingsError("WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP are for development and tests only.")
     return Settings(
         delivery_worker=delivery_worker,
         delivery_poll_seconds=float(env.get("DELIVERY_POLL_SECONDS", "0.5")),
@@ -235,6 +249,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         password_reset_answer_seconds=float(env.get("PASSWORD_RESET_ANSWER_SECONDS", "0.3")),
         broadcast_rate_limit_stop=env.get("BROADCAST_RATE_LIMIT_STOP", "5/hour"),
         digest_hour=int(env.get("DIGEST_HOUR", "20")),
+        webhook_allow_private_addresses=webhook_allow_private,
+        webhook_allow_http=webhook_allow_http,
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
         smtp_url=_smtp_url(env.get("SMTP_URL")),
         smtp_from=env.get("SMTP_FROM") or f"no-reply@{urlsplit(_smtp_url(env.get('SMTP_URL')) or 'smtp://localhost').hostname}",

@@ -535,6 +535,31 @@ class PasswordReset(Table):
     created_at = _created_at()
 
 
+class WebhookEndpoint(Table):
+    """A URL an organiser or an employer's HR registered to receive domain events, signed per Standard Webhooks."""
+
+    id = UUID(primary_key=True)
+    owner = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    #: An HR owner's employer: the endpoint receives only events about this employer (events.webhooks). NULL for organisers.
+    employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.cascade)
+    #: https:// (http:// only with WEBHOOK_ALLOW_HTTP); checked when registered and again, after DNS, on every delivery.
+    url = Varchar(length=2000)
+    #: JSON array of domain event kinds.
+    event_types = Text(default="[]")
+    description = Varchar(length=500, default="")
+    #: whsec_<base64 of 32 random bytes>, the HMAC key; shown once, when created or rotated.
+    secret = Varchar(length=100, secret=True)
+    #: The secret before the last rotation: deliveries are signed with both until previous_secret_expires_at.
+    previous_secret = Varchar(length=100, null=True, default=None, secret=True)
+    previous_secret_expires_at = Timestamptz(null=True, default=None)
+    is_active = Boolean(default=True)
+    #: Why it stopped: "gone" (answered 410), "failing" (3 days of failures), "" while active.
+    disabled_reason = Varchar(length=32, default="")
+    #: First failed delivery since the last success; NULL while healthy.
+    failing_since = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -560,4 +585,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Message,
     DeliveryAttempt,
     PasswordReset,
+    WebhookEndpoint,
 )
