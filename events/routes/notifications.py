@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, get, post, put
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta
 
@@ -66,7 +67,8 @@ class BroadcastRequest(Body):
 
 
 @post("/stops/{stop_id:uuid}/broadcasts", summary="Broadcast to a stop's people (organiser); ?dry_run=true counts and previews",
-      status_code=202, guards=allow("organiser"), responses=problems(403, 404, 413, 422, 429))
+      status_code=202, guards=allow("organiser"),
+      responses={**problems(403, 404, 413, 422, 429), 200: ResponseSpec(broadcasts.BroadcastResult, description="`?dry_run=true`: the count and a preview; nothing sent or recorded.")})
 async def send_broadcast(
     request: Request,
     stop_id: Id,
