@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, notify, outbox, password_reset, views
+from events import db, invitations, notify, outbox, password_reset, views
 from events.accounts import Actor
 from events.batching import Batcher
 from events.errors import Forbidden, NotFound
@@ -152,7 +152,7 @@ async def _plan(rows: list[dict[str, Any]], now: datetime) -> _Planned:
             planned.failed.append(event.id)
             continue
         planned.done.append(event.id)
-        planned.messages += [_message_row(event.id, plan, now) for plan in plans]
+        planned.messages += [message_row(event.id, plan, now) for plan in plans]
     return planned
 
 
@@ -167,7 +167,8 @@ async def _store(planned: _Planned, now: datetime) -> int:
     return len(planned.done)
 
 
-def _message_row(domain_event_id: uuid.UUID, plan: notify.Plan, now: datetime) -> dict[str, Any]:
+def message_row(domain_event_id: uuid.UUID | None, plan: notify.Plan, now: datetime) -> dict[str, Any]:
+    """A planned message as a row of `message` (None: a scheduled message of no domain event, a reminder or digest)."""
     return {
         "id": uuid.uuid4(),
         "domain_event": domain_event_id,
@@ -293,10 +294,12 @@ async def send(message: _Claimed, *, config: Settings = settings, found: tuple[s
         outcome = Outcome("give_up", response="the recipient has no address on this channel")
     else:
         address, language = found
-        # A password reset's link or code exists only here, in memory: the stored params hold the reset's id (events/password_reset.py).
+        # A password reset's link or code and an invitation's link exist only here, in memory: the stored params hold
+        # the reset's or the invitation's id (events/password_reset.py, events/invitations.py).
+        params = invitations.secret_params(message.kind, password_reset.secret_params(message.kind, message.params))
         outgoing = Outgoing(
             message_id=message.id, kind=message.kind, channel=message.channel, idempotency_key=message.idempotency_key, address=address,
-            language=language, params=password_reset.secret_params(message.kind, message.params), created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
+            language=language, params=params, created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
         )
         try:
             outcome = await _call(sender, outgoing, config, now)
