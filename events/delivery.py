@@ -499,9 +499,14 @@ def _reap(done: set[asyncio.Task]) -> None:
 async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
-    from events import reminders  # scheduled messages (reminders, HR's digest): a sweep a minute
+    from events import reminders, webhooks  # subscriber modules, imported late: they import the worker's neighbours
 
-    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
+    try:
+        # Scheduled messages (reminders, HR's digest) come from a sweep a minute, beside the fan-out and the sends.
+        await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
+    finally:
+        # The webhook channel's kept-alive connections belong to this loop: closed with it, not left to the garbage collector.
+        await webhooks.close_clients()
     log.info("delivery worker stopped")
 
 
