@@ -358,3 +358,52 @@ async def test_an_invitations_outbox_rows_never_hold_its_token_which_is_sent_and
     [message] = relay.messages
     assert link in _text(message)
     assert (await invitations.get_invitation(token=token, now=now())).name == "李娜"
+
+
+class RefusingRelay(Relay):
+    """A relay that refuses each recipient the way real ones do, echoing the address: for good (550) or for now (451)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
+        if address.startswith("seeker"):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        return f"451 4.7.1 <{address}>: greylisted, try again later"
+
+
+async def test_failing_relays_and_providers_echoing_addresses_leave_none_in_the_log_or_the_delivery_log(
+    client, organiser, published_train, aliyun, config, morning, caplog
+):
+    # INFO: what the app logs (events/logs.py); the database driver's DEBUG lines echo every query's parameters.
+    caplog.set_level(logging.INFO)
+    relay = RefusingRelay()
+    controller = Controller(relay, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        failing = dataclasses.replace(config, smtp_url=f"smtp://127.0.0.1:{controller.port}")
+        for channel in ("email", "email", "sms", "sms", "sms"):
+            await Scene(client=client, organiser=organiser, train=published_train, channel=channel).register()
+        _, hr = await person("hr", "email")
+        await Account.update({Account.email: "hr-greylisted@example.com"}).where(Account.role == "hr")
+        await client.post("/api/auth/password-reset", json={"login": "hr-greylisted@example.com"})
+        phones = [row["phone"] for row in await Account.select(Account.phone).where(Account.phone.is_not_null())]
+        # The provider echoes the number in its refusals, as providers do.
+        aliyun.answers.extend([
+            (200, {"Message": f"invalid mobile number {phones[0]}", "RequestId": "A1", "Code": "isv.MOBILE_NUMBER_ILLEGAL"}),
+            (500, {"Message": f"internal error sending to {phones[1].removeprefix('+86')}", "RequestId": "A2", "Code": "InternalError"}),
+            (200, {"Message": f"触发号码天级流控 {phones[2]}", "RequestId": "A3", "Code": "isv.BUSINESS_LIMIT_CONTROL"}),
+        ])
+
+        await delivery.run_once(now=now(), config=failing)
+    finally:
+        controller.stop()
+
+    statuses = sorted(row["status"] for row in await Message.select(Message.status))
+    assert "delivered" not in statuses and "dead" in statuses and "failed" in statuses
+    kept = json.dumps(
+        [await Message.select(Message.params, Message.last_error, Message.address_masked), await DeliveryAttempt.select(DeliveryAttempt.response)],
+        ensure_ascii=False, default=str,
+    )
+    assert "<" in kept and "****" in kept, "the refusals were kept, masked"
+    logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("mail.log"))
+    for row in await Account.select(Account.email, Account.phone):
+        for address in filter(None, (row["email"], row["phone"], row["phone"] and row["phone"].removeprefix("+86"))):
+            assert address not in kept and address not in logged
