@@ -8,7 +8,7 @@ from typing import Any
 
 from events.notify import ADDRESS_OF, DomainEventView, Plan, channel_for, mask_address, subscriber, to_accounts
 from events.settings import settings
-from events.tables import EmployerApplication, Registration, Stop
+from events.tables import Account, EmployerApplication, Registration, Stop
 
 #: A stop's changes that its registered seekers are told about; capacity or a registration window are the organiser's business.
 TOLD_CHANGES = frozenset({"name", "starts_at", "ends_at", "timezone", "school", "campus", "address", "city"})
@@ -100,6 +100,8 @@ async def application_decided(event: DomainEventView, *, now: datetime) -> list[
         "reason": event.payload.get("reason", ""),
         "company": row["company"],
         "event_title": row["event.title"],
+        # An approved employer's HR sign in to the workspace (their invitations come as messages of their own).
+        "workspace_url": f"{settings.public_url}/hr" if event.payload["decision"] == "approved" else "",
         # Resolved to the contact's address at send time: params never hold one in clear.
         ADDRESS_OF: f"employer_application:{row['id']}",
     }
@@ -120,5 +122,10 @@ async def invitation_created(event: DomainEventView, *, now: datetime) -> list[P
 
     The params name the invitation only; its link is added in memory when the message is sent (invitations.secret_params).
     """
-    params = {"invitation_id": event.payload["invitation_id"], "expires_at": event.payload["expires_at"], "name": event.payload.get("name", "")}
-    return await to_accounts(event, [uuid.UUID(event.payload["account_id"])], params)
+    account_id = uuid.UUID(event.payload["account_id"])
+    employer = await Account.select(Account.employer.name).where(Account.id == account_id).first()
+    params = {
+        "invitation_id": event.payload["invitation_id"], "expires_at": event.payload["expires_at"], "name": event.payload.get("name", ""),
+        "company": (employer or {}).get("employer.name") or "",
+    }
+    return await to_accounts(event, [account_id], params)
