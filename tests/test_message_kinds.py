@@ -27,7 +27,7 @@ from test_sms import KEY_ID, SECRET, Provider
 from events import delivery, digests, invitations, messages, reminders
 from events.accounts import create_account
 from events.settings import settings
-from events.tables import Account, DeliveryAttempt, DomainEvent, Message
+from events.tables import Account, DeliveryAttempt, DomainEvent, Message, Registration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A template code per SMS-capable kind: every kind with an SMS form is configured.
@@ -417,3 +417,21 @@ async def test_failing_relays_and_providers_echoing_addresses_leave_none_in_the_
     for row in await Account.select(Account.email, Account.phone):
         for address in filter(None, (row["email"], row["phone"], row["phone"] and row["phone"].removeprefix("+86"))):
             assert address not in kept and address not in logged
+
+
+async def test_a_seeker_who_cancels_their_own_place_is_not_told_but_one_whose_place_an_organiser_cancelled_is(
+    client, organiser, published_train, relay, config
+):
+    scene = Scene(client=client, organiser=organiser, train=published_train, channel="email")
+    mine, theirs = await scene.register(), await scene.register()
+    assert (await client.delete(f"/api/registrations/{mine['id']}", headers=mine["headers"])).status_code == 200
+    assert (await client.delete(f"/api/registrations/{theirs['id']}", headers=organiser)).status_code == 200
+
+    await delivery.run_once(now=now(), config=config)
+
+    told = await Message.select(Message.account).where(Message.kind == "registration.cancelled")
+    payloads = [json.loads(row["payload"])["by"] for row in await DomainEvent.select(DomainEvent.payload).where(DomainEvent.kind == "registration.cancelled")]
+    assert sorted(payloads) == ["organiser", "seeker"]
+    seeker = await Registration.select(Registration.seeker).where(Registration.id == theirs["id"]).first()
+    assert [row["account"] for row in told] == [seeker["seeker"]]
+    assert [str(message["Subject"]).split("：")[0] for message in relay.messages if "取消" in str(message["Subject"])] == ["报名已取消"]
