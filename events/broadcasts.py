@@ -26,9 +26,9 @@ from piccolo.columns.combination import WhereRaw
 from events import consents, db, outbox
 from events.accounts import Actor, require_organiser
 from events.errors import Invalid
+from events.notices import stop_params
 from events.notify import DomainEventView, Plan, mask_address, subscriber
 from events.ratelimit import Limiter
-from events.reminders import stop_params
 from events.schedule import load_stop
 from events.tables import AuditEntry, Registration
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, notify, outbox, password_reset, views
+from events import db, invitations, notify, outbox, password_reset, views
 from events.accounts import Actor
 from events.batching import Batcher
 from events.errors import Forbidden, NotFound
@@ -152,7 +152,7 @@ async def _plan(rows: list[dict[str, Any]], now: datetime) -> _Planned:
             planned.failed.append(event.id)
             continue
         planned.done.append(event.id)
-        planned.messages += [_message_row(event.id, plan, now) for plan in plans]
+        planned.messages += [message_row(event.id, plan, now) for plan in plans]
     return planned
 
 
@@ -167,7 +167,8 @@ async def _store(planned: _Planned, now: datetime) -> int:
     return len(planned.done)
 
 
-def _message_row(domain_event_id: uuid.UUID, plan: notify.Plan, now: datetime) -> dict[str, Any]:
+def message_row(domain_event_id: uuid.UUID | None, plan: notify.Plan, now: datetime) -> dict[str, Any]:
+    """A planned message as a row of `message` (None: a scheduled message of no domain event, a reminder or digest)."""
     return {
         "id": uuid.uuid4(),
         "domain_event": domain_event_id,
@@ -293,10 +294,12 @@ async def send(message: _Claimed, *, config: Settings = settings, found: tuple[s
         outcome = Outcome("give_up", response="the recipient has no address on this channel")
     else:
         address, language = found
-        # A password reset's link or code exists only here, in memory: the stored params hold the reset's id (events/password_reset.py).
+        # A password reset's link or code and an invitation's link exist only here, in memory: the stored params hold
+        # the reset's or the invitation's id (events/password_reset.py, events/invitations.py).
+        params = invitations.secret_params(message.kind, password_reset.secret_params(message.kind, message.params))
         outgoing = Outgoing(
             message_id=message.id, kind=message.kind, channel=message.channel, idempotency_key=message.idempotency_key, address=address,
-            language=language, params=password_reset.secret_params(message.kind, message.params), created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
+            language=language, params=params, created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
         )
         try:
             outcome = await _call(sender, outgoing, config, now)
@@ -496,9 +499,14 @@ def _reap(done: set[asyncio.Task]) -> None:
 async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
-    from events import reminders  # scheduled messages (reminders, HR's digest): a sweep a minute
+    from events import reminders, webhooks  # subscriber modules, imported late: they import the worker's neighbours
 
-    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
+    try:
+        # Scheduled messages (reminders, HR's digest) come from a sweep a minute, beside the fan-out and the sends.
+        await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
+    finally:
+        # The webhook channel's kept-alive connections belong to this loop: closed with it, not left to the garbage collector.
+        await webhooks.close_clients()
     log.info("delivery worker stopped")
 
 

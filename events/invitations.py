@@ -1,16 +1,20 @@
 """Invitation links: how an HR account made without a password gets one (single use, seven days).
 
 Three places make such accounts: an approved employer application, the employer import, and HR staff
-inviting a colleague. Each shows the link once, to whoever made the account; only the token's SHA-256
-is stored. Accepting sets the password (and a login, for an account that has none), activates the
+inviting a colleague. Each shows the link once, to whoever made the account, and the invited person is
+sent it. The token is an HMAC of the invitation's id under the app's secret (like a password reset's,
+events/password_reset.py): the row keeps only its SHA-256, the outbox only the invitation's id, and the
+message gets its link from `secret_params` in memory just before sending. Changing SECRET_KEY voids
+the links not used yet. Accepting sets the password (and a login, for an account that has none), activates the
 account and answers a token to sign in with. Deactivating an account withdraws its unused links
 (`withdraw_invitations`), so a link cannot bring back someone who was let go.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,17 +30,41 @@ INVITATION_DAYS = 7
 NO_PASSWORD = "!invited"  # noqa: S105 - a marker, not a password
 
 
+#: The message kind that carries an invitation's link.
+KIND = "invitation.created"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_token(invitation_id: uuid.UUID) -> str:
+    """The secret in an invitation link: 43 URL-safe characters derived from the invitation's id and the app's secret."""
+    mac = hmac.new(settings.secret_key.encode(), f"invitation:{invitation_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def invitation_url(invitation_id: uuid.UUID) -> str:
+    return f"{settings.public_url}/invitations/{invitation_token(invitation_id)}"
+
+
+def secret_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An invitation message's parameters with its link added, for rendering just before sending (never stored); other kinds as they are."""
+    if kind != KIND or "invitation_id" not in params:
+        return params
+    return {**params, "url": invitation_url(uuid.UUID(str(params["invitation_id"])))}
 
 
 def new_invitation(
     *, account_id: uuid.UUID, name: str, email: str | None, phone: str | None, now: datetime, application_id: uuid.UUID | None = None
 ) -> tuple[Invitation, views.InvitationLink]:
     """An unsaved invitation row and the link to show once; the caller inserts the row in its own transaction (one or many at once)."""
-    token = secrets.token_urlsafe(32)
+    invitation_id = uuid.uuid4()
+    token = invitation_token(invitation_id)
     expires_at = now + timedelta(days=INVITATION_DAYS)
-    row = Invitation(account=account_id, application=application_id, token_hash=_hash(token), expires_at=expires_at, created_at=now)
+    row = Invitation(
+        id=invitation_id, account=account_id, application=application_id, token_hash=_hash(token), expires_at=expires_at, created_at=now
+    )
     link = views.InvitationLink(account_id=account_id, name=name, email=email, phone=phone, url=f"{settings.public_url}/invitations/{token}", expires_at=expires_at)
     return row, link
 
@@ -54,12 +82,10 @@ async def invite(
 async def record_invitations(invited: list[tuple[Invitation, views.InvitationLink]], *, now: datetime) -> None:
     """One `invitation.created` domain event per stored invitation, so the invited person is sent the link.
 
-    The link (with its token) rides in the payload: only its hash is stored, and the message must carry the link itself.
+    The payload names the invitation, never its link: the message derives the link when it is sent (`secret_params`).
     """
     await outbox.record_many(
-        "invitation.created",
-        [{"invitation_id": row.id, "account_id": link.account_id, "name": link.name, "url": link.url, "expires_at": link.expires_at} for row, link in invited],
-        now=now,
+        KIND, [{"invitation_id": row.id, "account_id": link.account_id, "name": link.name, "expires_at": link.expires_at} for row, link in invited], now=now
     )
 
 

@@ -371,7 +371,8 @@ def render_email(kind: str, language: str, params: dict) -> tuple[str, str, str]
 
 # SMS: carriers in China deliver only pre-approved templates, so an SMS is a template code plus a few short
 # variables. The variables each kind offers, in the order Tencent's positional {1}, {2}… expect them;
-# Alibaba's templates name them (${event}). Kinds absent here have no SMS form (links and digests belong in e-mail).
+# Alibaba's templates name them (${event}). Kinds absent here have no SMS form (links belong in e-mail). A digest's
+# SMS says only how many interests came in: HR read them in the workspace.
 SMS_VARIABLES: dict[str, tuple[str, ...]] = {
     "registration.confirmed": ("event", "time"),
     "registration.waitlisted": ("event", "position"),
@@ -383,8 +384,12 @@ SMS_VARIABLES: dict[str, tuple[str, ...]] = {
     "stop.cancelled": ("event", "time"),
     "employer_application.decided": ("event", "result"),
     "password_reset.code": ("code", "minutes"),
-    "broadcast": ("event", "subject"),
+    "broadcast": ("event", "subject", "unsubscribe"),
+    "interest.digest": ("event", "count", "unsubscribe"),
 }
+#: The reply keyword non-transactional SMS end with (PIPL: a way out in every message that needs an opt-in). Carriers
+#: and both providers treat a "T" reply as an opt-out of the sender's marketing SMS; the e-mail forms carry a link instead.
+SMS_UNSUBSCRIBE = "回T退订"
 #: Alibaba allows at most 35 characters in a variable; a longer value is refused, so values are shortened.
 SMS_VARIABLE_MAX = 35
 
@@ -404,6 +409,8 @@ def _sms_values(kind: str, params: dict) -> dict[str, str]:
         "code": str(params.get("code") or ""),
         "minutes": str(params.get("expires_minutes") or 15),
         "subject": str(params.get("subject") or ""),
+        "count": str(len(params.get("interests") or [])),
+        "unsubscribe": SMS_UNSUBSCRIBE,
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from events.notify import ADDRESS_OF, DomainEventView, Plan, channel_for, mask_address, subscriber, to_accounts
 from events.settings import settings
-from events.tables import EmployerApplication, Registration, Stop
+from events.tables import Account, EmployerApplication, Registration, Stop
 
 #: A stop's changes that its registered seekers are told about; capacity or a registration window are the organiser's business.
 TOLD_CHANGES = frozenset({"name", "starts_at", "ends_at", "timezone", "school", "campus", "address", "city"})
@@ -18,7 +18,8 @@ def ticket_url(registration_id: object) -> str:
     return f"{settings.public_url}/me/tickets/{registration_id}"
 
 
-async def _stop_params(stop_id: object) -> dict[str, Any]:
+async def stop_params(stop_id: object) -> dict[str, Any]:
+    """What a message about a stop says of it (every kind about a stop: notices, reminders, broadcasts); {} for no such stop."""
     row = await Stop.select(
         Stop.id, Stop.name, Stop.school, Stop.campus, Stop.address, Stop.starts_at, Stop.ends_at, Stop.timezone, Stop.event.title, Stop.event.slug
     ).where(Stop.id == stop_id).first()
@@ -41,11 +42,20 @@ async def _stop_params(stop_id: object) -> dict[str, Any]:
 async def registration_changed(event: DomainEventView, *, now: datetime) -> list[Plan]:
     """Confirmed and promoted seekers get their ticket link; waitlisted ones their place in line."""
     registration_id = event.payload["registration_id"]
-    params = {**await _stop_params(event.payload["stop_id"]), "registration_id": registration_id}
+    params = {**await stop_params(event.payload["stop_id"]), "registration_id": registration_id}
     if event.kind == "registration.waitlisted":
         params["position"] = event.payload.get("position")
     else:
         params["ticket_url"] = ticket_url(registration_id)
+    return await to_accounts(event, [uuid.UUID(event.payload["seeker_id"])], params)
+
+
+@subscriber("registration.cancelled")
+async def registration_cancelled(event: DomainEventView, *, now: datetime) -> list[Plan]:
+    """A seeker whose place an organiser cancelled hears of it; one who cancelled themselves was there and is told nothing."""
+    if event.payload.get("by") != "organiser":
+        return []
+    params = {**await stop_params(event.payload["stop_id"]), "by": "organiser", "events_url": f"{settings.public_url}/events"}
     return await to_accounts(event, [uuid.UUID(event.payload["seeker_id"])], params)
 
 
@@ -62,14 +72,14 @@ async def stop_changed(event: DomainEventView, *, now: datetime) -> list[Plan]:
     changes = {name: change for name, change in event.payload.get("changes", {}).items() if name in TOLD_CHANGES}
     if not changes:
         return []
-    params = {**await _stop_params(event.payload["stop_id"]), "changes": changes}
+    params = {**await stop_params(event.payload["stop_id"]), "changes": changes}
     return await to_accounts(event, await _registered_seekers(event.payload["stop_id"]), params)
 
 
 @subscriber("stop.cancelled")
 async def stop_cancelled(event: DomainEventView, *, now: datetime) -> list[Plan]:
     """Everyone who held a place hears the stop is off (their registrations stay as they were, for the record)."""
-    params = await _stop_params(event.payload["stop_id"])
+    params = {**await stop_params(event.payload["stop_id"]), "events_url": f"{settings.public_url}/events"}
     return await to_accounts(event, await _registered_seekers(event.payload["stop_id"]), params)
 
 
@@ -90,6 +100,8 @@ async def application_decided(event: DomainEventView, *, now: datetime) -> list[
         "reason": event.payload.get("reason", ""),
         "company": row["company"],
         "event_title": row["event.title"],
+        # An approved employer's HR sign in to the workspace (their invitations come as messages of their own).
+        "workspace_url": f"{settings.public_url}/hr" if event.payload["decision"] == "approved" else "",
         # Resolved to the contact's address at send time: params never hold one in clear.
         ADDRESS_OF: f"employer_application:{row['id']}",
     }
@@ -106,6 +118,14 @@ async def application_decided(event: DomainEventView, *, now: datetime) -> list[
 
 @subscriber("invitation.created")
 async def invitation_created(event: DomainEventView, *, now: datetime) -> list[Plan]:
-    """An invited HR account gets its set-a-password link, on its e-mail or phone (an account with neither gets it from the organiser)."""
-    params = {"url": event.payload["url"], "expires_at": event.payload["expires_at"], "name": event.payload.get("name", "")}
-    return await to_accounts(event, [uuid.UUID(event.payload["account_id"])], params)
+    """An invited HR account gets its set-a-password link, on its e-mail or phone (an account with neither gets it from the organiser).
+
+    The params name the invitation only; its link is added in memory when the message is sent (invitations.secret_params).
+    """
+    account_id = uuid.UUID(event.payload["account_id"])
+    employer = await Account.select(Account.employer.name).where(Account.id == account_id).first()
+    params = {
+        "invitation_id": event.payload["invitation_id"], "expires_at": event.payload["expires_at"], "name": event.payload.get("name", ""),
+        "company": (employer or {}).get("employer.name") or "",
+    }
+    return await to_accounts(event, [account_id], params)

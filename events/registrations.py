@@ -267,13 +267,15 @@ async def get_registration(*, actor: Actor, registration_id: uuid.UUID) -> views
 async def cancel(*, actor: Actor, now: datetime, registration_id: uuid.UUID) -> views.Registration:
     """Give the place up; a freed seat goes to the first in the waitlist in the same transaction. Twice changes nothing."""
     row = await _owned_row(actor, registration_id)
+    # Who gave the place up: the seeker is told only when an organiser cancelled it for them.
+    by = "seeker" if row["seeker"] == actor.id else "organiser"
     async with write_transaction():
         await for_update(Stop.select(Stop.id).where(Stop.id == row["stop"]))
-        await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now)
+        await _cancel_locked(registration_id=registration_id, stop_id=row["stop"], now=now, by=by)
     return await registration_view(await _row(registration_id))
 
 
-async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now: datetime) -> None:
+async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now: datetime, by: str = "seeker") -> None:
     """Cancel one registration of a stop the caller holds locked."""
     was = await Registration.update(
         {
@@ -286,7 +288,9 @@ async def _cancel_locked(*, registration_id: uuid.UUID, stop_id: uuid.UUID, now:
     ).where((Registration.id == registration_id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.confirmed_at, Registration.seeker)
     if not was:
         return
-    await outbox.record("registration.cancelled", {"registration_id": registration_id, "stop_id": stop_id, "seeker_id": was[0]["seeker"]}, now=now)
+    await outbox.record(
+        "registration.cancelled", {"registration_id": registration_id, "stop_id": stop_id, "seeker_id": was[0]["seeker"], "by": by}, now=now
+    )
     if was[0]["confirmed_at"] is not None:
         await Stop.update({Stop.confirmed_count: Stop.confirmed_count - 1}).where(Stop.id == stop_id)
         await fill_free_seats(stop_id=stop_id, now=now)

@@ -37,15 +37,6 @@ LEADS = {"reminder.24h": timedelta(hours=24), "reminder.2h": timedelta(hours=2)}
 _KEY_BATCH = 500
 
 
-async def stop_params(stop_id: object) -> dict[str, Any]:
-    """What a message about a stop says of it: the outbox's stop parameters, with the names the message templates use."""
-    params = await notices._stop_params(stop_id)
-    if params:
-        params["stop_title"] = params["stop_name"]
-        params["venue"] = " ".join(part for part in (params["campus"], params["address"]) if part)
-    return params
-
-
 def reminder_key(kind: str, registration_id: object, starts_at: datetime) -> str:
     return f"{kind}:{registration_id}:{starts_at.astimezone(UTC).isoformat()}"
 
@@ -81,7 +72,7 @@ async def due_reminders(*, now: datetime) -> list[notify.Plan]:
         if row["confirmed_at"] is not None and row["confirmed_at"] >= starts_at - LEADS[kind]:
             continue  # registered inside this window: the confirmation just told them
         if row["stop"] not in stops:
-            stops[row["stop"]] = await stop_params(row["stop"])
+            stops[row["stop"]] = await notices.stop_params(row["stop"])
         channel, address = found
         plans.append(
             notify.Plan(
@@ -100,14 +91,14 @@ async def insert_plans(plans: list[notify.Plan], *, now: datetime) -> int:
     """Store the plans not stored yet as messages of no domain event; how many were new."""
     if not plans:
         return 0
-    from events.delivery import _message_row  # the worker's row shape; imported late: the worker imports the subscriber modules
+    from events.delivery import message_row  # the worker's row shape; imported late: the worker imports the subscriber modules
 
     inserted = 0
     for start in range(0, len(plans), _KEY_BATCH):
         batch = plans[start : start + _KEY_BATCH]
         # Most sweeps find every reminder made already: look the keys up before writing anything.
         known = {row["idempotency_key"] for row in await Message.select(Message.idempotency_key).where(Message.idempotency_key.is_in([plan.idempotency_key for plan in batch]))}
-        fresh = [_message_row(None, plan, now) for plan in batch if plan.idempotency_key not in known]  # type: ignore[arg-type]
+        fresh = [message_row(None, plan, now) for plan in batch if plan.idempotency_key not in known]
         if fresh:
             async with db.write_transaction():
                 # ON CONFLICT DO NOTHING: a second worker sweeping at the same moment inserts nothing twice.

@@ -353,7 +353,8 @@ async def _count(batch: list[_Pending]) -> None:
     if first_visits:
         await outbox.record_many(
             "visit.created",
-            [{"registration_id": p.registration["id"], "stop_id": p.stop["id"], "booth_id": p.booth["id"], "seeker_id": p.registration["seeker"], "scan_id": p.scan_id}
+            [{"registration_id": p.registration["id"], "stop_id": p.stop["id"], "booth_id": p.booth["id"], "employer_id": p.booth["employer"],
+              "seeker_id": p.registration["seeker"], "scan_id": p.scan_id}
              for p in first_visits],
             now=first_visits[0].now,
         )

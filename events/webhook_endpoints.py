@@ -27,8 +27,9 @@ from events.safe_http import AddressRefused, Resolver, check_url, system_resolve
 from events.settings import Settings, settings
 from events.tables import DeliveryAttempt, Message, WebhookEndpoint
 
-#: Domain event kinds an endpoint may subscribe to. Not here, on purpose: kinds that carry a secret link or code
-#: (`invitation.created`, `password_reset.requested`) and `webhook.disabled` itself. A check-out, should one ever
+#: Domain event kinds an endpoint may subscribe to. Not here, on purpose: kinds whose messages carry a secret link or
+#: code (`invitation.created`, `password_reset.requested`: their payloads hold only ids, but name who is setting a
+#: password) and `webhook.disabled` itself. A check-out, should one ever
 #: be recorded, gets its own kind (`check_out.created`), never a flag on `check_in.created`.
 EVENT_TYPES: tuple[str, ...] = (
     "registration.confirmed",
@@ -45,7 +46,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "job.published",
     "broadcast.sent",
 )
-#: Domain events that carry a one-time link or code: never sent to a webhook.
+#: Domain events whose messages carry a one-time link or code: never sent to a webhook.
 NEVER_SENT = frozenset({"invitation.created", "password_reset.requested", "password_reset.link", "password_reset.code"})
 #: What an HR account's endpoint may subscribe to: events about its own employer (the payload's `employer_id`).
 EMPLOYER_EVENT_TYPES = frozenset({"visit.created", "interest.created", "employer_application.decided", "job.published"})

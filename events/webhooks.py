@@ -25,7 +25,7 @@ from events import db, outbox
 from events.notify import DomainEventView, Outcome, Outgoing, Plan, subscriber, to_accounts
 from events.safe_http import AddressRefused, SafeClient, TransportError
 from events.settings import Settings
-from events.tables import Booth, WebhookEndpoint
+from events.tables import WebhookEndpoint
 from events.webhook_endpoints import DISABLED_KIND, EVENT_TYPES, FAILING_FOR, SECRET_PREFIX
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,10 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- fan-out
 
 
-async def _employer_of(event: DomainEventView) -> str | None:
-    """The employer an event is about, for HR endpoints: the payload's `employer_id`, or a visit's booth's employer."""
+def _employer_of(event: DomainEventView) -> str | None:
+    """The employer an event is about, for HR endpoints: its payload's `employer_id` (visits, interests, jobs, decisions); None: no HR endpoint hears it."""
     named = event.payload.get("employer_id")
-    if named:
-        return str(named)
-    if event.kind == "visit.created" and event.payload.get("booth_id"):
-        booth = await Booth.select(Booth.employer).where(Booth.id == event.payload["booth_id"]).first()
-        return str(booth["employer"]) if booth else None
-    return None
+    return str(named) if named else None
 
 
 @subscriber("*")
@@ -56,7 +51,7 @@ async def plan_webhooks(event: DomainEventView, *, now: datetime) -> list[Plan]:
     )
     rows = [row for row in rows if event.kind in json.loads(row["event_types"])]
     if any(row["employer"] is not None for row in rows):
-        employer = await _employer_of(event)
+        employer = _employer_of(event)
         rows = [row for row in rows if row["employer"] is None or str(row["employer"]) == employer]
     params = {"timestamp": event.occurred_at.isoformat(), "data": event.payload}
     return [

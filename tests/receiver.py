@@ -49,6 +49,11 @@ class Receiver:
         self.port = 0
 
     @property
+    def open_connections(self) -> int:
+        """Connections the client has not closed yet."""
+        return len(self._writers)
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks"
 

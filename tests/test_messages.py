@@ -123,11 +123,11 @@ def test_docs_list_every_kind_with_its_required_params():
 
 
 def test_an_sms_is_a_configured_template_and_short_variables():
-    config = dataclasses.replace(settings, sms_provider="aliyun", sms_templates=(("stop.cancelled", "SMS_9"), ("interest.digest", "SMS_10")))
+    config = dataclasses.replace(settings, sms_provider="aliyun", sms_templates=(("stop.cancelled", "SMS_9"), ("invitation.created", "SMS_10")))
     long_title = {**STOP, "event_title": "很长的活动名称" * 10}
 
     code, variables = sms_template("stop.cancelled", long_title, config)
     assert code == "SMS_9" and list(variables) == ["event", "time"]
     assert len(variables["event"]) == 35 and variables["time"] == "12月5日14:00"
     assert sms_template("stop.changed", EXAMPLES["stop.changed"], config) is None  # no template configured
-    assert sms_template("interest.digest", EXAMPLES["interest.digest"], config) is None  # no SMS form at all
+    assert sms_template("invitation.created", EXAMPLES["invitation.created"], config) is None  # no SMS form at all

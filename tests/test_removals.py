@@ -104,5 +104,9 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("message", "account"): "CASCADE",
         ("delivery_attempt", "message"): "CASCADE",
         ("message", "domain_event"): "SET NULL",
+        # A password reset is a one-use secret for one account; a webhook endpoint is its owner's (or its employer's) setup.
+        ("password_reset", "account"): "CASCADE",
+        ("webhook_endpoint", "owner"): "CASCADE",
+        ("webhook_endpoint", "employer"): "CASCADE",
     }
     assert {key: action for key, action in actions.items() if action not in ("RESTRICT", "NO ACTION")} == allowed

@@ -390,12 +390,13 @@ async def test_a_reminder_for_a_stop_that_has_started_is_given_up(aliyun):
 
 async def test_a_kind_without_a_template_or_an_sms_form_is_given_up_without_a_request(aliyun):
     no_template = await send_sms(outgoing("stop.cancelled"), config=config_for(aliyun), now=MORNING)
-    digest = {"employer_name": "ACME", "event_title": "x", "date": "2026-12-04", "interests": [], "unsubscribe_url": "https://u"}
-    no_sms_form = await send_sms(outgoing("interest.digest", digest), config=config_for(aliyun), now=MORNING)
+    invitation = {"url": "https://fair.example.cn/invitations/x"}
+    config = dataclasses.replace(config_for(aliyun), sms_templates=(*TEMPLATES, ("invitation.created", "SMS_100009")))
+    no_sms_form = await send_sms(outgoing("invitation.created", invitation), config=config, now=MORNING)
 
     assert no_template.status == no_sms_form.status == "give_up"
     assert aliyun.received == []
-    assert sms_template("interest.digest", digest, config_for(aliyun)) is None
+    assert sms_template("invitation.created", invitation, config) is None
 
 
 def test_sms_configuration_is_checked_when_read(tmp_path):

@@ -387,6 +387,24 @@ async def test_connections_are_kept_alive_between_deliveries(client, organiser):
     assert len(hooks.received) == 5 and hooks.connections == 1
 
 
+async def test_a_stopping_worker_closes_its_kept_alive_connections(client, organiser, stop):
+    async with Receiver() as hooks:
+        await register(client, organiser, hooks.url, event_types=("registration.confirmed",))
+        async with delivery.inline_worker(settings):
+            _, seeker = await make_account("seeker")
+            await post_ok(client, f"/api/stops/{stop['id']}/registrations", None, seeker)
+            for _ in range(500):
+                if await Message.count().where((Message.channel == "webhook") & (Message.status == "delivered")):
+                    break
+                await asyncio.sleep(0.01)
+            assert hooks.open_connections == 1
+        for _ in range(100):  # the receiver hears the close a moment later
+            if hooks.open_connections == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert len(hooks.received) == 1 and hooks.open_connections == 0
+
+
 def test_private_addresses_and_plain_http_are_refused_in_production():
     production = {"APP_ENV": "production", "SECRET_KEY": "a-production-secret-that-is-long-enough-123456"}
     assert load(production).webhook_allow_private_addresses is False
