@@ -236,6 +236,7 @@ def create_app(config: Settings = settings) -> Litestar:
             attendance.router,
             calendar.router,
             *_employer_and_hr_routers(),
+            *_hiring_routers(),
             pages.router,
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
@@ -294,6 +295,13 @@ def _employer_and_hr_routers() -> list:
     from events.routes import hr, manage_employers, workspace
 
     return [workspace.router, hr.router, manage_employers.router]
+
+
+def _hiring_routers() -> list:
+    """Issue 14's routers: interview slots and bookings (h-slots); the funnel's (h-funnel) are added here too, one line each."""
+    from events.routes import slots
+
+    return [slots.router]
 
 
 def _document_downloads(application: Litestar) -> None:

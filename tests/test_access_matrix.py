@@ -142,6 +142,23 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     # An invitation's secret is the only credential it takes.
     ("GET", "/api/invitations/{token}", PUBLIC),
     ("POST", "/api/invitations/{token}", PUBLIC),
+    # Issue 14, slots: {slot_id} is a free slot at `employer`'s spare booth; `seeker` booked {booking_id} in another slot there and
+    # was invited ({slot_invitation_id}) to a third, having shared their profile with `employer`.
+    ("POST", "/api/booths/{booth_id}/slots", (401, 403, 201, (404, "booth_not_found"), 201)),
+    ("GET", "/api/booths/{booth_id}/slots", (401, 403, 200, (404, "booth_not_found"), 200)),
+    ("GET", "/api/stops/{stop_id}/slots", PUBLIC),
+    ("GET", "/api/jobs/{job_id}/slots", PUBLIC),
+    ("POST", "/api/slots/{slot_id}/cancel", (401, 403, 200, (404, "slot_not_found"), 200)),
+    ("POST", "/api/slots/{slot_id}/bookings", (401, 201, 403, 403, 403)),
+    ("DELETE", "/api/bookings/{booking_id}", (401, 200, 200, (404, "booking_not_found"), 200)),
+    ("POST", "/api/bookings/{booking_id}/attendance", (401, 403, 200, (404, "booking_not_found"), 200)),
+    ("GET", "/api/me/bookings", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slots/{slot_id}/invitations", (401, 403, 201, (404, "slot_not_found"), 201)),
+    ("GET", "/api/me/slot-invitations", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slot-invitations/{slot_invitation_id}/accept", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slot-invitations/{slot_invitation_id}/decline", (401, 200, 403, 403, 403)),
+    # HR see their own employer's no-shows (none, for `other_hr`).
+    ("GET", "/api/events/{slug}/no-shows", (401, 403, 200, 200, 200)),
 ]
 
 
@@ -219,6 +236,10 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/employer-applications/{application_id}/reject"): lambda: {"reason": "资料不全"},
         ("POST", "/api/employer-applications/{application_id}/cancel"): lambda: {"reason": "退出"},
         ("POST", "/api/invitations/{token}"): lambda: {"password": "invited-pass-1"},
+        # issue 14, slots
+        ("POST", "/api/booths/{booth_id}/slots"): lambda: {"starts_at": scene.ids["slot_starts_at"], "minutes": 15, "size": 2},
+        ("POST", "/api/bookings/{booking_id}/attendance"): lambda: {"attended": True},
+        ("POST", "/api/slots/{slot_id}/invitations"): lambda: {"seeker_id": scene.ids["seeker_id"]},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -259,6 +280,7 @@ async def scene(
     assert submitted.status_code == 201, submitted.text
     approved = await post_ok(client, "/api/employer-applications", application_body(applied), {})
     decision = await post_ok(client, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [booth["stop_id"]]}, organiser, status=200)
+    slot_ids = await _slots_scene(client, hr, seeker, spare, published_train)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -283,11 +305,32 @@ async def scene(
             "application_id": submitted.json()["id"],
             "approved_application_id": approved["id"],
             "token": decision["invitations"][0]["url"].rsplit("/", 1)[1],
+            **slot_ids,
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
         other_employer_id=other_employer["id"],
     )
+
+
+async def _slots_scene(client, hr, seeker, spare, published_train) -> dict[str, str]:
+    """Issue 14, slots: three slots at the spare booth: one free, one `seeker` booked, one `seeker` is invited to."""
+    from datetime import datetime, timedelta
+
+    opens = datetime.fromisoformat(published_train["stops"][1]["starts_at"])
+    made = await post_ok(
+        client, f"/api/booths/{spare['id']}/slots",
+        {"starts_at": (opens + timedelta(minutes=30)).isoformat(), "minutes": 20, "every_minutes": 30, "until": (opens + timedelta(minutes=120)).isoformat()}, hr,
+    )
+    second_job = await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(title="数据分析师"), hr)
+    await post_ok(client, f"/api/jobs/{second_job['id']}/interests", None, seeker)
+    seeker_id = (await client.get("/api/me", headers=seeker)).json()["id"]
+    booking = await post_ok(client, f"/api/slots/{made[1]['id']}/bookings", None, seeker)
+    invitation = await post_ok(client, f"/api/slots/{made[2]['id']}/invitations", {"seeker_id": seeker_id}, hr)
+    return {
+        "slot_id": made[0]["id"], "booking_id": booking["id"], "slot_invitation_id": invitation["id"], "seeker_id": seeker_id,
+        "slot_starts_at": (opens + timedelta(minutes=150)).isoformat(),
+    }
 
 
 def _check_problem(response: httpx.Response, *, status: int, code: str | None) -> None:
