@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import confirmed_tickets, make_account, many_seekers, now, post_ok
@@ -17,8 +17,6 @@ from events.tables import Booking, DomainEvent, Slot
 
 def at(stop, minutes: int) -> str:
     """`minutes` after the stop opens, as ISO 8601."""
-    from datetime import datetime
-
     return (datetime.fromisoformat(stop["starts_at"]) + timedelta(minutes=minutes)).isoformat()
 
 
@@ -169,8 +167,6 @@ async def test_a_student_cannot_cancel_after_the_cut_off(client, hr, booth, stop
     (student,) = await many_seekers(1)
     booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)
     assert booking["cancel_until"] < booking["slot"]["starts_at"]
-    from datetime import datetime
-
     too_late = datetime.fromisoformat(booking["slot"]["starts_at"]) - timedelta(minutes=60)
     with pytest.raises(Exception) as refused:
         await bookings.cancel_booking(actor=await seeker_actor(student), now=too_late, booking_id=uuid.UUID(booking["id"]))
@@ -289,3 +285,32 @@ async def test_scanning_a_booked_student_at_the_booth_shows_their_booking(client
 
     marked = await post_ok(client, f"/api/bookings/{scan['booking']['id']}/attendance", {"attended": True}, hr, status=200)
     assert marked["status"] == "attended"
+
+
+# ---------------------------------------------------------------- the seeker's calendar feed
+
+
+async def test_a_booking_is_its_own_vevent_in_the_seekers_feed_and_shows_cancelled_with_a_higher_sequence(client, hr, booth, stop):
+    from test_calendar import _token, feed, icaljs
+
+    from events import calendar
+
+    calendar.clear_caches()
+    slot = await open_slot(client, hr, booth, stop, minutes_in=45, minutes=20)
+    (student,) = await many_seekers(1)
+    await post_ok(client, f"/api/stops/{stop['id']}/registrations", None, student)
+    path = await _token(client, student)
+    first = await feed(client, path)
+    assert len(icaljs(first.content)["events"]) == 1, "the stop only"
+
+    booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)
+    booked = await client.get(path, headers={"If-None-Match": first.headers["etag"]})
+    assert booked.status_code == 200
+    events = {e["uid"].split("@")[0]: e for e in icaljs(booked.content)["events"]}
+    mine = events[f"booking-{booking['id']}"]
+    assert mine["status"] == "CONFIRMED" and "A12" in mine["summary"] and "面试" in mine["summary"]
+    assert mine["start_utc"] == datetime.fromisoformat(slot["starts_at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    await client.delete(f"/api/bookings/{booking['id']}", headers=student)
+    cancelled = {e["uid"].split("@")[0]: e for e in icaljs((await feed(client, path)).content)["events"]}[f"booking-{booking['id']}"]
+    assert cancelled["status"] == "CANCELLED" and cancelled["sequence"] > mine["sequence"]
