@@ -299,9 +299,9 @@ def _employer_and_hr_routers() -> list:
 
 def _hiring_routers() -> list:
     """Issue 14's routers: interview slots and bookings (h-slots); the funnel's (h-funnel) are added here too, one line each."""
-    from events.routes import slots
+    from events.routes import hr_slots, slot_pages, slots
 
-    return [slots.router]
+    return [slots.router, slot_pages.router, hr_slots.router]
 
 
 def _document_downloads(application: Litestar) -> None:

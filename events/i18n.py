@@ -303,3 +303,9 @@ from events import i18n_applications, i18n_console, i18n_hr  # noqa: E402
 for _area in (i18n_hr, i18n_console, i18n_applications):
     TEXT.update(_area.TEXT)
     ERRORS.update(_area.ERRORS)
+
+# issue 14, slots: interview slots and bookings
+from events import i18n_slots  # noqa: E402
+
+TEXT.update(i18n_slots.TEXT)
+ERRORS.update(i18n_slots.ERRORS)
