@@ -82,5 +82,6 @@ ERRORS: dict[str, dict[str, str]] = {
     "invitation_answered": {"zh": "该邀请已回复。", "en": "This invitation was already answered."},
     "invitation_not_found": {"zh": "找不到该邀请。", "en": "No such invitation."},
     "seeker_not_found": {"zh": "找不到向本单位分享简历的该学生。", "en": "No seeker who shares their profile with you has this id."},
+    "booth_has_slots": {"zh": "该展位已开放面试时段，不能删除。", "en": "The booth has interview slots; it stays."},
     "form_time": {"zh": "请填写有效的时间。", "en": "Enter a valid time."},
 }

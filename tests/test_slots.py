@@ -314,3 +314,23 @@ async def test_a_booking_is_its_own_vevent_in_the_seekers_feed_and_shows_cancell
     await client.delete(f"/api/bookings/{booking['id']}", headers=student)
     cancelled = {e["uid"].split("@")[0]: e for e in icaljs((await feed(client, path)).content)["events"]}[f"booking-{booking['id']}"]
     assert cancelled["status"] == "CANCELLED" and cancelled["sequence"] > mine["sequence"]
+
+
+async def test_the_demo_has_interview_slots_and_a_few_bookings(client, organiser_actor):
+    from events.demo import load_demo
+
+    await load_demo(organiser=organiser_actor, now=now())
+    assert await Slot.count() == 6
+    assert Counter(row["booked_count"] for row in await Slot.select(Slot.booked_count)) == {2: 1, 1: 1, 0: 4}
+    assert await Booking.count().where(Booking.status == "booked") == 3
+
+
+async def test_a_booth_with_slots_is_not_removed(client, organiser, hr, booth, stop):
+    await open_slot(client, hr, booth, stop)
+    response = await client.delete(f"/api/booths/{booth['id']}", headers=organiser)
+    assert response.status_code == 409 and response.json()["code"] == "booth_has_slots"
+
+
+async def test_unknown_eligibility_fields_are_refused(client, hr, booth, stop):
+    body = {"starts_at": at(stop, 30), "minutes": 20, "eligibility": {"education_min": "master", "gpa": 3.5}}
+    assert (await client.post(f"/api/booths/{booth['id']}/slots", json=body, headers=hr)).status_code == 400

@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import msgspec
 from litestar import Request, Router, delete, get, post
 from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta
 
 from events import bookings, slots, views
 from events.routes.common import Aware, Body, Caller, Id, Slug, allow, client_address, limiter_of, now, problems
+
+
+class EligibilityRequest(Body):
+    """Who may book; an empty list or null sets no condition."""
+
+    education_min: Annotated[views.Education | None, Meta(examples=["bachelor"], description="Lowest degree taken.")] = None
+    majors: Annotated[list[Annotated[str, Meta(min_length=1, max_length=50)]], Meta(max_length=30, examples=[["软件工程", "计算机科学与技术"]])] = []
+    graduation_years: Annotated[list[Annotated[int, Meta(ge=2000, le=2100)]], Meta(max_length=10, examples=[[2026, 2027]])] = []
 
 
 class SlotRequest(Body):
@@ -22,7 +31,7 @@ class SlotRequest(Body):
     every_minutes: Annotated[int, Meta(ge=5, le=240, examples=[15], description="A series: a new slot this often.")] | None = None
     until: Annotated[Aware | None, Meta(description="A series: the last slot ends by then.")] = None
     job_ids: Annotated[list[uuid.UUID], Meta(max_length=50, description="Jobs the slots are for; empty: any.")] = []
-    eligibility: views.SlotEligibility | None = None
+    eligibility: EligibilityRequest | None = None
     cancel_cutoff_minutes: Annotated[int, Meta(ge=0, le=10080, examples=[60], description="Seekers may cancel until this long before the start.")] = 60
 
 
@@ -46,7 +55,8 @@ async def open_slots(booth_id: Id, actor: Caller, data: JSONBody[SlotRequest]) -
     409 `stop_cancelled`."""
     return await slots.open_slots(
         actor=actor, now=now(), booth_id=booth_id, starts_at=data.starts_at, minutes=data.minutes, size=data.size, every_minutes=data.every_minutes,
-        until=data.until, job_ids=data.job_ids, eligibility=data.eligibility, cancel_cutoff_minutes=data.cancel_cutoff_minutes,
+        until=data.until, job_ids=data.job_ids,
+        eligibility=None if data.eligibility is None else views.SlotEligibility(**msgspec.structs.asdict(data.eligibility)), cancel_cutoff_minutes=data.cancel_cutoff_minutes,
     )
 
 
