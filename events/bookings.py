@@ -30,7 +30,7 @@ from events.db import for_update, write_transaction
 from events.errors import Conflict, NotFound, Refused
 from events.schedule import load_event
 from events.slots import SLOT_COLUMNS, check_bookable, check_eligible, require_manager, slot_row, slot_view, visible_slot_row
-from events.tables import Account, Booking, Consent, Employer, Registration, SeekerProfile, Slot, SlotInvitation
+from events.tables import Account, Booking, Consent, Registration, SeekerProfile, Slot, SlotInvitation
 
 #: Statuses that hold a place (or held it: attended and no-show keep the slot's count, the time was given).
 HOLDING = (Booking.Status.booked, Booking.Status.attended, Booking.Status.no_show)
@@ -326,6 +326,18 @@ async def my_invitations(*, actor: Actor) -> list[views.SlotInvitation]:
     return [await _invitation_view(row) for row in rows]
 
 
-async def employer_name(employer_id: uuid.UUID) -> str:
-    row = await Employer.select(Employer.name).where(Employer.id == employer_id).first()
-    return row["name"] if row else ""
+async def cancel_upcoming_bookings(*, seeker_id: uuid.UUID, now: datetime) -> None:
+    """A seeker leaving (account deletion): every booking not yet started is cancelled and its place freed."""
+    async with write_transaction():
+        rows = await Booking.update(
+            {Booking.status: Booking.Status.cancelled, Booking.cancelled_at: now, Booking.updated_at: now, Booking.revision: Booking.revision + 1}
+        ).where((Booking.seeker == seeker_id) & (Booking.status == Booking.Status.booked) & (Booking.starts_at > now)).returning(
+            Booking.id, Booking.slot, Booking.employer
+        )
+        for row in rows:
+            await Slot.update({Slot.booked_count: Slot.booked_count - 1}).where((Slot.id == row["slot"]) & (Slot.booked_count > 0))
+        await outbox.record_many(
+            "booking.cancelled",
+            [{"booking_id": row["id"], "slot_id": row["slot"], "seeker_id": seeker_id, "employer_id": row["employer"], "by": "account_deleted"} for row in rows],
+            now=now,
+        )

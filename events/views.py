@@ -433,6 +433,8 @@ class PersonalData(View):
     interests: list[Interest]
     check_ins: Annotated[list[datetime], Meta(description="When the seeker was checked in at a gate.")]
     visits: Annotated[list[str], Meta(description="Booths visited: 'label employer at time'.")]
+    bookings: Annotated[list[Booking], Meta(description="Interview bookings, cancelled ones included.")] = []
+    slot_invitations: Annotated[list[SlotInvitation], Meta(description="Invitations to interview slots and their answers.")] = []
 
 
 class AuditRecord(View):

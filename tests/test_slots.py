@@ -334,3 +334,15 @@ async def test_a_booth_with_slots_is_not_removed(client, organiser, hr, booth, s
 async def test_unknown_eligibility_fields_are_refused(client, hr, booth, stop):
     body = {"starts_at": at(stop, 30), "minutes": 20, "eligibility": {"education_min": "master", "gpa": 3.5}}
     assert (await client.post(f"/api/booths/{booth['id']}/slots", json=body, headers=hr)).status_code == 400
+
+
+async def test_the_data_export_lists_bookings_and_deleting_the_account_frees_the_place(client, hr, booth, stop):
+    slot = await open_slot(client, hr, booth, stop, size=1)
+    leaving, next_in = await many_seekers(2)
+    booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, leaving)
+    exported = (await client.get("/api/me/export", headers=leaving)).json()
+    assert [b["id"] for b in exported["bookings"]] == [booking["id"]] and exported["slot_invitations"] == []
+
+    assert (await client.delete("/api/me", headers=leaving)).status_code in (200, 204)
+    assert (await Booking.select(Booking.status).where(Booking.id == booking["id"]).first())["status"] == "cancelled"
+    await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, next_in)
