@@ -346,3 +346,32 @@ async def test_the_data_export_lists_bookings_and_deleting_the_account_frees_the
     assert (await client.delete("/api/me", headers=leaving)).status_code in (200, 204)
     assert (await Booking.select(Booking.status).where(Booking.id == booking["id"]).first())["status"] == "cancelled"
     await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, next_in)
+
+
+async def test_students_are_told_of_a_booking_an_invitation_and_a_cancellation_they_did_not_make(client, hr, booth, stop, job):
+    from events import delivery
+    from events.tables import Message
+
+    async def told() -> Counter:
+        await delivery.fan_out(now=now())
+        return Counter(row["kind"] for row in await Message.select(Message.kind))
+
+    slot = await open_slot(client, hr, booth, stop, size=2)
+    other = await open_slot(client, hr, booth, stop, minutes_in=60)
+    alice, bob = await many_seekers(2)
+    mine = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, alice)
+    bobs = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, bob)
+    assert (await told())["booking.created"] == 2
+
+    await client.delete(f"/api/bookings/{mine['id']}", headers=alice)
+    assert (await told())["booking.cancelled"] == 0, "their own cancellation is not news to them"
+    await client.delete(f"/api/bookings/{bobs['id']}", headers=hr)
+    assert (await told())["booking.cancelled"] == 1
+
+    await post_ok(client, f"/api/jobs/{job['id']}/interests", None, alice)
+    alice_id = (await client.get("/api/me", headers=alice)).json()["id"]
+    await post_ok(client, f"/api/slots/{other['id']}/invitations", {"seeker_id": alice_id}, hr)
+    await post_ok(client, f"/api/slots/{other['id']}/bookings", None, bob)
+    await post_ok(client, f"/api/slots/{other['id']}/cancel", None, hr, status=200)
+    kinds = await told()
+    assert kinds["slot.invitation_created"] == 1 and kinds["slot.cancelled"] == 1
