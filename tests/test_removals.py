@@ -100,6 +100,10 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("invitation", "application"): "SET NULL",
         # An invitation is a one-use link for one account: nothing to keep once the account is gone.
         ("invitation", "account"): "CASCADE",
+        # What a person was told goes with the person; its delivery log with the message. A processed domain event may be pruned.
+        ("message", "account"): "CASCADE",
+        ("delivery_attempt", "message"): "CASCADE",
+        ("message", "domain_event"): "SET NULL",
         # issue 14, slots: who opened a slot or invited to it, and a booking's links to a registration and an invitation's
         # to its booking, may be blanked; slots, bookings and invitations themselves restrict.
         ("slot", "created_by"): "SET NULL",
