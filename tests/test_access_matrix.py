@@ -158,7 +158,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("POST", "/api/webhooks/{webhook_id}/rotate-secret", (401, 403, 200, (404, "webhook_not_found"), 200)),
     ("GET", "/api/webhooks/{webhook_id}/deliveries", (401, 403, 200, (404, "webhook_not_found"), 200)),
     ("POST", "/api/deliveries/{message_id}/redeliver", (401, 403, 202, (404, "delivery_not_found"), 202)),
-    # Issue 14, slots: {slot_id} is a free slot at `employer`'s spare booth; `seeker` booked {booking_id} in another slot there and
+    # Issue 14, slots: {slot_id} is a free slot at `employer`'s A12; `seeker` booked {booking_id} in another slot there and
     # was invited ({slot_invitation_id}) to a third, having shared their profile with `employer`.
     ("POST", "/api/booths/{booth_id}/slots", (401, 403, 201, (404, "booth_not_found"), 201)),
     ("GET", "/api/booths/{booth_id}/slots", (401, 403, 200, (404, "booth_not_found"), 200)),
@@ -304,7 +304,7 @@ async def scene(
     decision = await post_ok(client, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [booth["stop_id"]]}, organiser, status=200)
     webhook = await post_ok(client, "/api/webhooks", {"url": "https://93.184.215.14/hooks", "event_types": ["visit.created"]}, hr)
     message_id = await _webhook_delivery(webhook["id"])
-    slot_ids = await _slots_scene(client, hr, seeker, spare, published_train)
+    slot_ids = await _slots_scene(client, hr, seeker, booth, published_train)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -352,13 +352,13 @@ async def _webhook_delivery(webhook_id: str) -> uuid.UUID:
     return row.id
 
 
-async def _slots_scene(client, hr, seeker, spare, published_train) -> dict[str, str]:
-    """Issue 14, slots: three slots at the spare booth: one free, one `seeker` booked, one `seeker` is invited to."""
+async def _slots_scene(client, hr, seeker, a12, published_train) -> dict[str, str]:
+    """Issue 14, slots: three slots at A12 (the spare booth {booth_id} stays free to be removed): one free, one `seeker` booked, one `seeker` is invited to."""
     from datetime import datetime, timedelta
 
-    opens = datetime.fromisoformat(published_train["stops"][1]["starts_at"])
+    opens = datetime.fromisoformat(published_train["stops"][0]["starts_at"])
     made = await post_ok(
-        client, f"/api/booths/{spare['id']}/slots",
+        client, f"/api/booths/{a12['id']}/slots",
         {"starts_at": (opens + timedelta(minutes=30)).isoformat(), "minutes": 20, "every_minutes": 30, "until": (opens + timedelta(minutes=120)).isoformat()}, hr,
     )
     second_job = await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(title="数据分析师"), hr)
@@ -368,7 +368,8 @@ async def _slots_scene(client, hr, seeker, spare, published_train) -> dict[str, 
     invitation = await post_ok(client, f"/api/slots/{made[2]['id']}/invitations", {"seeker_id": seeker_id}, hr)
     return {
         "slot_id": made[0]["id"], "booking_id": booking["id"], "slot_invitation_id": invitation["id"], "seeker_id": seeker_id,
-        "slot_starts_at": (opens + timedelta(minutes=150)).isoformat(),
+        # For a new slot at the spare booth {booth_id}, at the train's second stop.
+        "slot_starts_at": (datetime.fromisoformat(published_train["stops"][1]["starts_at"]) + timedelta(minutes=150)).isoformat(),
     }
 
 
