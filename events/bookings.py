@@ -1,23 +1,29 @@
 """Bookings (预约): a seeker's place in an interview slot, never past its size nor overlapping another of theirs at the stop.
 
-Race-freedom, on both engines, inside one `write_transaction()`:
-- a slot's places: `UPDATE slot SET booked_count = booked_count + 1 WHERE id = ? AND booked_count < size` (the same
-  conditional update as a stop's seats): of two seekers racing for the last place one UPDATE matches, the other
-  matches no row and hears 409 `slot_full`;
-- one seeker's overlapping bookings: the seeker's account row is locked (`SELECT ... FOR NO KEY UPDATE` through
-  `db.for_update`) before their bookings at the stop are read, so two bookings by one seeker run one after the
+Race-freedom, on both engines, inside one `write_transaction()` per batch of seekers asking for one slot (a Batcher per
+slot, like registrations at a stop: a burst is written in a few transactions, not one each):
+- a slot's places: the slot's row is locked (`SELECT ... FOR NO KEY UPDATE` through `db.for_update`) and its count read
+  under the lock, places go in the order asked, and one `UPDATE slot SET booked_count = booked_count + n WHERE id = ?
+  AND booked_count + n <= size` moves the count (the same conditional update as a stop's seats, which would refuse
+  rather than overfill even if the lock were gone); of two seekers racing for the last place one gets it and the
+  other hears 409 `slot_full`;
+- one seeker's overlapping bookings: the seekers' account rows are locked, in id order, before their bookings at the
+  stop are read, so two bookings by one seeker (two slots' batches, or an invitation accepted) run one after the
   other and the second sees the first. On PostgreSQL an exclusion constraint (`EXCLUDE USING gist (seeker WITH =,
   stop WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled')`) would say the same in the
   schema, but it needs the btree_gist extension (a superuser's CREATE EXTENSION on managed databases) and SQLite
   has nothing like it; the row lock is one short wait on a row only that seeker contends for, and SQLite's
-  BEGIN IMMEDIATE already serialises the same code. The partial unique index booking_slot_seeker_active_unique
-  backs up the slot's half.
+  BEGIN IMMEDIATE already serialises the same code. Every writer takes the slot before the accounts, so two batches
+  never wait on each other in a circle. The partial unique index booking_slot_seeker_active_unique backs up the
+  slot's half.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,10 +32,11 @@ from piccolo.query.functions.aggregate import Count
 
 from events import outbox, views
 from events.accounts import Actor, require_role
+from events.batching import Batcher
 from events.db import for_update, is_sqlite, write_transaction
-from events.errors import Conflict, NotFound, Refused
+from events.errors import Conflict, DomainError, NotFound, Refused
 from events.schedule import load_event
-from events.slots import SLOT_COLUMNS, check_bookable, check_eligible, require_manager, slot_row, slot_view, visible_slot_row
+from events.slots import SLOT_COLUMNS, check_bookable, check_eligible, require_manager, slot_row, slot_view
 from events.tables import Account, Booking, Consent, Registration, SeekerProfile, Slot, SlotInvitation
 
 #: Statuses that hold a place (or held it: attended and no-show keep the slot's count, the time was given).
@@ -56,63 +63,124 @@ async def _booking_row(booking_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
+@dataclass
+class _Ask:
+    """One seeker asking for a place in a slot, on its way through a batch."""
+
+    seeker_id: uuid.UUID
+    now: datetime
+    invited_by: uuid.UUID | None = None
+
+
+async def _take_places(slot_id: uuid.UUID, asks: list[_Ask]) -> list[dict[str, Any] | DomainError]:
+    """Places in one slot for a batch of seekers, in the order asked, in one transaction: a booking, or Conflict
+    `already_booked`, `booking_overlaps`, `slot_full` per ask.
+
+    Locks, always in this order (so two batches never wait on each other in a circle): the slot's row, then the
+    seekers' account rows in id order (see the module docstring). SQLite's BEGIN IMMEDIATE already holds everything.
+    """
+    results: list[dict[str, Any] | DomainError] = []
+    async with write_transaction():
+        if not is_sqlite():
+            await for_update(Slot.select(Slot.id).where(Slot.id == slot_id))
+        slot = await slot_row(slot_id)
+        seekers = sorted({ask.seeker_id for ask in asks})
+        # The slot is read once per batch, not once per request: under a burst that read was most of a refusal's cost.
+        profiles = {} if slot["eligibility"] == "{}" else {
+            row["account"]: row
+            for row in await SeekerProfile.select(SeekerProfile.account, SeekerProfile.degree, SeekerProfile.major, SeekerProfile.graduation_year).where(
+                SeekerProfile.account.is_in(seekers)
+            )
+        }
+        if not is_sqlite():
+            await for_update(Account.select(Account.id).where(Account.id.is_in(seekers)).order_by(Account.id))
+        held: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        for row in await Booking.select(Booking.id, Booking.seeker, Booking.slot, Booking.starts_at, Booking.ends_at).where(
+            Booking.seeker.is_in(seekers) & (Booking.stop == slot["stop"]) & Booking.status.is_in(list(HOLDING))
+        ):
+            held.setdefault(row["seeker"], []).append(row)
+        free = slot["size"] - slot["booked_count"] if slot["status"] == Slot.Status.open else 0
+        made: list[dict[str, Any]] = []
+        for ask in asks:
+            try:
+                check_bookable(slot, ask.now)
+                check_eligible(slot, profiles.get(ask.seeker_id))
+            except DomainError as error:
+                results.append(error)
+                continue
+            mine = held.setdefault(ask.seeker_id, [])
+            same = next((other for other in mine if other["slot"] == slot["id"]), None)
+            overlapping = next((other for other in mine if other["starts_at"] < slot["ends_at"] and slot["starts_at"] < other["ends_at"]), None)
+            if same is not None:
+                results.append(Conflict("already_booked", "You already hold a place in this slot.", booking_id=str(same["id"])))
+            elif overlapping is not None:
+                results.append(Conflict("booking_overlaps", "You already hold a booking at this time at this stop.", booking_id=str(overlapping["id"])))
+            elif len(made) >= free:
+                results.append(Conflict("slot_full", "Every place in this slot is taken."))
+            else:
+                booking = {
+                    "id": uuid.uuid4(), "slot": slot["id"], "seeker": ask.seeker_id, "registration": None, "stop": slot["stop"],
+                    "employer": slot["booth.employer"], "starts_at": slot["starts_at"], "ends_at": slot["ends_at"], "status": Booking.Status.booked,
+                    "invited_by": ask.invited_by, "revision": 0, "created_at": ask.now, "cancelled_at": None, "marked_at": None, "updated_at": ask.now,
+                }
+                made.append(booking)
+                mine.append(booking)
+                results.append(booking)
+        if not made:
+            return results
+        # Never past the size, even if the count moved under us (it cannot, under the locks): the UPDATE says so itself.
+        moved = await Slot.update({Slot.booked_count: Slot.booked_count + len(made)}).where(
+            (Slot.id == slot["id"]) & (Slot.status == Slot.Status.open) & WhereRaw('"booked_count" + {} <= "size"', len(made))
+        ).returning(Slot.booked_count)
+        if not moved:
+            raise RuntimeError("the slot's places changed while it was held")
+        registrations = {
+            row["seeker"]: row["id"]
+            for row in await Registration.select(Registration.id, Registration.seeker).where(
+                (Registration.stop == slot["stop"]) & Registration.seeker.is_in([b["seeker"] for b in made]) & (Registration.status != Registration.Status.cancelled)
+            )
+        }
+        for booking in made:
+            booking["registration"] = registrations.get(booking["seeker"])
+        await Booking.insert(*(Booking(**booking) for booking in made))
+        for booking in made:
+            booking["slot_row"] = {**slot, "booked_count": moved[0]["booked_count"]}
+        await outbox.record_many(
+            "booking.created",
+            [{"booking_id": b["id"], "slot_id": slot["id"], "seeker_id": b["seeker"], "employer_id": slot["booth.employer"], "stop_id": slot["stop"]} for b in made],
+            now=asks[0].now,
+        )
+    return results
+
+
+def _asks_for(slot_id: uuid.UUID) -> Batcher[_Ask, dict[str, Any]]:
+    batcher = _ask_batches.get(slot_id)
+    if batcher is None:
+        if len(_ask_batches) > 1_000:  # keep the quiet slots' batchers from piling up
+            for quiet in [key for key, known in _ask_batches.items() if known.idle]:
+                del _ask_batches[quiet]
+        batcher = _ask_batches[slot_id] = Batcher(partial(_take_places, slot_id), limit=500)
+    return batcher
+
+
+#: One batcher per slot: a burst of bookings for a slot queues on its places and is written together, like registrations.
+_ask_batches: dict[uuid.UUID, Batcher[_Ask, dict[str, Any]]] = {}
+
+
 async def _take_place(*, seeker_id: uuid.UUID, now: datetime, slot: dict[str, Any], invited_by: uuid.UUID | None) -> dict[str, Any]:
-    """Inside a write transaction: the place, or Conflict `already_booked`, `booking_overlaps`, `slot_full`."""
-    # Serialise this seeker's bookings (see the module docstring): lock their account row, then read their bookings.
-    if not is_sqlite():  # SQLite's BEGIN IMMEDIATE already holds the whole database: no statement spent on it
-        await for_update(Account.select(Account.id).where(Account.id == seeker_id))
-    held = await Booking.select(Booking.id, Booking.slot, Booking.starts_at, Booking.ends_at).where(
-        (Booking.seeker == seeker_id) & (Booking.stop == slot["stop"]) & Booking.status.is_in(list(HOLDING))
-    )
-    for other in held:
-        if other["slot"] == slot["id"]:
-            raise Conflict("already_booked", "You already hold a place in this slot.", booking_id=str(other["id"]))
-    for other in held:
-        if other["starts_at"] < slot["ends_at"] and slot["starts_at"] < other["ends_at"]:
-            raise Conflict("booking_overlaps", "You already hold a booking at this time at this stop.", booking_id=str(other["id"]))
-    moved = await Slot.update({Slot.booked_count: Slot.booked_count + 1}).where(
-        (Slot.id == slot["id"]) & (Slot.status == Slot.Status.open) & WhereRaw('"booked_count" < "size"')
-    ).returning(Slot.booked_count)
-    if not moved:
-        raise Conflict("slot_full", "Every place in this slot is taken.")
-    registration = await Registration.select(Registration.id).where(
-        (Registration.stop == slot["stop"]) & (Registration.seeker == seeker_id) & (Registration.status != Registration.Status.cancelled)
-    ).first()
-    booking = {
-        "id": uuid.uuid4(), "slot": slot["id"], "seeker": seeker_id, "registration": registration["id"] if registration else None,
-        "stop": slot["stop"], "employer": slot["booth.employer"], "starts_at": slot["starts_at"], "ends_at": slot["ends_at"],
-        "status": Booking.Status.booked, "invited_by": invited_by, "revision": 0, "created_at": now, "cancelled_at": None,
-        "marked_at": None, "updated_at": now,
-    }
-    await Booking.insert(Booking(**booking))
-    booking["booked_count"] = moved[0]["booked_count"]
-    await outbox.record(
-        "booking.created",
-        {"booking_id": booking["id"], "slot_id": slot["id"], "seeker_id": seeker_id, "employer_id": slot["booth.employer"], "stop_id": slot["stop"]},
-        now=now,
-    )
-    return booking
-
-
-async def _profile(seeker_id: uuid.UUID) -> dict[str, Any] | None:
-    return await SeekerProfile.select(SeekerProfile.degree, SeekerProfile.major, SeekerProfile.graduation_year).where(
-        SeekerProfile.account == seeker_id
-    ).first()
+    """Inside the caller's write transaction (an invitation accepted): one place, or the Conflict that refuses it."""
+    (result,) = await _take_places(slot["id"], [_Ask(seeker_id=seeker_id, now=now, invited_by=invited_by)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 async def book(*, actor: Actor, now: datetime, slot_id: uuid.UUID) -> views.Booking:
     """Take a place in a slot for oneself. 409 `slot_full`, `booking_overlaps`, `already_booked`, `slot_started`, `slot_cancelled`, `not_eligible`."""
     require_role(actor, "seeker")
-    slot = await visible_slot_row(slot_id, actor)
-    check_bookable(slot, now)
-    check_eligible(slot, await _profile(actor.id) if slot["eligibility"] != "{}" else None)
-    if slot["booked_count"] >= slot["size"]:
-        # Already full when read: refused without queueing for the write lock (a burst is mostly these). Only an
-        # answer sooner; the conditional UPDATE in _take_place is what keeps the slot from overfilling.
-        raise Conflict("slot_full", "Every place in this slot is taken.")
-    async with write_transaction():
-        booking = await _take_place(seeker_id=actor.id, now=now, slot=slot, invited_by=None)
-    return booking_view(booking, {**slot, "booked_count": booking["booked_count"]})
+    # Seekers asking for places in one slot at once are served together, in order, in one transaction (_take_places).
+    booking = await _asks_for(slot_id).submit(_Ask(seeker_id=actor.id, now=now))
+    return booking_view(booking, booking["slot_row"])
 
 
 async def cancel_booking(*, actor: Actor, now: datetime, booking_id: uuid.UUID) -> views.Booking:
