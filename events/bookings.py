@@ -365,6 +365,17 @@ async def invite(*, actor: Actor, now: datetime, slot_id: uuid.UUID, seeker_id: 
     return await _invitation_view(await SlotInvitation.select().where(SlotInvitation.id == created[0]["id"]).first())
 
 
+async def invitable_seekers(*, actor: Actor) -> list[views.SeekerNoShows]:
+    """Seekers an HR account may invite: those who share their profile with its employer now; with their no-shows there."""
+    require_role(actor, "hr")
+    rows = await Consent.select(Consent.seeker, Consent.seeker.name).where(
+        (Consent.purpose == Consent.Purpose.share_profile) & (Consent.employer == actor.employer_id) & Consent.withdrawn_at.is_null()
+    )
+    names = {row["seeker"]: row["seeker.name"] for row in rows}
+    no_shows = await _no_show_counts(list(names), actor.employer_id)
+    return sorted((views.SeekerNoShows(seeker_id=seeker, name=name, no_shows=no_shows.get(seeker, 0)) for seeker, name in names.items()), key=lambda s: s.name)
+
+
 async def _own_invitation(actor: Actor, invitation_id: uuid.UUID) -> dict[str, Any]:
     require_role(actor, "seeker")
     row = await SlotInvitation.select().where(SlotInvitation.id == invitation_id).first()

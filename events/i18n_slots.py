@@ -57,6 +57,10 @@ TEXT: dict[str, dict[str, str]] = {
     "hr.slots_cancel": {"zh": "取消该时段", "en": "Call this slot off"},
     "hr.slots_cancelled": {"zh": "已取消", "en": "Called off"},
     "hr.slots_mark": {"zh": "{name}：标记到场情况", "en": "{name}: mark attendance"},
+    "hr.slots_invite": {"zh": "邀请", "en": "Invite"},
+    "hr.slots_invite_who": {"zh": "邀请已分享简历的学生", "en": "Invite a student who shared their profile"},
+    "hr.slots_invite_sent": {"zh": "邀请已发送。", "en": "Invitation sent."},
+    "hr.slots_invite_hint": {"zh": "只能邀请向本单位分享了简历的学生。", "en": "Only students who shared their profile with you can be invited."},
     "hr.slots_summary": {"zh": "本单位预约 {bookings} 人次，已到场 {attended}，未到场 {no_shows}", "en": "{bookings} bookings with us, {attended} came, {no_shows} no-shows"},
 }
 

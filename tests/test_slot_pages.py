@@ -116,3 +116,21 @@ async def test_hr_slot_pages_send_nobody_to_sign_in_and_refuse_students(client, 
     assert response.status_code == 302 and response.headers["location"] == "/login?next=/hr/slots"
     sign_in(client, seeker)
     assert (await client.get("/hr/slots")).status_code == 403
+
+
+async def test_hr_invite_a_student_who_shared_their_profile_from_the_slots_page(client, hr, booth, stop, job):
+    from events.tables import SlotInvitation
+
+    slot = await open_slot(client, hr, booth, stop)
+    (student,) = await many_seekers(1)
+    await post_ok(client, f"/api/jobs/{job['id']}/interests", None, student)
+    seeker_id = (await client.get("/api/me", headers=student)).json()["id"]
+    sign_in(client, hr)
+    page = await client.get("/hr/slots")
+    assert f'action="/hr/slots/{slot["id"]}/invitations"' in page.text and f'value="{seeker_id}"' in page.text
+    _no_english(page.text)
+    sent = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/invitations", {"seeker_id": seeker_id})
+    assert sent.status_code in (302, 303) and "邀请已发送" in (await client.get(sent.headers["location"])).text
+    assert await SlotInvitation.count().where(SlotInvitation.seeker == uuid.UUID(seeker_id)) == 1
+    again = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/invitations", {"seeker_id": seeker_id})
+    assert again.status_code == 409 and "已邀请过该学生" in again.text

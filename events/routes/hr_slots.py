@@ -43,6 +43,7 @@ async def _slots_page(request: Request, actor: Actor, *, status_code: int = 200,
         summaries[slug] = report.employers[0] if report.employers else None
     return render(
         request, "hr/slots.html", actor, status_code=status_code, section="/hr/slots", booths=mine, managed=managed, summaries=summaries,
+        invitable=await bookings.invitable_seekers(actor=actor),
         form=form or {}, form_booth=booth_id, field_errors=field_errors or {}, error=error, notice=notice,
     )
 
@@ -54,6 +55,8 @@ async def hr_slots(request: Request) -> Response:
         return actor
     opened = request.query_params.get("opened", "")
     notice = i18n.translate("hr.slots_opened", language(request), n=int(opened)) if opened.isdigit() else None
+    if request.query_params.get("invited"):
+        notice = i18n.translate("hr.slots_invite_sent", language(request))
     return await _slots_page(request, actor, notice=notice)
 
 
@@ -91,6 +94,16 @@ async def hr_mark_attendance(request: Request, booking: PageId) -> Response:
     return Redirect("/hr/slots")
 
 
+@post("/{slot:str}/invitations")
+async def hr_invite(request: Request, slot: PageId) -> Response:
+    actor = await _hr(request)
+    if not isinstance(actor, Actor):
+        return actor
+    form = dict(await request.form())
+    await bookings.invite(actor=actor, now=_now(), slot_id=_page_id(slot), seeker_id=_page_id(str(form.get("seeker_id", ""))))
+    return Redirect("/hr/slots?invited=1")
+
+
 @post("/{slot:str}/cancel")
 async def hr_cancel_slot(request: Request, slot: PageId) -> Response:
     actor = await _hr(request)
@@ -102,7 +115,7 @@ async def hr_cancel_slot(request: Request, slot: PageId) -> Response:
 
 router = Router(
     path="/hr/slots",
-    route_handlers=[hr_slots, hr_open_slots, hr_mark_attendance, hr_cancel_slot],
+    route_handlers=[hr_slots, hr_open_slots, hr_mark_attendance, hr_invite, hr_cancel_slot],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
     before_request=_before_page,
     after_request=page_headers,
