@@ -9,15 +9,9 @@ from zoneinfo import ZoneInfo
 from browser import fits_the_screen
 from conftest import HR_PASSWORD, make_account, now, post_ok, sign_up_body
 from playwright.async_api import expect
+from test_hr_browser import _sign_in
 
 from events.tables import Account, Booking
-
-
-async def _sign_in(page, base: str, login: str, password: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.get_by_label("手机号或邮箱").fill(login)
-    await page.get_by_label("密码", exact=True).fill(password)
-    await page.get_by_role("button", name="登录").click()
 
 
 async def test_hr_open_slots_in_bulk_a_student_books_one_and_hr_mark_them_attended(client, employer, night_market, live_server, phone_context):

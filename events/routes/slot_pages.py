@@ -27,13 +27,16 @@ async def _held(actor) -> dict:
     return {b.slot.id: b for b in await bookings.my_bookings(actor=actor) if b.status != "cancelled"}
 
 
+def _slots_page(request: Request, actor, listed, *, heading: str, subtitle: str, event_slug: str, held: dict) -> Response:
+    return render(request, "slots.html", actor, slots=listed, held=held, heading=heading, subtitle=subtitle, request_path=request.url.path, back=f"/events/{event_slug}")
+
+
 @get("/stops/{stop:str}/slots")
 async def stop_slots_page(request: Request, stop: PageId) -> Response:
     actor = await page_actor(request)
     found = await schedule.get_stop(actor=ANONYMOUS, stop_id=_page_id(stop))
     listed = await slots.stop_slots(actor=ANONYMOUS, stop_id=found.id)
-    heading = f"{found.name}"
-    return render(request, "slots.html", actor, slots=listed, held=await _held(actor), heading=heading, subtitle="slots.for_stop", request_path=request.url.path, back=f"/events/{found.event_slug}")
+    return _slots_page(request, actor, listed, heading=found.name, subtitle="slots.for_stop", event_slug=found.event_slug, held=await _held(actor))
 
 
 @get("/jobs/{job:str}/slots")
@@ -42,7 +45,7 @@ async def job_slots_page(request: Request, job: PageId) -> Response:
     found = await jobs.get_job(actor=ANONYMOUS, job_id=_page_id(job))
     listed = await slots.job_slots(actor=ANONYMOUS, job_id=found.id)
     heading = f"{found.title} · {found.employer.name}"
-    return render(request, "slots.html", actor, slots=listed, held=await _held(actor), heading=heading, subtitle="slots.for_job", request_path=request.url.path, back=f"/events/{found.event_slug}")
+    return _slots_page(request, actor, listed, heading=heading, subtitle="slots.for_job", event_slug=found.event_slug, held=await _held(actor))
 
 
 @post("/slots/{slot:str}/book")
