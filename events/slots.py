@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from events import outbox, views
 from events.accounts import Actor, require_role
 from events.db import write_transaction
-from events.errors import Forbidden, Invalid, NotFound, Refused
+from events.errors import Invalid, NotFound, Refused
 from events.tables import Booth, Event, Job, Slot, Stop
 
 #: At most this many slots in one series ("every 15 minutes from 18:30 to 21:00" is ten).
@@ -69,13 +69,6 @@ async def slot_row(slot_id: uuid.UUID) -> dict[str, Any]:
 def visible(row: dict[str, Any], actor: Actor) -> bool:
     """A published event's slots are public; a draft's are for organisers and the booth's HR."""
     return row["stop.event.published_at"] is not None or actor.is_organiser or actor.works_for(row["booth.employer"])
-
-
-async def visible_slot_row(slot_id: uuid.UUID, actor: Actor) -> dict[str, Any]:
-    row = await slot_row(slot_id)
-    if not visible(row, actor):
-        raise NotFound("slot_not_found", "No such slot.")
-    return row
 
 
 def require_manager(actor: Actor, employer_id: uuid.UUID) -> None:
@@ -226,8 +219,3 @@ def check_eligible(row: dict[str, Any], profile: dict[str, Any] | None) -> None:
         raise Refused("not_eligible", "This slot is for other majors.")
     if rules.get("graduation_years") and profile["graduation_year"] not in rules["graduation_years"]:
         raise Refused("not_eligible", "This slot is for other graduation years.")
-
-
-def forbid_unless_manager(actor: Actor, employer_id: uuid.UUID) -> None:
-    if not (actor.is_organiser or actor.works_for(employer_id)):
-        raise Forbidden("not_your_booth", "Only this employer's HR staff may do this.")
