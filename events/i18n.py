@@ -309,3 +309,4 @@ from events import i18n_slots  # noqa: E402
 
 TEXT.update(i18n_slots.TEXT)
 ERRORS.update(i18n_slots.ERRORS)
+SCANNER_VISIT_TEXT.update(i18n_slots.SCANNER_VISIT_TEXT)

@@ -89,3 +89,10 @@ ERRORS: dict[str, dict[str, str]] = {
     "booth_has_slots": {"zh": "该展位已开放面试时段，不能删除。", "en": "The booth has interview slots; it stays."},
     "form_time": {"zh": "请填写有效的时间。", "en": "Enter a valid time."},
 }
+
+#: The booth scanner's words for a visitor who booked an interview slot there.
+SCANNER_VISIT_TEXT: dict[str, dict[str, str]] = {
+    "booked": {"zh": "已预约 {time} 面试", "en": "Interview booked at {time}"},
+    "mark_attended": {"zh": "标记到场", "en": "Mark as come"},
+    "marked": {"zh": "已标记到场", "en": "Marked as come"},
+}

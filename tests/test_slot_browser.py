@@ -57,3 +57,23 @@ async def test_hr_open_slots_in_bulk_a_student_books_one_and_hr_mark_them_attend
     await expect(hr_page.get_by_text("已面试")).to_be_visible()
     assert await Booking.count().where(Booking.status == "attended") == 1
     await student.close()
+
+
+async def test_the_booth_scanner_shows_a_booked_visitors_slot_and_marks_them_come_in_one_tap(client, hr, night_market, live_server, phone_context):
+    from conftest import confirmed_tickets
+
+    a12 = night_market["a12"]["id"]
+    (slot,) = await post_ok(client, f"/api/booths/{a12}/slots", {"starts_at": (now() + timedelta(minutes=40)).isoformat(), "minutes": 20}, hr)
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, ticket["seeker"])
+
+    await phone_context.add_cookies([{"name": "session", "value": hr["Authorization"].split()[1], "url": live_server.url}])
+    stall = await phone_context.new_page()
+    await stall.goto(f"{live_server.url}/scan/booths/{a12}")
+    await stall.get_by_label("手动输入核验码或粘贴入场码").fill(ticket["short_code"])
+    await stall.get_by_role("button", name="核验").click()
+    await expect(stall.locator("#results .booking")).to_contain_text("已预约")
+    await fits_the_screen(stall)
+    await stall.get_by_role("button", name="标记到场").click()
+    await expect(stall.locator("#results .booking")).to_contain_text("已标记到场")
+    assert (await Booking.select(Booking.status).where(Booking.id == booking["id"]).first())["status"] == "attended"
