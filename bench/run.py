@@ -71,6 +71,7 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             scenarios.scans(suite)
             scenarios.sync(suite)
             scenarios.burst(suite)
+            scenarios.booking_burst(suite)
             for stored in mode.scan_growth[1:]:
                 scenarios.scan_growth(suite, stored)
             scenarios.scan_growth_target(suite)

@@ -275,6 +275,34 @@ def burst(suite: Suite) -> None:
     row.judge(f"≥0.05× · exactly {seats} · 0 err", row.ratio >= 0.05 and exact and row.errors == 0 and result.statuses.get("201") == seekers)
 
 
+# ---------------------------------------------------------------- 3b. booking burst (issue 14)
+
+BOOKING_SEEKERS = 500
+
+
+def booking_burst(suite: Suite) -> None:
+    """500 students book interview slots at once for 24 places (12 slots of 2, each student one slot): exactly 24 bookings, the rest 409 `slot_full`.
+
+    Judged like the registration burst, on its ratio to the same ping baseline, and against that burst's ratio in this run.
+    """
+    places = seed.BURST_SLOTS * seed.SLOT_SIZE
+    lines = [load.line("POST", f"/api/slots/{seed.burst_slot(n % seed.BURST_SLOTS)}/bookings", Authorization=suite.credentials.bearer(seed.seeker(n), "seeker"))
+             for n in range(BOOKING_SEEKERS)]
+    ping, result = suite.measure(lines, connections=BURST_CONNECTIONS, seconds=120, once=True)
+    counts = seed.booking_counts(suite.database)
+    exact = counts == {"booked": places, "booked_count": places, "seekers": places}
+    answered = result.statuses.get("201", 0) == places and result.statuses.get("409", 0) == BOOKING_SEEKERS - places
+    # The 409s are the answer this scenario expects ("full"), not errors.
+    row = suite.add(f"booking burst, {BOOKING_SEEKERS} students for {places} places", "booking_burst", BURST_CONNECTIONS, ping, result,
+                    extra_errors=-result.statuses.get("409", 0),
+                    note=f"{counts['booked']} booked, {result.statuses.get('409', 0)} full: {'exact' if exact and answered else 'NOT EXACT'}")
+    registration = next((other for other in suite.rows if other.key == "burst"), None)
+    as_fast = registration is None or registration.ratio is None or (row.ratio or 0) >= registration.ratio
+    if registration is not None and registration.ratio:
+        row.note += f"; registration burst ×{registration.ratio:.3f}"
+    row.judge("≥ registration burst's × ping · exactly 24 · 0 err", as_fast and exact and answered and row.errors == 0)
+
+
 # ---------------------------------------------------------------- 4. public reads, and 6. job search growth
 
 def _queries(seed_: int, **choices: tuple) -> list[dict]:

@@ -298,6 +298,7 @@ def scene(db: Database, plan: Plan, now: datetime) -> None:
                     ((uid(8, n), registration(n), LIVE_STOP, uid(7, n), checked_at, slot_of(checked_at)) for n in range(CHECKED_IN)))
     grow_scans(db, plan.stored_scans, now)
     grow_jobs(db, plan.jobs, now)
+    booking_slots(db, now)
 
 
 def count(db: Database, table: str, where: str = "", *args: object) -> int:
@@ -351,3 +352,32 @@ def json_line(value: object) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- issue 14, slots: the booking burst
+
+#: Slots at the burst stop's booth, and places in each: 12 × 2 = 24 places for the booking burst.
+BURST_SLOTS, SLOT_SIZE = 12, 2
+BURST_BOOTH = uid(5, 900)
+
+
+def burst_slot(n: int) -> uuid.UUID:
+    return uid(10, n)
+
+
+def booking_slots(db: Database, now: datetime) -> None:
+    """A booth at the burst stop (tomorrow night) with twelve 15-minute slots of two places, back to back."""
+    db.insert("booth", ("id", "stop", "employer", "label", "created_at", "updated_at"), [(BURST_BOOTH, BURST_STOP, uid(1, 0), "S1", now, now)])
+    opens = now + timedelta(days=1)
+    db.insert("slot", ("id", "booth", "stop", "starts_at", "ends_at", "size", "booked_count", "job_ids", "eligibility", "cancel_cutoff_minutes",
+                       "status", "sequence", "created_by", "created_at", "updated_at"),
+              [(burst_slot(n), BURST_BOOTH, BURST_STOP, opens + timedelta(minutes=15 * n), opens + timedelta(minutes=15 * (n + 1)), SLOT_SIZE, 0, "[]",
+                "{}", 60, "open", 0, ORGANISER, now, now) for n in range(BURST_SLOTS)])
+
+
+def booking_counts(db: Database) -> dict[str, int]:
+    return {
+        "booked": count(db, "booking", "WHERE stop = ? AND status = ?", BURST_STOP, "booked"),
+        "booked_count": int(db.value("SELECT SUM(booked_count) FROM slot WHERE booth = ?", BURST_BOOTH)),
+        "seekers": int(db.value("SELECT COUNT(DISTINCT seeker) FROM booking WHERE stop = ?", BURST_STOP)),
+    }

@@ -240,6 +240,7 @@ def create_app(config: Settings = settings) -> Litestar:
             attendance.router,
             calendar.router,
             *_employer_and_hr_routers(),
+            *_hiring_routers(),
             pages.router,
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
@@ -315,6 +316,13 @@ def _webhook_routers() -> list:
     from events.routes import webhooks
 
     return [webhooks.router]
+
+
+def _hiring_routers() -> list:
+    """Issue 14's routers: interview slots and bookings (h-slots); the funnel's (h-funnel) are added here too, one line each."""
+    from events.routes import hr_slots, slot_pages, slots
+
+    return [slots.router, slot_pages.router, hr_slots.router]
 
 
 def _document_downloads(application: Litestar) -> None:

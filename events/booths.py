@@ -20,7 +20,7 @@ from events.accounts import Actor, require_organiser
 from events.db import write_transaction
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.schedule import BOOTH_COLUMNS, booth_view, booths_by_stop, label_order, load_stop
-from events.tables import Booth, BoothPlace, Employer, Job, Scan, Stop
+from events.tables import Booth, BoothPlace, Employer, Job, Scan, Slot, Stop
 
 #: Floor-plan labels: letters, digits and inner dashes ("A12", "B-3", "12").
 LABEL = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?$")
@@ -91,6 +91,9 @@ async def remove_booth(*, actor: Actor, booth_id: uuid.UUID) -> None:
         # Every visit has its scan, so the scans alone answer (scan.booth is indexed).
         if await Scan.exists().where(Scan.booth == booth_id):
             raise Conflict("booth_in_use", "Visitors were scanned at this booth; it stays so that attendance keeps its history.")
+        # issue 14, slots: interview slots point at the booth too; the slots and their bookings go first (or are called off).
+        if await Slot.exists().where(Slot.booth == booth_id):
+            raise Conflict("booth_has_slots", "The booth has interview slots; it stays so that their bookings keep their place.")
         await Booth.delete().where(Booth.id == booth_id)
     calendar.changed()
 

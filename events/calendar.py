@@ -49,7 +49,7 @@ from events.db import is_sqlite, write_transaction
 from events.errors import NotFound
 from events.ical import UID_DOMAIN, Shown
 from events.settings import settings
-from events.tables import Account, Booth, CalendarToken, Employer, Event, Job, Registration, Stop
+from events.tables import Account, Booking, Booth, CalendarToken, Employer, Event, Job, Registration, Stop
 
 #: How often calendar apps should poll: REFRESH-INTERVAL in the feed, max-age in HTTP.
 REFRESH = ical.REFRESH
@@ -291,6 +291,8 @@ def _version_queries(scope: Scope) -> tuple[list[QueryString], QueryString, Quer
     if scope.audience == "seeker":
         parts.append(_aggregate("registration", Registration, [Registration.seeker == scope.account_id], latest=Registration.updated_at,
                                 stamped=Registration.updated_at))
+        # issue 14, slots: a seeker's interview bookings are VEVENTs of their own.
+        parts.append(_aggregate("booking", Booking, [Booking.seeker == scope.account_id], latest=Booking.updated_at, stamped=Booking.updated_at))
     booths = _aggregate("booth", Booth, scope.stops(Booth.stop), latest=Booth.updated_at, stamped=None)
     return parts, booths, _aggregate("booth table", Booth, [], latest=Booth.updated_at, stamped=None)
 
@@ -379,6 +381,49 @@ async def _registrations(scope: Scope) -> dict[uuid.UUID, tuple[str, int]]:
         return {}
     rows = await Registration.select(Registration.stop, Registration.status, Registration.revision).where(Registration.seeker == scope.account_id)
     return {row["stop"]: (row["status"], row["revision"]) for row in rows}
+
+
+# ---------------------------------------------------------------- issue 14, slots: a seeker's bookings
+
+BOOKING_STATUS = {"booked": "CONFIRMED", "attended": "CONFIRMED", "no_show": "CONFIRMED", "cancelled": "CANCELLED"}
+
+
+async def _bookings(scope: Scope) -> list[_Entry]:
+    """A seeker's interview bookings as VEVENTs: moved and cancelled like stops (SEQUENCE from the slot and the booking, STATUS:CANCELLED)."""
+    if scope.audience != "seeker":
+        return []
+    rows = await Booking.select(
+        Booking.id, Booking.status, Booking.revision, Booking.starts_at, Booking.ends_at, Booking.created_at, Booking.updated_at,
+        Booking.slot.sequence, Booking.slot.booth.label, Booking.employer.name, Booking.stop.name, Booking.stop.school, Booking.stop.campus,
+        Booking.stop.address, Booking.stop.timezone, Booking.stop.event.slug, Booking.stop.event.title,
+    ).where(Booking.seeker == scope.account_id)
+    return [_booking_entry(row) for row in rows]
+
+
+def _booking_entry(row: dict[str, Any]) -> _Entry:
+    zone = ZoneInfo(row["stop.timezone"])
+    start, end = row["starts_at"].astimezone(zone), row["ends_at"].astimezone(zone)
+    place = " ".join(part for part in (row["stop.school"], row["stop.campus"]) if part)
+    label, employer = row["slot.booth.label"], row["employer.name"]
+    item = Shown(
+        uid=f"booking-{row['id']}@{UID_DOMAIN}",
+        start=start,
+        end=end,
+        summary=f"面试 Interview · {employer} · {label}",
+        location=", ".join(part for part in (place, f"展位 {label}", row["stop.address"]) if part),
+        description="\n".join([f"{row['stop.event.title']} · {row['stop.name']}", f"展位 Booth {label} {employer}", f"{settings.public_url}/me/tickets"]),
+        # Both only ever grow: a moved slot or a changed booking raises SEQUENCE.
+        sequence=row["slot.sequence"] + row["revision"],
+        status=BOOKING_STATUS[row["status"]],
+        created=row["created_at"].astimezone(UTC),
+        modified=row["updated_at"].astimezone(UTC),
+        url=f"{settings.public_url}/me/tickets#booking-{row['id']}",
+        categories=("面试", "Interview"),
+        geo=None,
+        reminder=None,
+    )
+    return _Entry(order=(row["starts_at"], row["id"]), stamp=0, updated_at=row["updated_at"], zone=row["stop.timezone"], first=start.date(),
+                  last=end.date(), body=ical.vevent(item))
 
 
 # ---------------------------------------------------------------- what a stop shows
@@ -514,16 +559,19 @@ async def _rendered(scope: Scope, current: Version) -> _Feed:
     stops = await _stops(scope)
     booths = await _booths(Stop.select(Stop.id).where(*scope.stops()))
     registrations = await _registrations(scope)
-    return await anyio.to_thread.run_sync(_render, scope, current, events, stops, booths, registrations)
+    bookings = await _bookings(scope)
+    return await anyio.to_thread.run_sync(_render, scope, current, events, stops, booths, registrations, bookings)
 
 
 def _render(scope: Scope, current: Version, events: dict[uuid.UUID, EventShown], stops: list[dict[str, Any]],
-            booths: Booths, registrations: dict[uuid.UUID, tuple[str, int]]) -> _Feed:
+            booths: Booths, registrations: dict[uuid.UUID, tuple[str, int]], bookings: list[_Entry] = ()) -> _Feed:
     entries = {stop["id"]: _entry(scope, stop, events, booths, registrations) for stop in stops}
     dates: Dates = {}
-    for entry in entries.values():
+    for entry in (*entries.values(), *bookings):
         _count(dates, entry, 1)
-    order = sorted((*entry.order, entry.body) for entry in entries.values())
+    # Bookings sit in the order (and the VTIMEZONE span) but not among the stops' entries: patching replaces stops only,
+    # and a change to a booking moves the version's "booking" part, which renders the feed anew.
+    order = sorted((*entry.order, entry.body) for entry in (*entries.values(), *bookings))
     mark = max((entry.updated_at for entry in entries.values()), default=None)
     return _assemble(scope, current, events, registrations, entries, order, dates, sum(entry.stamp for entry in entries.values()), mark)
 
@@ -559,7 +607,7 @@ def _assemble(scope: Scope, current: Version, events: dict[uuid.UUID, EventShown
 async def _patched(scope: Scope, current: Version, kept: _Feed) -> _Feed | None:
     """The kept feed with the stops changed since it was rendered re-rendered; None when the change is not only that."""
     before = kept.version
-    if any(current.part(part) != before.part(part) for part in ("booth", "employer", "registration")):
+    if any(current.part(part) != before.part(part) for part in ("booth", "employer", "registration", "booking")):
         return None
     events = kept.events
     if current.part("event") != before.part("event") or current.part("job") != before.part("job"):

@@ -114,4 +114,29 @@ async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
     )
     hr = await employers.add_staff(actor=organiser, now=now, employer_id=made[0].id, name="张敏", email=DEMO_HR_EMAIL, phone=None, password=None)
     assert hr.initial_password is not None
+    await load_demo_slots(organiser=organiser, now=now, slug=train.slug, employer_id=made[0].id)
     return DEMO_HR_EMAIL, hr.initial_password
+
+
+# ---------------------------------------------------------------- issue 14, slots
+
+
+async def load_demo_slots(*, organiser: Actor, now: datetime, slug: str, employer_id) -> None:
+    """Interview slots at the first employer's booth of the train's first stop (every 20 minutes, two places), and three students' bookings."""
+    import secrets
+
+    from events import bookings, slots
+    from events.accounts import create_account
+
+    stop = (await schedule.get_event(actor=organiser, slug=slug)).stops[0]
+    booth = next(booth for booth in stop.booths if booth.employer.id == employer_id)
+    opened = await slots.open_slots(
+        actor=organiser, now=now, booth_id=booth.id, starts_at=stop.starts_at + timedelta(minutes=30), minutes=20, size=2, every_minutes=20,
+        until=stop.starts_at + timedelta(hours=2, minutes=30), cancel_cutoff_minutes=120,
+    )
+    for n, name in enumerate(("李华", "王芳", "陈晨")):
+        account = await create_account(
+            role="seeker", name=name, email=f"student{n + 1}@slots.demo.example.com", phone=None, password=secrets.token_urlsafe(12) + "-1",
+            employer_id=None, now=now,
+        )
+        await bookings.book(actor=Actor(role="seeker", id=account.id), now=now, slot_id=opened[n // 2].id)

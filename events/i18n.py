@@ -303,3 +303,10 @@ from events import i18n_applications, i18n_console, i18n_hr, i18n_notifications 
 for _area in (i18n_hr, i18n_console, i18n_applications, i18n_notifications):
     TEXT.update(_area.TEXT)
     ERRORS.update(_area.ERRORS)
+
+# issue 14, slots: interview slots and bookings
+from events import i18n_slots  # noqa: E402
+
+TEXT.update(i18n_slots.TEXT)
+ERRORS.update(i18n_slots.ERRORS)
+SCANNER_VISIT_TEXT.update(i18n_slots.SCANNER_VISIT_TEXT)

@@ -427,3 +427,44 @@ def sms_template(kind: str, params: dict, config: Settings) -> tuple[str, dict[s
     check_params(kind, params)
     values = _sms_values(kind, params)
     return code, {name: values[name][:SMS_VARIABLE_MAX] for name in SMS_VARIABLES[kind]}
+
+
+# ---------------------------------------------------------------- issue 14, slots: what students hear about interview slots
+
+_SLOT = ("event_title", "stop_name", "starts_at", "ends_at", "employer_name", "booth_label")
+_SLOT_OPTIONAL = ("address", "timezone", "bookings_url", "booking_id", "invitation_id", "slot_id", "name")
+_ZH_SLOT = (("单位", "{{ employer_name }}"), ("展位", "{{ booth_label }}"), ("时间", "{{ when }}"), ("活动", "{{ event_title }} · {{ stop_name }}"),
+            ("地点", "{{ address or '' }}"))
+_EN_SLOT = (("Employer", "{{ employer_name }}"), ("Booth", "{{ booth_label }}"), ("When", "{{ when }}"), ("Event", "{{ event_title }} · {{ stop_name }}"),
+            ("Where", "{{ address or '' }}"))
+
+KINDS.update({
+    "booking.created": Kind(_SLOT, _SLOT_OPTIONAL),
+    "booking.cancelled": Kind(_SLOT, (*_SLOT_OPTIONAL, "by")),
+    "slot.cancelled": Kind(_SLOT, _SLOT_OPTIONAL),
+    "slot.invitation_created": Kind(_SLOT, _SLOT_OPTIONAL),
+})
+COPY.update({
+    "booking.created": {
+        "zh-CN": Copy("面试预约成功：{{ employer_name }}", ("您已预约以下面试时段，请准时到展位。如需取消，请在截止时间前操作。",), _ZH_SLOT, ("查看我的预约", "bookings_url")),
+        "en": Copy("Interview booked: {{ employer_name }}", ("You booked this interview slot; please be at the booth on time. Cancel before the cut-off if you cannot come.",),
+                   _EN_SLOT, ("My bookings", "bookings_url")),
+    },
+    "booking.cancelled": {
+        "zh-CN": Copy("面试预约已取消：{{ employer_name }}", ("用人单位取消了您的以下面试预约。",), _ZH_SLOT, ("查看我的预约", "bookings_url")),
+        "en": Copy("Interview booking cancelled: {{ employer_name }}", ("The employer cancelled your booking of this interview slot.",), _EN_SLOT,
+                   ("My bookings", "bookings_url")),
+    },
+    "slot.cancelled": {
+        "zh-CN": Copy("面试时段已取消：{{ employer_name }}", ("很抱歉，您预约的面试时段已取消，您的预约随之取消。可以预约其他时段。",), _ZH_SLOT, ("查看我的预约", "bookings_url")),
+        "en": Copy("Interview slot called off: {{ employer_name }}", ("We are sorry: the interview slot you booked is called off, and so is your booking. You may book another slot.",),
+                   _EN_SLOT, ("My bookings", "bookings_url")),
+    },
+    "slot.invitation_created": {
+        "zh-CN": Copy("面试邀请：{{ employer_name }}", ("{{ employer_name }} 邀请您参加以下时段的面试。请在「我的门票」中接受或婉拒。",), _ZH_SLOT, ("回复邀请", "bookings_url")),
+        "en": Copy("Interview invitation: {{ employer_name }}", ("{{ employer_name }} invites you to an interview in this slot. Accept or decline it on My tickets.",),
+                   _EN_SLOT, ("Answer the invitation", "bookings_url")),
+    },
+})
+SMS_VARIABLES.update({"booking.created": ("event", "time"), "booking.cancelled": ("event", "time"), "slot.cancelled": ("event", "time"),
+                      "slot.invitation_created": ("event", "time")})

@@ -84,7 +84,8 @@ _SUBSCRIBERS: dict[str, list[Subscriber]] = {}
 
 #: Modules holding subscribers, imported once before the first fan-out (a worker process imports no routes).
 #: A part that adds subscribers in its own module lists it here; a module not written yet is passed over.
-SUBSCRIBER_MODULES = ("events.notices", "events.webhooks", "events.reminders", "events.password_reset", "events.broadcasts", "events.digests")
+SUBSCRIBER_MODULES = ("events.notices", "events.webhooks", "events.reminders", "events.password_reset", "events.broadcasts", "events.digests",
+                      "events.slot_notices")
 _loaded = False
 
 

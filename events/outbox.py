@@ -69,6 +69,8 @@ async def record_many(kind: str, payloads: list[dict[str, object]], *, now: date
 FEED_KINDS = frozenset({
     "registration.confirmed", "registration.waitlisted", "registration.promoted", "registration.cancelled",
     "stop.changed", "stop.cancelled", "event.published", "job.published", "employer_application.decided",
+    # issue 14, slots: a seeker's bookings are VEVENTs of their private feed
+    "booking.created", "booking.cancelled", "slot.changed",
 })
 
 

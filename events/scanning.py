@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from events import live, metrics, outbox, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
+from events.bookings import bookings_at_booths
 from events.db import insert_new, write_transaction
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Refused
 from events.registrations import refuse_unless_admissible
@@ -508,6 +511,27 @@ async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainE
         if pending.counted and result.result != "refused":
             booth_id = pending.booth["id"] if pending.booth else ""
             live.announce(pending.stop["event"], kind=pending.request.kind, stop_id=pending.stop["id"], booth_id=booth_id, result=result.result)
+    return await _with_bookings(batch, results)
+
+
+async def _with_bookings(batch: list[_Pending], results: list[views.ScanResult | DomainError]) -> list[views.ScanResult | DomainError]:
+    """Visit scans of seekers who booked an interview slot at the booth carry that booking, so HR can mark them attended."""
+    wanted = [
+        (n, pending) for n, (pending, result) in enumerate(zip(batch, results, strict=True))
+        if isinstance(result, views.ScanResult) and result.kind == Scan.Kind.visit and result.result != "refused" and result.registration_id and pending.booth
+    ]
+    if not wanted:
+        return results
+    seekers = {p.registration["id"]: p.registration["seeker"] for _, p in wanted if p.registration is not None}
+    missing = list({results[n].registration_id for n, _ in wanted} - set(seekers))
+    if missing:
+        rows = await Registration.select(Registration.id, Registration.seeker).where(Registration.id.is_in(missing))
+        seekers.update((row["id"], row["seeker"]) for row in rows)
+    pairs = {n: (seekers[results[n].registration_id], p.booth["id"]) for n, p in wanted if results[n].registration_id in seekers}
+    found = await bookings_at_booths(list(set(pairs.values())), batch[0].now)
+    for n, pair in pairs.items():
+        if pair in found:
+            results[n] = msgspec.structs.replace(results[n], booking=found[pair])
     return results
 
 

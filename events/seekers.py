@@ -20,6 +20,7 @@ from events.accounts import (
     issue_token,
     require_role,
 )
+from events.bookings import cancel_upcoming_bookings, my_bookings, my_invitations
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, Unauthorized
 from events.interests import seekers_interests
@@ -139,6 +140,8 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         interests=await seekers_interests(actor.id),
         check_ins=[row["checked_in_at"] for row in check_ins],
         visits=[f"{row['booth.label']} {row['booth.employer.name']} {row['visited_at'].isoformat()}" for row in visits],
+        bookings=await my_bookings(actor=actor),
+        slot_invitations=await my_invitations(actor=actor),
     )
 
 
@@ -146,6 +149,7 @@ async def delete_me(*, actor: Actor, now: datetime) -> None:
     """Anonymise the seeker: registrations and counts stay, name, phone, email and profile go; upcoming places are given up."""
     require_role(actor, "seeker")
     await cancel_all_upcoming(seeker_id=actor.id, now=now)
+    await cancel_upcoming_bookings(seeker_id=actor.id, now=now)
     # Nothing can match a hash of a random password nobody saw.
     unusable = await hash_password(secrets.token_urlsafe(32))
     async with write_transaction():

@@ -560,6 +560,89 @@ class WebhookEndpoint(Table):
     created_at = _created_at()
 
 
+# ---------------------------------------------------------------- issue 14, slots: interview slots and bookings
+
+
+class Slot(Table):
+    """A time at a booth when HR interview one or a few seekers (面试时段). Bookings fill it; never past `size`."""
+
+    class Status(StrEnum):
+        open = "open"
+        cancelled = "cancelled"
+
+    id = UUID(primary_key=True)
+    booth = ForeignKey(Booth, null=False, on_delete=OnDelete.restrict, index=True)
+    #: The booth's stop, kept beside it so a stop's slots are read without a join.
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    #: Places: 1 for one-to-one, more for a group interview.
+    size = Integer(default=1)
+    #: Places taken; only ever changed by conditional UPDATEs in `bookings` (never above size).
+    booked_count = Integer(default=0)
+    #: JSON array of the job ids the slot is for; empty: any of the employer's jobs.
+    job_ids = Text(default="[]")
+    #: JSON object {"education_min", "majors", "graduation_years"}; a missing or empty key sets no condition.
+    eligibility = Text(default="{}")
+    #: A seeker may cancel until this many minutes before the slot starts.
+    cancel_cutoff_minutes = Integer(default=60)
+    status = Varchar(length=16, choices=Status, default=Status.open)
+    #: Bumped whenever the time or status changes, so calendar subscribers see the change.
+    sequence = Integer(default=0)
+    created_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = _created_at()
+    updated_at = _created_at()
+
+
+class Booking(Table):
+    """A seeker's place in a slot. One active booking per (slot, seeker): booking_slot_seeker_active_unique."""
+
+    class Status(StrEnum):
+        booked = "booked"
+        cancelled = "cancelled"
+        attended = "attended"
+        no_show = "no_show"
+
+    id = UUID(primary_key=True)
+    slot = ForeignKey(Slot, null=False, on_delete=OnDelete.restrict, index=True)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    #: The seeker's registration at the slot's stop when they booked, if they had one.
+    registration = ForeignKey(Registration, null=True, default=None, on_delete=OnDelete.set_null)
+    #: Copied from the slot, so overlap checks and counts need no join: stop, employer and times.
+    stop = ForeignKey(Stop, null=False, on_delete=OnDelete.restrict)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    status = Varchar(length=16, choices=Status, default=Status.booked)
+    #: The HR account whose invitation the seeker accepted; NULL when the seeker booked on their own.
+    invited_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    #: Bumped on every change, so the seeker's calendar feed raises its SEQUENCE.
+    revision = Integer(default=0)
+    created_at = _created_at()
+    cancelled_at = Timestamptz(null=True, default=None)
+    #: When HR marked attended or no-show.
+    marked_at = Timestamptz(null=True, default=None)
+    updated_at = _created_at()
+
+
+class SlotInvitation(Table):
+    """HR asking a visitor who shared their profile to come to a slot; accepting books the place. Unique: slot_invitation_slot_seeker_unique."""
+
+    class State(StrEnum):
+        invited = "invited"
+        accepted = "accepted"
+        declined = "declined"
+
+    id = UUID(primary_key=True)
+    slot = ForeignKey(Slot, null=False, on_delete=OnDelete.restrict, index=True)
+    seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    invited_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    state = Varchar(length=16, choices=State, default=State.invited)
+    booking = ForeignKey(Booking, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = _created_at()
+    decided_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -586,4 +669,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DeliveryAttempt,
     PasswordReset,
     WebhookEndpoint,
+    # issue 14, slots
+    Slot,
+    Booking,
+    SlotInvitation,
 )

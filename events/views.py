@@ -327,6 +327,7 @@ class ScanResult(View):
     registration_id: uuid.UUID | None
     first_at: Annotated[datetime | None, Meta(description="When this seeker first checked in (or visited this booth).")]
     seeker_name: Annotated[str | None, Meta(examples=["李*"], description="Masked.")]
+    booking: Annotated[BoothBooking | None, Meta(description="A visit scan: the seeker's interview booking at this booth, if they hold one.")] = None
 
 
 class SyncResults(View):
@@ -433,6 +434,8 @@ class PersonalData(View):
     interests: list[Interest]
     check_ins: Annotated[list[datetime], Meta(description="When the seeker was checked in at a gate.")]
     visits: Annotated[list[str], Meta(description="Booths visited: 'label employer at time'.")]
+    bookings: Annotated[list[Booking], Meta(description="Interview bookings, cancelled ones included.")] = []
+    slot_invitations: Annotated[list[SlotInvitation], Meta(description="Invitations to interview slots and their answers.")] = []
 
 
 class AuditRecord(View):
@@ -675,3 +678,109 @@ class Message(View):
 
 class MessagePage(Page):
     items: list[Message]
+
+
+# ---------------------------------------------------------------- issue 14, slots: interview slots and bookings
+
+BookingStatus = Annotated[
+    Literal["booked", "cancelled", "attended", "no_show"],
+    Meta(examples=["booked"], description="booked, then attended or no_show as HR marks it; cancelled by the seeker, HR or an organiser."),
+]
+Education = Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
+
+
+class SlotEligibility(View):
+    education_min: Annotated[Education | None, Meta(examples=["bachelor"], description="Lowest degree taken; null: any.")] = None
+    majors: Annotated[list[str], Meta(examples=[["软件工程", "计算机科学与技术"]], description="Empty: any major (专业不限).")] = []
+    graduation_years: Annotated[list[int], Meta(examples=[[2026, 2027]], description="Empty: any year.")] = []
+
+
+class Slot(View):
+    """An interview slot (面试时段) at a booth."""
+
+    id: uuid.UUID
+    booth_id: uuid.UUID
+    booth_label: Annotated[str, Meta(examples=["A12"])]
+    stop_id: uuid.UUID
+    event_slug: Slug
+    stop_name: Annotated[str, Meta(examples=["南京大学仙林校区站"])]
+    employer: EmployerSummary
+    starts_at: Moment
+    ends_at: Moment
+    timezone: Annotated[str, Meta(examples=["Asia/Shanghai"])]
+    size: Annotated[int, Meta(examples=[2], description="Places: 1 for one-to-one, more for a group interview.")]
+    booked_count: Annotated[int, Meta(examples=[1])]
+    places_left: Annotated[int, Meta(examples=[1])]
+    job_ids: Annotated[list[uuid.UUID], Meta(description="Jobs the slot is for; empty: any of the employer's jobs.")]
+    eligibility: SlotEligibility
+    cancel_cutoff_minutes: Annotated[int, Meta(examples=[60], description="Seekers may cancel until this many minutes before the start.")]
+    status: Literal["open", "cancelled"]
+
+
+class SlotBooking(View):
+    """A booking in a slot, as HR and organisers see it."""
+
+    id: uuid.UUID
+    seeker_id: uuid.UUID
+    seeker_name: Annotated[str, Meta(examples=["李华"])]
+    status: BookingStatus
+    invited: Annotated[bool, Meta(description="Booked by accepting HR's invitation.")]
+    seeker_no_shows: Annotated[int, Meta(examples=[0], description="The seeker's no-shows: at this employer for HR, at every employer for organisers.")]
+    created_at: Moment
+
+
+class ManagedSlot(View):
+    slot: Slot
+    bookings: list[SlotBooking]
+
+
+class Booking(View):
+    """A seeker's place in an interview slot (预约)."""
+
+    id: uuid.UUID
+    status: BookingStatus
+    slot: Slot
+    invited: Annotated[bool, Meta(description="Booked by accepting HR's invitation.")]
+    cancel_until: Annotated[datetime, Meta(examples=["2026-12-03T17:30:00+08:00"], description="The seeker may cancel until then.")]
+    created_at: Moment
+    cancelled_at: Moment | None
+
+
+class BoothBooking(View):
+    """A scanned seeker's booking at the scanning booth (the nearest one not cancelled)."""
+
+    id: uuid.UUID
+    slot_id: uuid.UUID
+    starts_at: Moment
+    ends_at: Moment
+    status: BookingStatus
+
+
+class SlotInvitation(View):
+    id: uuid.UUID
+    slot: Slot
+    seeker_id: uuid.UUID
+    state: Annotated[Literal["invited", "accepted", "declined"], Meta(examples=["invited"])]
+    booking_id: Annotated[uuid.UUID | None, Meta(description="The booking accepting made.")]
+    created_at: Moment
+    decided_at: Moment | None
+
+
+class EmployerNoShows(View):
+    employer: EmployerSummary
+    bookings: Annotated[int, Meta(examples=[24], description="Bookings not cancelled.")]
+    attended: Annotated[int, Meta(examples=[20])]
+    no_shows: Annotated[int, Meta(examples=[3])]
+
+
+class SeekerNoShows(View):
+    seeker_id: uuid.UUID
+    name: Annotated[str, Meta(examples=["李华"])]
+    no_shows: Annotated[int, Meta(examples=[2])]
+
+
+class NoShowReport(View):
+    """No-shows at an event's interview slots: per employer and per seeker. An HR account sees its own employer's only."""
+
+    employers: list[EmployerNoShows]
+    seekers: list[SeekerNoShows]

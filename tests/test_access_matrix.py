@@ -158,6 +158,23 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("POST", "/api/webhooks/{webhook_id}/rotate-secret", (401, 403, 200, (404, "webhook_not_found"), 200)),
     ("GET", "/api/webhooks/{webhook_id}/deliveries", (401, 403, 200, (404, "webhook_not_found"), 200)),
     ("POST", "/api/deliveries/{message_id}/redeliver", (401, 403, 202, (404, "delivery_not_found"), 202)),
+    # Issue 14, slots: {slot_id} is a free slot at `employer`'s A12; `seeker` booked {booking_id} in another slot there and
+    # was invited ({slot_invitation_id}) to a third, having shared their profile with `employer`.
+    ("POST", "/api/booths/{booth_id}/slots", (401, 403, 201, (404, "booth_not_found"), 201)),
+    ("GET", "/api/booths/{booth_id}/slots", (401, 403, 200, (404, "booth_not_found"), 200)),
+    ("GET", "/api/stops/{stop_id}/slots", PUBLIC),
+    ("GET", "/api/jobs/{job_id}/slots", PUBLIC),
+    ("POST", "/api/slots/{slot_id}/cancel", (401, 403, 200, (404, "slot_not_found"), 200)),
+    ("POST", "/api/slots/{slot_id}/bookings", (401, 201, 403, 403, 403)),
+    ("DELETE", "/api/bookings/{booking_id}", (401, 200, 200, (404, "booking_not_found"), 200)),
+    ("POST", "/api/bookings/{booking_id}/attendance", (401, 403, 200, (404, "booking_not_found"), 200)),
+    ("GET", "/api/me/bookings", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slots/{slot_id}/invitations", (401, 403, 201, (404, "slot_not_found"), 201)),
+    ("GET", "/api/me/slot-invitations", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slot-invitations/{slot_invitation_id}/accept", (401, 200, 403, 403, 403)),
+    ("POST", "/api/slot-invitations/{slot_invitation_id}/decline", (401, 200, 403, 403, 403)),
+    # HR see their own employer's no-shows (none, for `other_hr`).
+    ("GET", "/api/events/{slug}/no-shows", (401, 403, 200, 200, 200)),
 ]
 
 
@@ -241,6 +258,10 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("PUT", "/api/me/notifications"): lambda: {"opt_in": True},
         ("POST", "/api/webhooks"): lambda: {"url": "https://93.184.215.14/hooks", "event_types": ["visit.created"]},
         ("PATCH", "/api/webhooks/{webhook_id}"): lambda: {"description": "ATS"},
+        # issue 14, slots
+        ("POST", "/api/booths/{booth_id}/slots"): lambda: {"starts_at": scene.ids["slot_starts_at"], "minutes": 15, "size": 2},
+        ("POST", "/api/bookings/{booking_id}/attendance"): lambda: {"attended": True},
+        ("POST", "/api/slots/{slot_id}/invitations"): lambda: {"seeker_id": scene.ids["seeker_id"]},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -283,6 +304,7 @@ async def scene(
     decision = await post_ok(client, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [booth["stop_id"]]}, organiser, status=200)
     webhook = await post_ok(client, "/api/webhooks", {"url": "https://93.184.215.14/hooks", "event_types": ["visit.created"]}, hr)
     message_id = await _webhook_delivery(webhook["id"])
+    slot_ids = await _slots_scene(client, hr, seeker, booth, published_train)
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -309,6 +331,7 @@ async def scene(
             "token": decision["invitations"][0]["url"].rsplit("/", 1)[1],
             "webhook_id": webhook["id"],
             "message_id": str(message_id),
+            **slot_ids,
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
@@ -327,6 +350,27 @@ async def _webhook_delivery(webhook_id: str) -> uuid.UUID:
                   attempts=12, next_attempt_at=at, created_at=at, params='{"data": {}}')
     await Message.insert(row)
     return row.id
+
+
+async def _slots_scene(client, hr, seeker, a12, published_train) -> dict[str, str]:
+    """Issue 14, slots: three slots at A12 (the spare booth {booth_id} stays free to be removed): one free, one `seeker` booked, one `seeker` is invited to."""
+    from datetime import datetime, timedelta
+
+    opens = datetime.fromisoformat(published_train["stops"][0]["starts_at"])
+    made = await post_ok(
+        client, f"/api/booths/{a12['id']}/slots",
+        {"starts_at": (opens + timedelta(minutes=30)).isoformat(), "minutes": 20, "every_minutes": 30, "until": (opens + timedelta(minutes=120)).isoformat()}, hr,
+    )
+    second_job = await post_ok(client, f"/api/events/{published_train['slug']}/jobs", job_body(title="数据分析师"), hr)
+    await post_ok(client, f"/api/jobs/{second_job['id']}/interests", None, seeker)
+    seeker_id = (await client.get("/api/me", headers=seeker)).json()["id"]
+    booking = await post_ok(client, f"/api/slots/{made[1]['id']}/bookings", None, seeker)
+    invitation = await post_ok(client, f"/api/slots/{made[2]['id']}/invitations", {"seeker_id": seeker_id}, hr)
+    return {
+        "slot_id": made[0]["id"], "booking_id": booking["id"], "slot_invitation_id": invitation["id"], "seeker_id": seeker_id,
+        # For a new slot at the spare booth {booth_id}, at the train's second stop.
+        "slot_starts_at": (datetime.fromisoformat(published_train["stops"][1]["starts_at"]) + timedelta(minutes=150)).isoformat(),
+    }
 
 
 def _check_problem(response: httpx.Response, *, status: int, code: str | None) -> None:

@@ -88,6 +88,13 @@ async def _build(http: httpx.AsyncClient) -> dict[str, str]:
         {"kind": "visit", "booth_id": booth["id"], "ticket": code, "nonce": "a11y-visit", "scanned_at": now().isoformat()},
     ]}, org, status=200)
     access = await post_ok(http, f"/api/stops/{tonight['id']}/scanner-access", {"label": "东门"}, org)
+    # issue 14, slots: a slot at stall A01 tonight, with the seeker's booking and an invitation to a second one.
+    slots = await post_ok(http, f"/api/booths/{booth['id']}/slots", {"starts_at": (now() + timedelta(minutes=60)).isoformat(), "minutes": 15, "size": 2,
+                                                                     "every_minutes": 30, "until": (now() + timedelta(minutes=120)).isoformat()}, hr)
+    await post_ok(http, f"/api/slots/{slots[0]['id']}/bookings", None, seeker)
+    await post_ok(http, f"/api/jobs/{job['id']}/interests", None, seeker)
+    seeker_id = (await http.get("/api/me", headers=seeker)).json()["id"]
+    await post_ok(http, f"/api/slots/{slots[1]['id']}/invitations", {"seeker_id": seeker_id}, hr)
 
     def application(company: str) -> dict[str, Any]:
         return {"event": market["slug"], "company": company, "credit_code": credit_code(), "contact_name": "陈静", "contact_phone": "13912345678",
@@ -260,6 +267,13 @@ PAGES: list[tuple[str, str, str, Step | None]] = [
     ("hr-visitors", "hr", "/hr/visitors", None),
     ("hr-team", "hr", "/hr/team", None),
     ("booth-scanner", "hr", "/scan/booths/{booth}", _scan),
+    # issue 14, slots
+    ("slots-stop", "seeker", "/stops/{tonight}/slots", None),
+    ("slots-stop-anonymous", "anonymous", "/stops/{tonight}/slots", None),
+    ("slots-job", "seeker", "/jobs/{job}/slots", None),
+    ("hr-slots", "hr", "/hr/slots", None),
+    ("hr-slots-en", "hr", "/hr/slots?lang=en", None),
+    ("hr-slots-errors", "hr", "/hr/slots", _submit_empty("main section.card form")),
 ]
 
 

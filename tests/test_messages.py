@@ -41,6 +41,9 @@ EXAMPLES = {
                         "interests": [{"job_title": "后端工程师", "seeker_name": "张三"}, {"job_title": "测试工程师", "seeker_name": "李四"}]},
     "webhook.disabled": {"url_host": "hooks.example.com", "reason": "gone", "description": f"ATS {HOSTILE}"},
 }
+# issue 14, slots
+_SLOT = {**STOP, "employer_name": f"云帆科技{HOSTILE}", "booth_label": "A12", "bookings_url": "https://fair.example.cn/me/tickets"}
+EXAMPLES.update({"booking.created": _SLOT, "booking.cancelled": {**_SLOT, "by": "hr"}, "slot.cancelled": _SLOT, "slot.invitation_created": _SLOT})
 
 
 def test_every_kind_has_an_example():

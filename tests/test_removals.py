@@ -108,5 +108,12 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("password_reset", "account"): "CASCADE",
         ("webhook_endpoint", "owner"): "CASCADE",
         ("webhook_endpoint", "employer"): "CASCADE",
+        # issue 14, slots: who opened a slot or invited to it, and a booking's links to a registration and an invitation's
+        # to its booking, may be blanked; slots, bookings and invitations themselves restrict.
+        ("slot", "created_by"): "SET NULL",
+        ("booking", "invited_by"): "SET NULL",
+        ("booking", "registration"): "SET NULL",
+        ("slot_invitation", "invited_by"): "SET NULL",
+        ("slot_invitation", "booking"): "SET NULL",
     }
     assert {key: action for key, action in actions.items() if action not in ("RESTRICT", "NO ACTION")} == allowed

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
+from events.bookings import my_bookings, my_invitations
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from events.routes.attendance import live_stream
 from events.routes.common import Id, Slug, client_address, decode_body_strictly, limiter_of, security_headers
@@ -372,7 +373,11 @@ async def tickets_page(request: Request) -> Response:
     actor = await page_actor(request)
     if actor.role != "seeker":
         return _sign_in_first(request)
-    return render(request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor))
+    return render(
+        request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor),
+        # issue 14, slots: the seeker's interview bookings and invitations beside their tickets
+        bookings=await my_bookings(actor=actor), invitations=await my_invitations(actor=actor),
+    )
 
 
 @get("/me/tickets/{reference:str}", include_in_schema=False)

@@ -145,6 +145,7 @@
         if (r.result === "refused") show("refused", text[r.code] || text.refused_other, { nonce: r.nonce });
         else if (r.result.startsWith("already")) show("repeat", text.repeat.replace("{time}", first), { nonce: r.nonce, detail: r.seeker_name || "" });
         else show("ok", text.ok, { nonce: r.nonce, detail: r.seeker_name || "" });
+        if (r.booking && r.result !== "refused") showBooking(r.nonce, r.booking);
       }
     } catch (error) {
       $("network").textContent = text.offline;
@@ -154,6 +155,30 @@
       flushing = false;
     }
     if (load().length && !retry) setTimeout(flush, 200);
+  }
+
+  // A visitor who booked an interview slot here (issue 14): the slot's time under the scan, and one tap to mark them come.
+  function showBooking(nonce, booking) {
+    const item = document.querySelector(`#results [data-nonce="${nonce}"]`);
+    if (!item || !text.booked) return;
+    const at = new Date(booking.starts_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const note = document.createElement("span");
+    note.className = "booking";
+    note.textContent = ` · ${text.booked.replace("{time}", at)}`;
+    item.append(note);
+    if (booking.status === "attended") { note.textContent += ` · ${text.marked}`; return; }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = text.mark_attended;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const response = await fetch(`/api/bookings/${booking.id}/attendance`, {
+        method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` }, body: JSON.stringify({ attended: true }),
+      }).catch(() => null);
+      if (response && response.ok) { button.remove(); note.textContent += ` · ${text.marked}`; } else { button.disabled = false; }
+    });
+    item.append(" ", button);
   }
 
   $("typed").addEventListener("submit", (event) => { event.preventDefault(); scan($("code").value); $("code").value = ""; $("code").focus(); });
