@@ -49,6 +49,10 @@ SUBJECTS = {
     "broadcast": ("明天入场提前", "明天入场提前"),
     "interest.digest": ("20", "1 new interest"),
     "webhook.disabled": ("Webhook 已停用", "Webhook disabled"),
+    "booking.created": ("面试预约成功", "Interview booked"),
+    "booking.cancelled": ("面试预约已取消", "Interview booking cancelled"),
+    "slot.cancelled": ("面试时段已取消", "Interview slot called off"),
+    "slot.invitation_created": ("面试邀请", "Interview invitation"),
 }
 
 
@@ -258,6 +262,48 @@ async def webhook_disabled(scene: Scene) -> None:
     assert len(hooks.received) == 1
 
 
+async def _slot(scene: Scene) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """An employer's booth at the stop, its HR person and one interview slot of two places 30 minutes in."""
+    employer = await post_ok(scene.client, "/api/employers", {"name": "南京云帆科技有限公司", "credit_code": credit_code(), "city": "南京"}, scene.organiser)
+    booth = await post_ok(scene.client, f"/api/stops/{scene.stop['id']}/booths", {"employer_id": employer["id"], "label": "A12"}, scene.organiser)
+    _, hr = await make_account("hr", employer_id=uuid.UUID(employer["id"]))
+    starts_at = (datetime.fromisoformat(scene.stop["starts_at"]) + timedelta(minutes=30)).isoformat()
+    (slot,) = await post_ok(scene.client, f"/api/booths/{booth['id']}/slots", {"starts_at": starts_at, "minutes": 20, "size": 2}, hr)
+    return employer, hr, slot
+
+
+async def booked(scene: Scene) -> None:
+    _, _, slot = await _slot(scene)
+    _, student = await person("seeker", scene.channel)
+    await post_ok(scene.client, f"/api/slots/{slot['id']}/bookings", None, student)
+
+
+async def booking_cancelled_by_hr(scene: Scene) -> None:
+    _, hr, slot = await _slot(scene)
+    _, student = await person("seeker", scene.channel)
+    booking = await post_ok(scene.client, f"/api/slots/{slot['id']}/bookings", None, student)
+    assert (await scene.client.delete(f"/api/bookings/{booking['id']}", headers=hr)).status_code in (200, 204)
+
+
+async def slot_called_off(scene: Scene) -> None:
+    _, hr, slot = await _slot(scene)
+    _, student = await person("seeker", scene.channel)
+    await post_ok(scene.client, f"/api/slots/{slot['id']}/bookings", None, student)
+    await post_ok(scene.client, f"/api/slots/{slot['id']}/cancel", None, hr, status=200)
+
+
+async def invited_to_a_slot(scene: Scene) -> None:
+    _, hr, slot = await _slot(scene)
+    job = await post_ok(
+        scene.client, f"/api/events/{scene.train['slug']}/jobs",
+        {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]},
+        hr,
+    )
+    student_id, student = await person("seeker", scene.channel)
+    await post_ok(scene.client, f"/api/jobs/{job['id']}/interests", None, student)
+    await post_ok(scene.client, f"/api/slots/{slot['id']}/invitations", {"seeker_id": str(student_id)}, hr)
+
+
 #: (message kind, channel, cause). E-mail for every kind; SMS for each kind with an SMS form.
 CASES: list[tuple[str, str, Cause]] = [
     ("registration.confirmed", "email", confirmed),
@@ -275,6 +321,10 @@ CASES: list[tuple[str, str, Cause]] = [
     ("broadcast", "email", broadcast),
     ("interest.digest", "email", digest),
     ("webhook.disabled", "email", webhook_disabled),
+    ("booking.created", "email", booked),
+    ("booking.cancelled", "email", booking_cancelled_by_hr),
+    ("slot.cancelled", "email", slot_called_off),
+    ("slot.invitation_created", "email", invited_to_a_slot),
     ("registration.confirmed", "sms", confirmed),
     ("registration.waitlisted", "sms", waitlisted),
     ("registration.promoted", "sms", promoted),
@@ -286,6 +336,10 @@ CASES: list[tuple[str, str, Cause]] = [
     ("password_reset.code", "sms", reset_by_code),
     ("broadcast", "sms", broadcast),
     ("interest.digest", "sms", digest),
+    ("booking.created", "sms", booked),
+    ("booking.cancelled", "sms", booking_cancelled_by_hr),
+    ("slot.cancelled", "sms", slot_called_off),
+    ("slot.invitation_created", "sms", invited_to_a_slot),
 ]
 
 
