@@ -236,6 +236,7 @@ def create_app(config: Settings = settings) -> Litestar:
             attendance.router,
             calendar.router,
             *_employer_and_hr_routers(),
+            *_hiring_funnel_routers(),
             pages.router,
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
@@ -252,7 +253,7 @@ def create_app(config: Settings = settings) -> Litestar:
         after_request=security_headers,
         # Closed unless configured: only the origins listed in CORS_ALLOW_ORIGINS may call the API from a browser.
         cors_config=CORSConfig(
-            allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]
+            allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]
         )
         if config.cors_allow_origins
         else None,
@@ -294,6 +295,13 @@ def _employer_and_hr_routers() -> list:
     from events.routes import hr, manage_employers, workspace
 
     return [workspace.router, hr.router, manage_employers.router]
+
+
+def _hiring_funnel_routers() -> list:
+    """Issue 14's funnel part: interest stages, notes on contacts, funnel counts (API and HR pages)."""
+    from events.routes import funnel
+
+    return [funnel.router]
 
 
 def _document_downloads(application: Litestar) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import phonenumbers
 
-from events import calendar, identifiers, views
+from events import calendar, contact_notes, identifiers, views
 from events.accounts import (
     Actor,
     account_view,
@@ -139,6 +139,7 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         interests=await seekers_interests(actor.id),
         check_ins=[row["checked_in_at"] for row in check_ins],
         visits=[f"{row['booth.label']} {row['booth.employer.name']} {row['visited_at'].isoformat()}" for row in visits],
+        contact_notes=await contact_notes.notes_about(actor.id),
     )
 
 
@@ -163,7 +164,9 @@ async def delete_me(*, actor: Actor, now: datetime) -> None:
             SeekerProfile.account == actor.id
         )
         await Consent.update({Consent.withdrawn_at: now}).where((Consent.seeker == actor.id) & Consent.withdrawn_at.is_null())
-        await Interest.update({Interest.withdrawn_at: now}).where((Interest.seeker == actor.id) & Interest.withdrawn_at.is_null())
+        await Interest.update({Interest.withdrawn_at: now, Interest.stage: Interest.Stage.withdrawn}).where(
+            (Interest.seeker == actor.id) & Interest.withdrawn_at.is_null()
+        )
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="delete_own_account", target=f"account:{actor.id}", at=now))
     forget_account(actor.id)
     calendar.changed()
