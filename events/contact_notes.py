@@ -15,7 +15,7 @@ from events import views
 from events.accounts import Actor, require_role
 from events.db import write_transaction
 from events.errors import NotFound
-from events.tables import ContactNote, Interest, Visit
+from events.tables import ContactNote, Interest, Registration, Visit
 
 
 async def _visit_employer(actor: Actor, visit_id: uuid.UUID) -> uuid.UUID:
@@ -59,7 +59,7 @@ async def _save(
         # One note per (employer, visit) and per (employer, interest): the unique indexes decide; two HR people
         # saving at once both succeed and the later write wins (a note is replaced whole, like any PUT).
         await ContactNote.insert(ContactNote(employer=employer_id, **subject, **values)).on_conflict(
-            target=[ContactNote.employer, column],
+            target=(ContactNote.employer, column),
             action="DO UPDATE",
             values=[ContactNote.rating, ContactNote.tags, ContactNote.text, ContactNote.next_step, ContactNote.author, ContactNote.updated_at],
         )
@@ -80,6 +80,18 @@ async def save_visit_note(
     require_role(actor, "hr", "organiser")
     employer_id = await _visit_employer(actor, visit_id)
     return await _save(actor=actor, now=now, employer_id=employer_id, subject={"visit": visit_id}, rating=rating, tags=tags, text=text, next_step=next_step)
+
+
+async def visit_at_booth(*, actor: Actor, booth_id: uuid.UUID, registration_id: uuid.UUID) -> uuid.UUID:
+    """The visit a scan at this booth made (the scanner knows the registration from the scan's answer); 404 for anyone but the booth's employer."""
+    require_role(actor, "hr", "organiser")
+    registration = await Registration.select(Registration.seeker).where(Registration.id == registration_id).first()
+    row = None if registration is None else await Visit.select(Visit.id, Visit.booth.employer).where(
+        (Visit.booth == booth_id) & (Visit.seeker == registration["seeker"])
+    ).first()
+    if row is None or not actor.works_for(row["booth.employer"]):
+        raise NotFound("visit_not_found", "No visit of this ticket at this booth.")
+    return row["id"]
 
 
 async def save_interest_note(

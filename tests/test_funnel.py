@@ -159,3 +159,27 @@ async def test_the_funnel_counts_per_stop_employer_and_job_and_what_was_reached(
 async def test_the_funnel_is_for_organisers_and_hr_only(client, night_market, who, status):
     headers = {} if who == "anonymous" else (await make_account("seeker"))[1]
     assert (await client.get(f"/api/events/{night_market['slug']}/funnel", headers=headers)).status_code == status
+
+
+FUNNEL_ROUTES = [
+    ("put", "/api/interests/{interest_id}/stage"),
+    ("get", "/api/interests/{interest_id}/stage"),
+    ("put", "/api/interests/{interest_id}/note"),
+    ("get", "/api/interests/{interest_id}/note"),
+    ("put", "/api/visits/{visit_id}/note"),
+    ("get", "/api/visits/{visit_id}/note"),
+    ("put", "/api/booths/{booth_id}/visitors/{registration_id}/note"),
+    ("get", "/api/events/{slug}/funnel"),
+    ("get", "/api/me/interests"),
+]
+
+
+async def test_every_funnel_endpoint_is_in_the_openapi_document_with_examples(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    for method, path in FUNNEL_ROUTES:
+        assert schema["paths"][path][method]["summary"], (method, path)
+    for name, field in (("StageRequest", "stage"), ("NoteRequest", "tags"), ("NoteRequest", "rating"), ("ContactNote", "text"),
+                        ("StageCounts", "now"), ("StageCounts", "reached"), ("InterestStage", "seeker_name"), ("Interest", "stage")):
+        described = components[name]["properties"][field]
+        assert "examples" in str(described), f"{name}.{field} has no example"

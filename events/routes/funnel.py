@@ -51,6 +51,19 @@ async def save_visit_note(visit_id: Id, data: JSONBody[NoteRequest], actor: Call
     return await contact_notes.save_visit_note(actor=actor, now=now(), visit_id=visit_id, rating=data.rating, tags=data.tags, text=data.text, next_step=data.next_step)
 
 
+@put(
+    "/booths/{booth_id:uuid}/visitors/{registration_id:uuid}/note",
+    summary="Write the note on the visitor a scan just counted (the booth scanner's one tap)",
+    guards=allow("hr", "organiser"),
+    responses=problems(403, 404, 413),
+)
+async def save_scan_note(booth_id: Id, registration_id: Id, data: JSONBody[NoteRequest], actor: Caller) -> views.ContactNote:
+    """The same note as PUT /api/visits/{visit_id}/note, found by the `registration_id` the scan answered with;
+    404 `visit_not_found` before the scan or for anyone but HR of the booth's employer."""
+    visit_id = await contact_notes.visit_at_booth(actor=actor, booth_id=booth_id, registration_id=registration_id)
+    return await contact_notes.save_visit_note(actor=actor, now=now(), visit_id=visit_id, rating=data.rating, tags=data.tags, text=data.text, next_step=data.next_step)
+
+
 @get("/visits/{visit_id:uuid}/note", summary="The employer's note on a visitor", guards=allow("hr", "organiser"), responses=problems(403, 404))
 async def visit_note(visit_id: Id, actor: Caller) -> views.ContactNote:
     """404 `note_not_found` before the first note; 404 `visit_not_found` for anyone but HR of the booth's employer."""
@@ -86,6 +99,6 @@ async def my_interests(actor: Caller) -> list[views.Interest]:
 
 router = Router(
     path="/api",
-    route_handlers=[move_stage, interest_stage, save_visit_note, visit_note, save_interest_note, interest_note, event_funnel, my_interests],
+    route_handlers=[move_stage, interest_stage, save_visit_note, save_scan_note, visit_note, save_interest_note, interest_note, event_funnel, my_interests],
     tags=["hiring funnel"],
 )
