@@ -299,9 +299,9 @@ def _employer_and_hr_routers() -> list:
 
 def _hiring_funnel_routers() -> list:
     """Issue 14's funnel part: interest stages, notes on contacts, funnel counts (API and HR pages)."""
-    from events.routes import funnel
+    from events.routes import funnel, hr_funnel
 
-    return [funnel.router]
+    return [funnel.router, hr_funnel.router]
 
 
 def _document_downloads(application: Litestar) -> None:

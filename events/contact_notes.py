@@ -140,3 +140,10 @@ async def notes_about(seeker_id: uuid.UUID) -> list[views.NoteMention]:
         for about, rows in (("visit", on_visits), ("interest", on_interests))
         for row in rows
     ]
+
+
+async def employer_visit_notes(*, actor: Actor, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, views.ContactNote]:
+    """The actor's employer's notes on these visits (the HR visitor list); nothing for anyone else."""
+    if actor.role != "hr" or actor.employer_id is None:
+        return {}
+    return await notes_by_visit(actor.employer_id, visit_ids)

@@ -6,12 +6,12 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from events import outbox, views
+from events import contact_notes, outbox, views
 from events.accounts import Actor, require_role
 from events.db import for_update, write_transaction
 from events.errors import Conflict, NotFound
 from events.schedule import load_event
-from events.tables import AuditEntry, Interest, StageChange, Stop, Visit
+from events.tables import AuditEntry, Interest, SeekerProfile, StageChange, Stop, Visit
 
 Stage = Interest.Stage
 
@@ -171,3 +171,43 @@ async def event_funnel(*, actor: Actor, now: datetime, slug: str) -> views.Funne
         ),
     )
 
+
+
+# ---------------------------------------------------------------- the HR list
+
+
+async def employer_interests(*, actor: Actor, job_id: uuid.UUID | None = None, stage: str | None = None) -> list[views.EmployerInterest]:
+    """The applications to the actor's employer, newest first, with their stage and the employer's note."""
+    require_role(actor, "hr")
+    where = Interest.employer == actor.employer_id
+    if job_id is not None:
+        where &= Interest.job == job_id
+    if stage is not None:
+        where &= Interest.stage == stage
+    rows = await Interest.select(
+        Interest.id, Interest.job, Interest.job.title, Interest.job.event.slug, Interest.created_at, Interest.stage, Interest.withdrawn_at,
+        Interest.seeker, Interest.seeker.name, Interest.seeker.phone, Interest.seeker.email,
+    ).where(where).order_by(Interest.created_at, ascending=False)
+    profiles = {row["account"]: row for row in await SeekerProfile.select().where(SeekerProfile.account.is_in([r["seeker"] for r in rows] or [uuid.uuid4()]))}
+    notes = await contact_notes.notes_by_interest(actor.employer_id, [row["id"] for row in rows])
+    found = []
+    for row in rows:
+        profile = profiles.get(row["seeker"], {})
+        found.append(
+            views.EmployerInterest(
+                interest_id=row["id"],
+                job_id=row["job"],
+                job_title=row["job.title"],
+                event_slug=row["job.event.slug"],
+                applied_at=row["created_at"],
+                stage=row["stage"],
+                profile=None
+                if row["withdrawn_at"] is not None
+                else views.VisitorProfile(
+                    name=row["seeker.name"], phone=row["seeker.phone"], email=row["seeker.email"], school=profile.get("school", ""),
+                    major=profile.get("major", ""), degree=profile.get("degree", ""), graduation_year=profile.get("graduation_year"),
+                ),
+                note=notes.get(row["id"]),
+            )
+        )
+    return found

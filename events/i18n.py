@@ -303,3 +303,8 @@ from events import i18n_applications, i18n_console, i18n_hr  # noqa: E402
 for _area in (i18n_hr, i18n_console, i18n_applications):
     TEXT.update(_area.TEXT)
     ERRORS.update(_area.ERRORS)
+
+from events import i18n_funnel  # noqa: E402
+
+TEXT.update(i18n_funnel.TEXT)
+ERRORS.update({code: words for code, words in i18n_funnel.ERRORS.items() if code not in ERRORS})

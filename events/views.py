@@ -767,3 +767,16 @@ class Funnel(View):
     stops: list[FunnelStop]
     employers: list[FunnelEmployer]
     jobs: list[FunnelJob]
+
+
+class EmployerInterest(View):
+    """One application to the employer as its HR see it in the funnel: the profile only while the seeker shares it."""
+
+    interest_id: uuid.UUID
+    job_id: uuid.UUID
+    job_title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    event_slug: Slug
+    applied_at: datetime
+    stage: Stage
+    profile: Annotated[VisitorProfile | None, Meta(description="Null once the seeker withdrew (and with it the consent to share).")]
+    note: ContactNote | None
