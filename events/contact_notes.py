@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from events import views
 from events.accounts import Actor, require_role
 from events.db import write_transaction
 from events.errors import NotFound
 from events.tables import ContactNote, Interest, Registration, Visit
+
+#: A field of a note left as it is (the scanner's quick note changes only what HR tapped or typed).
+KEEP: object = object()
 
 
 async def _visit_employer(actor: Actor, visit_id: uuid.UUID) -> uuid.UUID:
@@ -51,9 +55,11 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 
 async def _save(
-    *, actor: Actor, now: datetime, employer_id: uuid.UUID, subject: dict, rating: int | None, tags: list[str], text: str, next_step: str
+    *, actor: Actor, now: datetime, employer_id: uuid.UUID, subject: dict, rating: Any, tags: Any, text: Any, next_step: Any
 ) -> views.ContactNote:
-    values = {"rating": rating, "tags": json.dumps(_clean_tags(tags), ensure_ascii=False), "text": text, "next_step": next_step, "author": actor.id, "updated_at": now}
+    """Insert or replace the note; a field given as KEEP keeps what the note had (or its default on a new note)."""
+    given = {"rating": rating, "tags": tags if tags is KEEP else json.dumps(_clean_tags(tags), ensure_ascii=False), "text": text, "next_step": next_step}
+    values = {name: value for name, value in given.items() if value is not KEEP} | {"author": actor.id, "updated_at": now}
     column = ContactNote.visit if "visit" in subject else ContactNote.interest
     async with write_transaction():
         # One note per (employer, visit) and per (employer, interest): the unique indexes decide; two HR people
@@ -61,7 +67,7 @@ async def _save(
         await ContactNote.insert(ContactNote(employer=employer_id, **subject, **values)).on_conflict(
             target=(ContactNote.employer, column),
             action="DO UPDATE",
-            values=[ContactNote.rating, ContactNote.tags, ContactNote.text, ContactNote.next_step, ContactNote.author, ContactNote.updated_at],
+            values=[getattr(ContactNote, name) for name in values],
         )
     return await _read(employer_id=employer_id, column=column, subject_id=next(iter(subject.values())))
 
@@ -74,9 +80,9 @@ async def _read(*, employer_id: uuid.UUID, column, subject_id: uuid.UUID) -> vie
 
 
 async def save_visit_note(
-    *, actor: Actor, now: datetime, visit_id: uuid.UUID, rating: int | None, tags: list[str], text: str, next_step: str
+    *, actor: Actor, now: datetime, visit_id: uuid.UUID, rating: Any, tags: Any, text: Any, next_step: Any
 ) -> views.ContactNote:
-    """Write (or replace) the employer's note on one visitor of its booth."""
+    """Write (or replace) the employer's note on one visitor of its booth; fields given as KEEP stay as they were."""
     require_role(actor, "hr", "organiser")
     employer_id = await _visit_employer(actor, visit_id)
     return await _save(actor=actor, now=now, employer_id=employer_id, subject={"visit": visit_id}, rating=rating, tags=tags, text=text, next_step=next_step)

@@ -93,3 +93,13 @@ async def test_colleagues_saving_the_same_note_at_once_leave_one_note(client, hr
     )
     assert [r.status_code for r in responses] == [200] * 6
     assert await ContactNote.count() == 1
+
+
+async def test_the_scanners_quick_note_keeps_the_tags_and_next_step_written_from_the_list(client, hr, night_market):
+    s = await scanned(client, night_market, hr)
+    await client.put(f"/api/visits/{s['visit_id']}/note", json=NOTE, headers=hr)
+    quick = await client.put(f"/api/booths/{night_market['a12']['id']}/visitors/{s['scan']['registration_id']}/note", json={"rating": 2, "text": "二次到访"}, headers=hr)
+    assert quick.status_code == 200
+    assert (quick.json()["rating"], quick.json()["text"], quick.json()["tags"], quick.json()["next_step"]) == (2, "二次到访", ["Java", "可实习"], NOTE["next_step"])
+    only_stars = await client.put(f"/api/booths/{night_market['a12']['id']}/visitors/{s['scan']['registration_id']}/note", json={"rating": 5}, headers=hr)
+    assert (only_stars.json()["rating"], only_stars.json()["text"]) == (5, "二次到访")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Router, get, put
 from litestar.params import JSONBody
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from events import contact_notes, funnel, interests, views
 from events.routes.common import Body, Caller, Id, Slug, Text, allow, now, problems
@@ -51,17 +51,29 @@ async def save_visit_note(visit_id: Id, data: JSONBody[NoteRequest], actor: Call
     return await contact_notes.save_visit_note(actor=actor, now=now(), visit_id=visit_id, rating=data.rating, tags=data.tags, text=data.text, next_step=data.next_step)
 
 
+class QuickNoteRequest(Body):
+    """What the scanner's one tap sends; a field left out stays as the note had it."""
+
+    rating: Annotated[int, Meta(ge=1, le=5, examples=[4], description="1 (weak) to 5 (strong); null for none.")] | None | UnsetType = UNSET
+    text: Text(2000, "沟通清楚，可约面试", required=False) | UnsetType = UNSET
+
+
 @put(
     "/booths/{booth_id:uuid}/visitors/{registration_id:uuid}/note",
     summary="Write the note on the visitor a scan just counted (the booth scanner's one tap)",
     guards=allow("hr", "organiser"),
     responses=problems(403, 404, 413),
 )
-async def save_scan_note(booth_id: Id, registration_id: Id, data: JSONBody[NoteRequest], actor: Caller) -> views.ContactNote:
-    """The same note as PUT /api/visits/{visit_id}/note, found by the `registration_id` the scan answered with;
-    404 `visit_not_found` before the scan or for anyone but HR of the booth's employer."""
+async def save_scan_note(booth_id: Id, registration_id: Id, data: JSONBody[QuickNoteRequest], actor: Caller) -> views.ContactNote:
+    """The visitor's note (as at PUT /api/visits/{visit_id}/note), found by the `registration_id` the scan answered with:
+    sets the rating and text it is sent, keeps everything else. 404 `visit_not_found` before the scan or for anyone but
+    HR of the booth's employer."""
     visit_id = await contact_notes.visit_at_booth(actor=actor, booth_id=booth_id, registration_id=registration_id)
-    return await contact_notes.save_visit_note(actor=actor, now=now(), visit_id=visit_id, rating=data.rating, tags=data.tags, text=data.text, next_step=data.next_step)
+    keep = contact_notes.KEEP
+    return await contact_notes.save_visit_note(
+        actor=actor, now=now(), visit_id=visit_id, rating=keep if data.rating is UNSET else data.rating, tags=keep,
+        text=keep if data.text is UNSET else data.text, next_step=keep,
+    )
 
 
 @get("/visits/{visit_id:uuid}/note", summary="The employer's note on a visitor", guards=allow("hr", "organiser"), responses=problems(403, 404))

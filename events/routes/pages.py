@@ -459,6 +459,9 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     scanning.require_booth_scanner(actor, booth.employer.id)
     stop = await schedule.get_stop(actor=actor, stop_id=booth.stop_id)
     config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth.stop_id)
+    if actor.role == "hr":
+        # The one-tap note after a scan: notes are the employer's, so HR's alone (an organiser scanning here gets none).
+        config["note_url"] = f"/api/booths/{booth_id}/visitors/{{registration_id}}/note"
     found = await jobs.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
     offered = sorted(found.items, key=lambda job: job.title)
     return render(request, "scanner.html", actor, place=f"{stop.name} · {booth.label} {booth.employer.name}", config=config, jobs=offered)
