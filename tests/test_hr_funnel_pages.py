@@ -90,3 +90,14 @@ async def test_the_funnel_pages_are_hrs(client, organiser, seeker):
         assert (await client.get(path)).status_code == 302
     sign_in(client, organiser)
     assert (await client.get("/hr/interests")).status_code == 403
+
+
+async def test_the_student_sees_each_applications_stage_on_my_tickets_but_never_the_note(client, hr, night_market):
+    s = await scene(client, hr, night_market)
+    await client.put(f"/api/interests/{s['interest']['id']}/stage", json={"stage": "intention"}, headers=hr)
+    await client.put(f"/api/interests/{s['interest']['id']}/note", json={"text": "薪资期望偏高", "tags": ["备选"]}, headers=hr)
+    sign_in(client, s["ticket"]["seeker"])
+    html = (await client.get("/me/tickets")).text
+    assert "我的投递" in html and "初步意向" in html and "Java 开发工程师" in html and "南京云帆科技有限公司" in html
+    assert "薪资期望偏高" not in html and "备选" not in html
+    assert "Intention" in (await client.get("/me/tickets?lang=en")).text

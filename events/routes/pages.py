@@ -372,7 +372,7 @@ async def tickets_page(request: Request) -> Response:
     actor = await page_actor(request)
     if actor.role != "seeker":
         return _sign_in_first(request)
-    return render(request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor))
+    return render(request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor), applications=await interests.my_interests(actor=actor))
 
 
 @get("/me/tickets/{reference:str}", include_in_schema=False)
