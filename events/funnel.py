@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from events import contact_notes, outbox, views
-from events.accounts import Actor, require_role
+from events.accounts import Actor, require_organiser, require_role
 from events.db import for_update, write_transaction
 from events.errors import Conflict, NotFound
 from events.schedule import load_event
@@ -117,6 +117,17 @@ def _counts(stages: list[tuple[str, int]]) -> views.StageCounts:
     return views.StageCounts(total=len(stages), now=now, reached=reached)
 
 
+async def _furthest(interest_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How far along the main line each interest ever got (an index into PROGRESS), from its history."""
+    furthest: dict[uuid.UUID, int] = defaultdict(int)
+    for start in range(0, len(interest_ids), 500):
+        chunk = interest_ids[start : start + 500]
+        for change in await StageChange.select(StageChange.interest, StageChange.to_stage).where(StageChange.interest.is_in(chunk)):
+            if change["to_stage"] in PROGRESS:
+                furthest[change["interest"]] = max(furthest[change["interest"]], PROGRESS.index(Stage(change["to_stage"])))
+    return furthest
+
+
 async def event_funnel(*, actor: Actor, now: datetime, slug: str) -> views.Funnel:
     """Interests of an event per stage, by stop, employer and job: all of them for organisers, their own employer's for HR.
 
@@ -128,11 +139,7 @@ async def event_funnel(*, actor: Actor, now: datetime, slug: str) -> views.Funne
     if not actor.is_organiser:
         where &= Interest.employer == actor.employer_id
     interests = await Interest.select(Interest.id, Interest.stage, Interest.seeker, Interest.employer, Interest.employer.name, Interest.job, Interest.job.title).where(where)
-    ids = [row["id"] for row in interests] or [uuid.uuid4()]
-    furthest: dict[uuid.UUID, int] = defaultdict(int)
-    for change in await StageChange.select(StageChange.interest, StageChange.to_stage).where(StageChange.interest.is_in(ids)):
-        if change["to_stage"] in PROGRESS:
-            furthest[change["interest"]] = max(furthest[change["interest"]], PROGRESS.index(Stage(change["to_stage"])))
+    furthest = await _furthest([row["id"] for row in interests])
     stops = await Stop.select(Stop.id, Stop.name, Stop.school, Stop.campus, Stop.starts_at).where(Stop.event == event.id).order_by(Stop.starts_at)
     first_stop: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
     for visit in await Visit.select(Visit.seeker, Visit.booth.employer, Visit.stop, Visit.visited_at).where(Visit.stop.event == event.id).order_by(Visit.visited_at):
@@ -211,3 +218,17 @@ async def employer_interests(*, actor: Actor, job_id: uuid.UUID | None = None, s
             )
         )
     return found
+
+
+# ---------------------------------------------------------------- the organiser's dashboard
+
+
+async def events_funnel_counts(*, actor: Actor, slugs: list[str]) -> dict[str, views.StageCounts]:
+    """The whole funnel of each of these events (the /manage overview): two queries whatever the number of events."""
+    require_organiser(actor)
+    rows = await Interest.select(Interest.id, Interest.stage, Interest.job.event.slug).where(Interest.job.event.slug.is_in(slugs or [""]))
+    furthest = await _furthest([row["id"] for row in rows])
+    pairs: dict[str, list] = {slug: [] for slug in slugs}
+    for row in rows:
+        pairs[row["job.event.slug"]].append((row["stage"], furthest[row["id"]]))
+    return {slug: _counts(found) for slug, found in pairs.items()}

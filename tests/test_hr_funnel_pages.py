@@ -101,3 +101,16 @@ async def test_the_student_sees_each_applications_stage_on_my_tickets_but_never_
     assert "我的投递" in html and "初步意向" in html and "Java 开发工程师" in html and "南京云帆科技有限公司" in html
     assert "薪资期望偏高" not in html and "备选" not in html
     assert "Intention" in (await client.get("/me/tickets?lang=en")).text
+
+
+async def test_the_organisers_overview_and_event_page_show_the_funnel_counts(client, organiser, hr, night_market):
+    s = await scene(client, hr, night_market)
+    await client.put(f"/api/interests/{s['interest']['id']}/stage", json={"stage": "interviewed"}, headers=hr)
+    await client.put(f"/api/interests/{s['interest']['id']}/note", json={"text": "只给本单位看"}, headers=hr)
+    sign_in(client, organiser)
+    home = (await client.get("/manage")).text
+    assert "招聘进度统计</strong>: 已投递 1 → 初选通过 1 → 已面试 1 → 初步意向 0 → 已签约 0" in home
+    event = (await client.get(f"/manage/events/{night_market['slug']}")).text
+    assert 'id="funnel-stops"' in event and 'id="funnel-employers"' in event and "南京云帆科技有限公司" in event and "按站点" in event
+    assert "只给本单位看" not in home + event
+    no_english_words(home + event)
