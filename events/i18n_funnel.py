@@ -46,7 +46,6 @@ TEXT: dict[str, dict[str, str]] = {
     "hr.all_jobs": {"zh": "全部岗位", "en": "All jobs"},
     "hr.write_note": {"zh": "写备注", "en": "Write a note"},
     "hr.edit_note": {"zh": "改备注", "en": "Edit note"},
-    "hr.note_for_visitor": {"zh": "给 {name} 写备注", "en": "Write a note on {name}"},
     "hr.visitor": {"zh": "访客", "en": "Visitor"},
     "hr.back_to_visitors": {"zh": "返回访客列表", "en": "Back to visitors"},
     "hr.back_to_interests": {"zh": "返回投递列表", "en": "Back to applications"},
