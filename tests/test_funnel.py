@@ -183,3 +183,22 @@ async def test_every_funnel_endpoint_is_in_the_openapi_document_with_examples(cl
                         ("StageCounts", "now"), ("StageCounts", "reached"), ("InterestStage", "seeker_name"), ("Interest", "stage")):
         described = components[name]["properties"][field]
         assert "examples" in str(described), f"{name}.{field} has no example"
+
+
+async def test_the_seeker_is_told_of_intention_signed_and_declined_but_not_of_screening(client, hr, night_market):
+    from conftest import now
+
+    from events import delivery
+    from events.tables import Message
+
+    a = await applicant(client, night_market, hr)
+    b = await applicant(client, night_market, hr)
+    for stage in ("screened", "intention", "signed"):
+        await move(client, a["interest"]["id"], stage, hr, note="内部说明")
+    await move(client, b["interest"]["id"], "declined", hr)
+    while await delivery.fan_out(now=now()):
+        pass
+    told = await Message.select(Message.account, Message.params).where(Message.kind == "interest.stage_changed").order_by(Message.created_at)
+    stages = sorted(json.loads(row["params"])["stage"] for row in told)
+    assert stages == ["declined", "intention", "signed"]
+    assert all("内部说明" not in row["params"] and json.loads(row["params"])["job_title"] == "Java 开发工程师" for row in told)
