@@ -202,3 +202,15 @@ async def test_the_seeker_is_told_of_intention_signed_and_declined_but_not_of_sc
     stages = sorted(json.loads(row["params"])["stage"] for row in told)
     assert stages == ["declined", "intention", "signed"]
     assert all("内部说明" not in row["params"] and json.loads(row["params"])["job_title"] == "Java 开发工程师" for row in told)
+
+
+async def test_the_demo_has_applications_at_every_stage_of_the_main_line_and_one_declined(organiser_actor):
+    from conftest import now
+
+    from events import demo, funnel
+
+    await demo.load_demo(organiser=organiser_actor, now=now())
+    counts = (await funnel.event_funnel(actor=organiser_actor, now=now(), slug="nanjing-talent-train")).counts
+    assert counts.total == len(demo.FUNNEL_STUDENTS)
+    assert counts.reached == {"submitted": 6, "screened": 4, "interviewed": 3, "intention": 2, "signed": 1}
+    assert counts.now["declined"] == 1
