@@ -399,30 +399,44 @@ def memory(suite: Suite, server_pid: int) -> None:
 # ---------------------------------------------------------------- 8. the outbox's cost on the hot path
 
 
+def _registration_lines(suite: Suite, stop_id: uuid.UUID) -> list[str]:
+    return [load.line("POST", f"/api/stops/{stop_id}/registrations", Authorization=suite.credentials.bearer(seed.seeker(n), "seeker"))
+            for n in range(suite.mode.burst_seekers)]
+
+
+def _hot_paths(suite: Suite, label: str, stop_id: uuid.UUID) -> tuple[Row, Row]:
+    """Check-ins at 64 scanners, then the burst's seekers registering at `stop_id` (seats for all) at 64 connections."""
+    numbers = suite.fresh_tickets(suite.mode.run_tickets)
+    ping, result = suite.measure(check_in_lines(suite, numbers, f"outbox-{label}"), connections=64, once=True)
+    scans_row = suite.add(f"check-ins, outbox {label}", f"outbox_{label}_check_ins", 64, ping, result)
+    ping, result = suite.measure(_registration_lines(suite, stop_id), connections=64, seconds=120, once=True)
+    registrations_row = suite.add(f"registrations, outbox {label}", f"outbox_{label}_registrations", 64, ping, result)
+    return scans_row, registrations_row
+
+
 def outbox_overhead(suite: Suite, start_server) -> None:
-    """Check-ins at 64 scanners on this server (recording check_in.created), then on a second one started with BENCH_OUTBOX=off.
+    """Scans and registrations on this server (recording domain events), then on a second one started with BENCH_OUTBOX=off.
 
     Back to back in the same run, each against its own ping. On SQLite this server's inline delivery worker
     fans the recorded events out as they come: part of what the outbox costs. It is let finish before the
     second run, so that run does not pay for the first one's events.
     """
-    numbers = suite.fresh_tickets(suite.mode.run_tickets)
-    ping, with_outbox = suite.measure(check_in_lines(suite, numbers, "outbox-on"), connections=64, once=True)
-    on = suite.add("check-ins, outbox on", "outbox_on", 64, ping, with_outbox)
+    with_outbox = _hot_paths(suite, "on", seed.OUTBOX_ON_STOP)
     if not suite.is_pg:
         deadline = time.monotonic() + 120
         while suite.database.value("SELECT count(*) FROM domain_event WHERE processed_at IS NULL") and time.monotonic() < deadline:
             time.sleep(0.5)
     server = start_server({"BENCH_OUTBOX": "off"})
+    url = suite.url
     try:
-        url, suite.url = suite.url, server.url
-        numbers = suite.fresh_tickets(suite.mode.run_tickets)
-        ping, without = suite.measure(check_in_lines(suite, numbers, "outbox-off"), connections=64, once=True)
-        off = suite.add("check-ins, outbox off", "outbox_off", 64, ping, without)
+        suite.url = server.url
+        without = _hot_paths(suite, "off", seed.OUTBOX_OFF_STOP)
     finally:
         suite.url = url
         server.stop(timeout=60)
-    kept = (on.ratio or 0.0) / off.ratio if off.ratio else 0.0
-    row = Row(scenario="outbox: check-ins/s with it vs without (each against its ping)", key="outbox_kept", db=suite.db_name, note=f"{kept:.2f} of the rate")
-    row.judge("≥0.90 of it", kept >= 0.90)
-    suite.record(row)
+    for what, on, off in zip(("check-ins", "registrations"), with_outbox, without, strict=True):
+        kept = (on.ratio or 0.0) / off.ratio if off.ratio else 0.0
+        row = Row(scenario=f"outbox: {what}/s with it vs without (each against its ping)", key=f"outbox_kept_{what}", db=suite.db_name,
+                  note=f"{kept:.2f} of the rate")
+        row.judge("≥0.90 of it", kept >= 0.90)
+        suite.record(row)

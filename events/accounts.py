@@ -192,6 +192,7 @@ def account_view(account: Account) -> views.Account:
         phone=account.phone,
         employer_id=account.employer,
         created_at=account.created_at,
+        language=account.language,
     )
 
 
@@ -266,12 +267,18 @@ async def ensure_organiser(*, email: str, password: str | None, now: datetime) -
 async def _set_password(*, actor: Actor, account_id: uuid.UUID, password_hash: str, now: datetime) -> int:
     """Store a new hash and move the token generation on, ending every sign-in made before; returns the new generation."""
     async with db.write_transaction():
-        rows = await Account.update(
-            {Account.password_hash: password_hash, Account.token_generation: Account.token_generation + 1, Account.updated_at: now}
-        ).where(Account.id == account_id).returning(Account.token_generation)
         action = "change_own_password" if actor.id == account_id else "reset_password"
-        await AuditEntry.insert(AuditEntry(actor=actor.id, action=action, target=f"account:{account_id}", at=now))
+        generation = await store_password(actor_id=actor.id, account_id=account_id, password_hash=password_hash, action=action, now=now)
     forget_account(account_id)
+    return generation
+
+
+async def store_password(*, actor_id: uuid.UUID | None, account_id: uuid.UUID, password_hash: str, action: str, now: datetime) -> int:
+    """Inside the caller's write transaction: the new hash, the next token generation, an audit entry; call `forget_account` after the commit."""
+    rows = await Account.update(
+        {Account.password_hash: password_hash, Account.token_generation: Account.token_generation + 1, Account.updated_at: now}
+    ).where(Account.id == account_id).returning(Account.token_generation)
+    await AuditEntry.insert(AuditEntry(actor=actor_id, action=action, target=f"account:{account_id}", at=now))
     return rows[0]["token_generation"]
 
 

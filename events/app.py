@@ -201,6 +201,10 @@ def create_app(config: Settings = settings) -> Litestar:
             "scan_account": config.scan_rate_limit_account,
             "registration_address": config.registration_rate_limit_address,
             "scan_address": config.scan_rate_limit_address,
+            "password_reset_account": config.password_reset_rate_limit_account,
+            "password_reset_address": config.password_reset_rate_limit_address,
+            "password_reset_confirm_account": config.password_reset_confirm_rate_limit_account,
+            "broadcast_stop": config.broadcast_rate_limit_stop,
         },
     )
 
@@ -240,6 +244,8 @@ def create_app(config: Settings = settings) -> Litestar:
             pages.router,
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
+            *_notification_routers(),
+            *_webhook_routers(),
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
             *([health.bench_ping] if config.bench else []),
@@ -263,7 +269,8 @@ def create_app(config: Settings = settings) -> Litestar:
         # Only the cookie-signed pages need CSRF tokens; the API takes bearer tokens and never reads cookies.
         csrf_config=CSRFConfig(
             secret=config.secret_key,
-            exclude=["^/api/", "^/health", "^/schema", "^/calendar/", "^/static/", "^/bench/"],
+            # An unsubscribe link is its own credential, and mail clients' one-click unsubscribe (RFC 8058) posts without a token.
+            exclude=["^/api/", "^/health", "^/schema", "^/calendar/", "^/static/", "^/bench/", "^/unsubscribe"],
             cookie_secure=config.environment == "production",
             cookie_samesite="lax",
         ),
@@ -290,11 +297,25 @@ def create_app(config: Settings = settings) -> Litestar:
     return application
 
 
+def _notification_routers() -> list:
+    """Password resets, broadcasts and notification consent (issue 13, people's part): API and pages."""
+    from events.routes import manage_broadcasts, notification_pages, notifications
+
+    return [notifications.router, notification_pages.router, manage_broadcasts.router]
+
+
 def _employer_and_hr_routers() -> list:
     """The employer import, the HR workspace (API and pages) and the organiser's employer pages (issue #12): one entry above, so parallel back-office branches merge line by line."""
     from events.routes import hr, manage_employers, workspace
 
     return [workspace.router, hr.router, manage_employers.router]
+
+
+def _webhook_routers() -> list:
+    """Webhook endpoints and their delivery log (issue 13): one entry above, so the parallel notification branches merge line by line."""
+    from events.routes import webhooks
+
+    return [webhooks.router]
 
 
 def _hiring_funnel_routers() -> list:

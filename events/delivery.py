@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, notify, outbox, views
+from events import db, notify, outbox, password_reset, views
 from events.accounts import Actor
+from events.batching import Batcher
 from events.errors import Forbidden, NotFound
 from events.notify import DomainEventView, Outcome, Outgoing
 from events.settings import Settings, settings
@@ -240,27 +241,32 @@ async def claim(*, now: datetime, limit: int, config: Settings = settings) -> li
     ]
 
 
-async def _address(message: _Claimed) -> tuple[str, str] | None:
-    """Where the message goes, and in which language: read now, so a changed e-mail address is used, and never stored in the message."""
-    if message.account_id is not None:
-        row = await Account.select(Account.email, Account.phone, Account.language).where(Account.id == message.account_id).first()
-        if row is None:
-            return None
-        address = row["email"] if message.channel == "email" else row["phone"] if message.channel == "sms" else None
-        return (address, row["language"]) if address else None
-    where = message.params.get(notify.ADDRESS_OF, "")
-    if where.startswith("employer_application:"):
-        row = await EmployerApplication.select(EmployerApplication.contact_email, EmployerApplication.contact_phone).where(
-            EmployerApplication.id == where.removeprefix("employer_application:")
-        ).first()
-        if row is None:
-            return None
-        address = row["contact_email"] if message.channel == "email" else row["contact_phone"]
-        return (address, "zh-CN") if address else None
-    if message.channel == "webhook":
-        # The webhooks part may resolve the endpoint's URL itself from outgoing.webhook_id.
-        return "", "en"
-    return None
+async def addresses(messages: list[_Claimed]) -> dict[uuid.UUID, tuple[str, str] | None]:
+    """Where each message goes, and in which language: read at send time (a changed e-mail address is used) and never
+    stored in the message. One query for the accounts of a whole claim."""
+    found: dict[uuid.UUID, tuple[str, str] | None] = {}
+    account_ids = list({message.account_id for message in messages if message.account_id is not None})
+    accounts = {
+        row["id"]: row
+        for row in (await Account.select(Account.id, Account.email, Account.phone, Account.language).where(Account.id.is_in(account_ids)) if account_ids else [])
+    }
+    for message in messages:
+        if message.account_id is not None:
+            row = accounts.get(message.account_id)
+            address = None if row is None else row["email"] if message.channel == "email" else row["phone"] if message.channel == "sms" else None
+            found[message.id] = (address, row["language"]) if address else None
+        elif message.params.get(notify.ADDRESS_OF, "").startswith("employer_application:"):
+            row = await EmployerApplication.select(EmployerApplication.contact_email, EmployerApplication.contact_phone).where(
+                EmployerApplication.id == message.params[notify.ADDRESS_OF].removeprefix("employer_application:")
+            ).first()
+            address = None if row is None else row["contact_email"] if message.channel == "email" else row["contact_phone"]
+            found[message.id] = (address, "zh-CN") if address else None
+        elif message.channel == "webhook":
+            # The webhooks part resolves the endpoint's URL itself, from outgoing.webhook_id.
+            found[message.id] = ("", "en")
+        else:
+            found[message.id] = None
+    return found
 
 
 async def _call(sender: Sender, outgoing: Outgoing, config: Settings, now: datetime) -> Outcome:
@@ -270,25 +276,27 @@ async def _call(sender: Sender, outgoing: Outgoing, config: Settings, now: datet
     return await sender(outgoing, **kwargs)
 
 
-async def send(message: _Claimed, *, config: Settings = settings) -> str:
-    """Send one claimed message and record how it went; its new status."""
+async def send(message: _Claimed, *, config: Settings = settings, found: tuple[str, str] | None | bool = False) -> str:
+    """Send one claimed message (to `found`, its address and language, when the caller looked it up) and record how it went; its new status."""
     now = _utc_now()
     sender = _sender(message.channel, config)
     if sender is None:
         if message.channel not in _unconfigured_logged:
             _unconfigured_logged.add(message.channel)
             log.warning("no %s channel is configured: its messages are skipped", message.channel)
-        await _settle(message, status=Message.Status.skipped, now=now, error="channel not configured")
+        await _settle(_Result(message, status=Message.Status.skipped, now=now, error="channel not configured"))
         return Message.Status.skipped
     started = time.perf_counter()
-    found = await _address(message)
-    if found is None:
+    if found is False:
+        found = (await addresses([message]))[message.id]
+    if not found:
         outcome = Outcome("give_up", response="the recipient has no address on this channel")
     else:
         address, language = found
+        # A password reset's link or code exists only here, in memory: the stored params hold the reset's id (events/password_reset.py).
         outgoing = Outgoing(
             message_id=message.id, kind=message.kind, channel=message.channel, idempotency_key=message.idempotency_key, address=address,
-            language=language, params=message.params, created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
+            language=language, params=password_reset.secret_params(message.kind, message.params), created_at=message.created_at, attempt=message.attempt, webhook_id=message.webhook_id,
         )
         try:
             outcome = await _call(sender, outgoing, config, now)
@@ -304,38 +312,79 @@ async def send(message: _Claimed, *, config: Settings = settings) -> str:
     else:
         status = Message.Status.dead
     next_at = now + timedelta(seconds=outcome.retry_after if outcome.retry_after is not None else backoff(message.attempt))
-    await _settle(message, status=status, now=now, outcome=outcome, next_attempt_at=next_at, duration_ms=duration_ms)
+    await _settle(_Result(message, status=status, now=now, outcome=outcome, next_attempt_at=next_at, duration_ms=duration_ms))
     return status
 
 
-async def _settle(
-    message: _Claimed, *, status: str, now: datetime, outcome: Outcome | None = None, next_attempt_at: datetime | None = None,
-    duration_ms: int = 0, error: str = "",
-) -> None:
-    """Record the attempt and the message's new status, unless another worker has claimed it since (our lease ran out)."""
-    changes: dict[Any, Any] = {Message.status: status, Message.claimed_until: None}
-    if outcome is not None:
-        changes[Message.last_response_code] = outcome.response_code
-        changes[Message.last_error] = "" if status == Message.Status.delivered else masked(outcome.response)
-    else:
-        changes[Message.last_error] = error
-    if status == Message.Status.delivered:
-        changes[Message.delivered_at] = now
-    if status == Message.Status.failed and next_attempt_at is not None:
-        changes[Message.next_attempt_at] = next_attempt_at
+@dataclass(frozen=True)
+class _Result:
+    message: _Claimed
+    status: str
+    now: datetime
+    outcome: Outcome | None = None
+    next_attempt_at: datetime | None = None
+    duration_ms: int = 0
+    error: str = ""
+
+
+async def _settle(result: _Result) -> None:
+    """Record the attempt and the message's new status, unless another worker has claimed it since (our lease ran out).
+
+    Results that come in together are written together, in one transaction (events.batching): a busy worker
+    records hundreds of deliveries with one COMMIT instead of one each.
+    """
+    if not await _settler.submit(result):
+        log.warning("message %s was claimed again while it was being sent (its lease ran out): that worker's result stands", result.message.id)
+
+
+def _attempt_row(result: _Result) -> dict[str, Any]:
+    outcome = result.outcome
+    assert outcome is not None
+    kind = "give_up" if result.status == Message.Status.dead else {"delivered": "delivered", "retry": "retry"}.get(outcome.status, "give_up")
+    return {
+        "id": uuid.uuid4(), "message": result.message.id, "attempted_at": result.now, "outcome": kind, "response_code": outcome.response_code,
+        "response": masked(outcome.response), "duration_ms": result.duration_ms,
+    }
+
+
+async def _settle_many(results: list[_Result]) -> list[bool]:
+    """Write a batch of results; for each, whether it was still this worker's to write."""
+    mine: set[uuid.UUID] = set()
     async with db.write_transaction():
-        mine = await Message.update(changes).where(
-            (Message.id == message.id) & (Message.status == Message.Status.sending) & (Message.attempts == message.attempt)
-        ).returning(Message.id)
-        if outcome is not None:
-            await DeliveryAttempt.insert(
-                DeliveryAttempt(
-                    message=message.id, attempted_at=now, response_code=outcome.response_code, response=masked(outcome.response), duration_ms=duration_ms,
-                    outcome={"delivered": "delivered", "retry": "retry"}.get(outcome.status, "give_up") if status != Message.Status.dead else "give_up",
-                )
-            )
-    if not mine:
-        log.warning("message %s was claimed again while it was being sent (its lease ran out): that worker's result stands", message.id)
+        # Deliveries, the common case, in one UPDATE per (attempt, response code); the rest one by one.
+        delivered: dict[tuple[int, int | None], list[_Result]] = {}
+        for result in results:
+            if result.status == Message.Status.delivered:
+                assert result.outcome is not None
+                delivered.setdefault((result.message.attempt, result.outcome.response_code), []).append(result)
+                continue
+            changes: dict[Any, Any] = {Message.status: result.status, Message.claimed_until: None}
+            if result.outcome is not None:
+                changes[Message.last_response_code] = result.outcome.response_code
+                changes[Message.last_error] = masked(result.outcome.response)
+            else:
+                changes[Message.last_error] = result.error
+            if result.status == Message.Status.failed and result.next_attempt_at is not None:
+                changes[Message.next_attempt_at] = result.next_attempt_at
+            rows = await Message.update(changes).where(
+                (Message.id == result.message.id) & (Message.status == Message.Status.sending) & (Message.attempts == result.message.attempt)
+            ).returning(Message.id)
+            mine.update(_uuid(row["id"]) for row in rows)
+        for (attempt, code), group in delivered.items():
+            rows = await Message.update(
+                {Message.status: Message.Status.delivered, Message.claimed_until: None, Message.delivered_at: max(r.now for r in group),
+                 Message.last_response_code: code, Message.last_error: ""}
+            ).where(
+                Message.id.is_in([r.message.id for r in group]) & (Message.status == Message.Status.sending) & (Message.attempts == attempt)
+            ).returning(Message.id)
+            mine.update(_uuid(row["id"]) for row in rows)
+        attempts = [_attempt_row(result) for result in results if result.outcome is not None]
+        for start in range(0, len(attempts), 200):
+            await db.insert_new(DeliveryAttempt, attempts[start : start + 200], returning=DeliveryAttempt.id)
+    return [result.message.id in mine for result in results]
+
+
+_settler: Batcher[_Result, bool] = Batcher(_settle_many, limit=500)
 
 
 # ---------------------------------------------------------------- running
@@ -355,7 +404,8 @@ async def run_once(*, now: datetime | None = None, config: Settings = settings) 
         fanned += count
     sent = 0
     while claimed := await claim(now=moment, limit=config.delivery_concurrency, config=config):
-        await asyncio.gather(*(send(message, config=config) for message in claimed))
+        found = await addresses(claimed)
+        await asyncio.gather(*(send(message, config=config, found=found[message.id]) for message in claimed))
         sent += len(claimed)
     return RunSummary(fanned_out=fanned, sent=sent)
 
@@ -411,13 +461,17 @@ async def _send_loop(stop: asyncio.Event, config: Settings) -> None:
             wake.clear()
             room = config.delivery_concurrency - len(inflight)
             claimed: list[_Claimed] = []
+            found: dict[uuid.UUID, tuple[str, str] | None] = {}
             if room > 0:
                 try:
                     claimed = await claim(now=_utc_now(), limit=room, config=config)
+                    found = await addresses(claimed) if claimed else {}
                 except Exception:
+                    # What was claimed stays leased and is taken again when the lease runs out.
                     log.exception("claiming messages failed; trying again")
+                    claimed = []
             for message in claimed:
-                inflight.add(asyncio.create_task(send(message, config=config)))
+                inflight.add(asyncio.create_task(send(message, config=config, found=found[message.id])))
             if claimed and len(claimed) == room:
                 # Every slot busy: go on as soon as one is free.
                 done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
@@ -442,7 +496,9 @@ def _reap(done: set[asyncio.Task]) -> None:
 async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
-    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config))
+    from events import reminders  # scheduled messages (reminders, HR's digest): a sweep a minute
+
+    await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
     log.info("delivery worker stopped")
 
 

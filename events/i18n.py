@@ -298,9 +298,9 @@ def when(starts_at: datetime, ends_at: datetime, language: str, zone: str | None
     return f"{day} {starts_at:%H:%M}–{end_day}{ends_at:%H:%M}{label}"
 
 # Each back-office area keeps its words in a module of its own.
-from events import i18n_applications, i18n_console, i18n_hr  # noqa: E402
+from events import i18n_applications, i18n_console, i18n_hr, i18n_notifications  # noqa: E402
 
-for _area in (i18n_hr, i18n_console, i18n_applications):
+for _area in (i18n_hr, i18n_console, i18n_applications, i18n_notifications):
     TEXT.update(_area.TEXT)
     ERRORS.update(_area.ERRORS)
 

@@ -41,7 +41,7 @@ def use_redis(url: str | None) -> None:
 async def close() -> None:
     global _redis
     if _redis is not None:
-        await _redis.aclose()
+        await broadcast.close(_redis)
         _redis = None
 
 

@@ -132,7 +132,7 @@ def mask_email(email: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """138****0000 (a Chinese mobile number without its +86), else the first three and last four digits."""
+    """138****5678 for +8613812345678 (without the +86), else the first three and last four digits: enough to tell two people apart, not enough to call."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]

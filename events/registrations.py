@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
-from events import calendar, i18n, metrics, outbox, tickets, views
+from events import calendar, i18n, metrics, notify, outbox, tickets, views
 from events.accounts import Actor, require_organiser, require_role
 from events.batching import Batcher
 from events.db import contains, for_update, write_transaction
@@ -344,10 +344,7 @@ def refuse_unless_admissible(*, registration_status: str, stop_status: str) -> N
 
 def mask_phone(phone: str | None) -> str | None:
     """138****5678 for +8613812345678: enough to tell two people apart at a desk, not enough to call."""
-    if not phone:
-        return phone
-    digits = phone.removeprefix("+86")
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
+    return notify.mask_phone(phone) if phone else phone
 
 
 async def stop_registrations(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -59,6 +62,33 @@ class Settings:
     delivery_test_channels: tuple[tuple[str, str], ...] = ()
     #: False only for the benchmark's "outbox off" server (BENCH=1 BENCH_OUTBOX=off): domain events are then not recorded.
     outbox: bool = True
+    # Channels (issue 13): e-mail and SMS. Missing configuration means the channel is off, never an error.
+    smtp_url: str | None = None
+    smtp_from: str = ""
+    smtp_ca_file: str | None = None
+    sms_provider: str | None = None
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sdk_app_id: str = ""
+    sms_region: str = "ap-guangzhou"
+    sms_sign_name: str = ""
+    #: Message kind → the provider's approved template code, as pairs (a frozen object holds no dict).
+    sms_templates: tuple[tuple[str, str], ...] = ()
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    #: Issue 13 (people): password resets and organisers' broadcasts.
+    password_reset_rate_limit_account: str = "5/hour"  # noqa: S105 - a rate, not a password
+    password_reset_rate_limit_address: str = "30/hour"  # noqa: S105 - a rate, not a password
+    password_reset_confirm_rate_limit_account: str = "10/15 minutes"  # noqa: S105 - a rate, not a password
+    #: Every answer to a reset request takes at least this long, so a known login cannot be told from an unknown one by time.
+    password_reset_answer_seconds: float = 0.3
+    broadcast_rate_limit_stop: str = "5/hour"
+    #: Local hour (DEFAULT_TIMEZONE) from which HR's daily digest of interests is sent.
+    digest_hour: int = 20
+    #: Webhook URLs may resolve to loopback and private networks (development and tests only; refused in production).
+    webhook_allow_private_addresses: bool = False
+    #: Webhook URLs may be plain http:// (development and tests only; refused in production).
+    webhook_allow_http: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -102,6 +132,44 @@ def _timezone(name: str) -> str:
     return name
 
 
+def _smtp_url(given: str | None) -> str | None:
+    if not given:
+        return None
+    if not given.startswith(("smtp://", "smtps://")):
+        raise SettingsError("SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.")
+    return given
+
+
+def _sms_templates(given: str | None) -> tuple[tuple[str, str], ...]:
+    if not given:
+        return ()
+    try:
+        templates = json.loads(given)
+    except ValueError as error:
+        raise SettingsError('SMS_TEMPLATES must be a JSON object: {"message kind": "template code"}.') from error
+    if not isinstance(templates, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in templates.items()):
+        raise SettingsError('SMS_TEMPLATES must be a JSON object: {"message kind": "template code"}.')
+    return tuple(sorted(templates.items()))
+
+
+def _sms_provider(env: Mapping[str, str]) -> str | None:
+    provider = env.get("SMS_PROVIDER") or None
+    if provider is None:
+        return None
+    if provider not in {"aliyun", "tencent"}:
+        raise SettingsError("SMS_PROVIDER must be aliyun, tencent or unset.")
+    needed = ["SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"] + (["SMS_SDK_APP_ID"] if provider == "tencent" else [])
+    missing = [name for name in needed if not env.get(name)]
+    if missing:
+        raise SettingsError(f"SMS_PROVIDER={provider} needs {', '.join(missing)}.")
+    return provider
+def _flag(env, name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false"}:
+        raise SettingsError(f"{name} must be 1 or 0.")
+    return value in {"1", "true"}
+
+
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from the environment (or the mapping given)."""
     env = os.environ if environ is None else environ
@@ -126,6 +194,11 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     )
     if test_channels and environment != "test":
         raise SettingsError("DELIVERY_TEST_CHANNELS is for tests only (APP_ENV=test).")
+    webhook_allow_private = _flag(env, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
+    webhook_allow_http = _flag(env, "WEBHOOK_ALLOW_HTTP")
+    if environment == "production" and (webhook_allow_private or webhook_allow_http):
+        # A webhook URL is typed by an HR account: in production it must never reach the app's own network.
+        raise SettingsError("WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP are for development and tests only.")
     return Settings(
         delivery_worker=delivery_worker,
         delivery_poll_seconds=float(env.get("DELIVERY_POLL_SECONDS", "0.5")),
@@ -169,7 +242,29 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         bench=env.get("BENCH") == "1" and environment != "production",
         log_format=env.get("LOG_FORMAT") or ("text" if environment == "development" else "json"),
         cors_allow_origins=tuple(origin.strip() for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()),
+        password_reset_rate_limit_account=env.get("PASSWORD_RESET_RATE_LIMIT_ACCOUNT", "5/hour"),
+        password_reset_rate_limit_address=env.get("PASSWORD_RESET_RATE_LIMIT_ADDRESS", "30/hour"),
+        # Wrong codes or links per account; each reset also burns after five wrong codes.
+        password_reset_confirm_rate_limit_account=env.get("PASSWORD_RESET_CONFIRM_RATE_LIMIT_ACCOUNT", "10/15 minutes"),
+        password_reset_answer_seconds=float(env.get("PASSWORD_RESET_ANSWER_SECONDS", "0.3")),
+        broadcast_rate_limit_stop=env.get("BROADCAST_RATE_LIMIT_STOP", "5/hour"),
+        digest_hour=int(env.get("DIGEST_HOUR", "20")),
+        webhook_allow_private_addresses=webhook_allow_private,
+        webhook_allow_http=webhook_allow_http,
         public_url=(env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}").rstrip("/"),
+        smtp_url=_smtp_url(env.get("SMTP_URL")),
+        smtp_from=env.get("SMTP_FROM") or f"no-reply@{urlsplit(_smtp_url(env.get('SMTP_URL')) or 'smtp://localhost').hostname}",
+        # A CA bundle to trust for the relay's certificate (a campus relay with its own CA); else the system's.
+        smtp_ca_file=env.get("SMTP_CA_FILE") or None,
+        sms_provider=_sms_provider(env),
+        sms_access_key_id=env.get("SMS_ACCESS_KEY_ID", ""),
+        sms_access_key_secret=env.get("SMS_ACCESS_KEY_SECRET", ""),
+        sms_sdk_app_id=env.get("SMS_SDK_APP_ID", ""),
+        sms_region=env.get("SMS_REGION") or "ap-guangzhou",
+        sms_sign_name=env.get("SMS_SIGN_NAME", ""),
+        sms_templates=_sms_templates(env.get("SMS_TEMPLATES")),
+        aliyun_sms_endpoint=(env.get("ALIYUN_SMS_ENDPOINT") or "https://dysmsapi.aliyuncs.com").rstrip("/"),
+        tencent_sms_endpoint=(env.get("TENCENT_SMS_ENDPOINT") or "https://sms.tencentcloudapi.com").rstrip("/"),
     )
 
 

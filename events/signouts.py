@@ -47,7 +47,7 @@ async def close() -> None:
             await _listener
         _listener = None
     if _redis is not None:
-        await _redis.aclose()
+        await broadcast.close(_redis)
         _redis = None
 
 

@@ -211,6 +211,8 @@ class Consent(Table):
     class Purpose(StrEnum):
         privacy_notice = "privacy_notice"
         share_profile = "share_profile"
+        #: Opt-in to non-transactional messages (digests, news beyond one's own stops); see events/consents.py.
+        notifications = "notifications"
 
     id = UUID(primary_key=True)
     seeker = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
@@ -522,6 +524,54 @@ class DeliveryAttempt(Table):
     duration_ms = Integer(default=0)
 
 
+class PasswordReset(Table):
+    """A forgotten-password request: an e-mail link or an SMS code, single use, 15 minutes (events/password_reset.py).
+
+    Neither the link's token nor the code is stored: both are HMACs of this row's id under the
+    app's secret, so a copy of the database (or of the outbox's message params) opens no account.
+    """
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    #: "link" (sent to the account's e-mail) or "code" (sent by SMS to its phone).
+    method = Varchar(length=8)
+    #: hex SHA-256 of the link's token, to find the reset by the token.
+    token_hash = Varchar(length=64, unique=True)
+    #: hex HMAC-SHA256 of the 6-digit code (a plain hash of six digits would be reversed in a second).
+    code_hash = Varchar(length=64)
+    expires_at = Timestamptz()
+    #: Set when the reset was used, superseded by a newer one, or burnt by too many wrong codes.
+    used_at = Timestamptz(null=True, default=None)
+    #: Wrong codes tried against this reset.
+    attempts = Integer(default=0)
+    created_at = _created_at()
+
+
+class WebhookEndpoint(Table):
+    """A URL an organiser or an employer's HR registered to receive domain events, signed per Standard Webhooks."""
+
+    id = UUID(primary_key=True)
+    owner = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    #: An HR owner's employer: the endpoint receives only events about this employer (events.webhooks). NULL for organisers.
+    employer = ForeignKey(Employer, null=True, default=None, on_delete=OnDelete.cascade)
+    #: https:// (http:// only with WEBHOOK_ALLOW_HTTP); checked when registered and again, after DNS, on every delivery.
+    url = Varchar(length=2000)
+    #: JSON array of domain event kinds.
+    event_types = Text(default="[]")
+    description = Varchar(length=500, default="")
+    #: whsec_<base64 of 32 random bytes>, the HMAC key; shown once, when created or rotated.
+    secret = Varchar(length=100, secret=True)
+    #: The secret before the last rotation: deliveries are signed with both until previous_secret_expires_at.
+    previous_secret = Varchar(length=100, null=True, default=None, secret=True)
+    previous_secret_expires_at = Timestamptz(null=True, default=None)
+    is_active = Boolean(default=True)
+    #: Why it stopped: "gone" (answered 410), "failing" (3 days of failures), "" while active.
+    disabled_reason = Varchar(length=32, default="")
+    #: First failed delivery since the last success; NULL while healthy.
+    failing_since = Timestamptz(null=True, default=None)
+    created_at = _created_at()
+
+
 # ---------------------------------------------------------------- hiring funnel (issue 14, h-funnel)
 
 
@@ -582,6 +632,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DomainEvent,
     Message,
     DeliveryAttempt,
+    PasswordReset,
+    WebhookEndpoint,
     StageChange,
     ContactNote,
 )

@@ -29,6 +29,7 @@ class Account(View):
     phone: Annotated[str | None, Meta(examples=["+8613812345678"], description="E.164.")]
     employer_id: uuid.UUID | None
     created_at: Moment
+    language: Annotated[Literal["zh-CN", "en"], Meta(description="What e-mails and SMS to this person are written in.")] = "zh-CN"
 
 
 class StaffCreated(View):

@@ -30,6 +30,7 @@ class Received:
     to: str
     kind: str
     params: dict
+    language: str
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Inbox:
                     to=envelope.rcpt_tos[0],
                     kind=parsed["Subject"],
                     params=json.loads(parsed.get_payload(decode=True).decode()),
+                    language=str(parsed["X-Language"]),
                 )
             )
         return "250 Message accepted for delivery"
@@ -100,6 +102,7 @@ async def _send(outgoing: Outgoing, port: int) -> Outcome:
     message["Message-ID"] = f"<{outgoing.message_id}@events.test>"
     message["X-Idempotency-Key"] = outgoing.idempotency_key
     message["X-Message"] = str(outgoing.message_id)
+    message["X-Language"] = outgoing.language
     message.set_content(json.dumps(outgoing.params, ensure_ascii=False))
     try:
         response = await aiosmtplib.send(message, hostname="127.0.0.1", port=port, timeout=10)

@@ -21,6 +21,9 @@ os.environ.update(
     PASSWORD_HASH_PROFILE="fast",
     DATA_DIR=str(_DATA),
     PICCOLO_CONF="piccolo_conf",
+    # A local receiver (127.0.0.1, plain http) stands in for the outside world in the webhook tests.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES="1",
+    WEBHOOK_ALLOW_HTTP="1",
 )
 os.environ.pop("REDIS_URL", None)
 if os.environ.get("TEST_DATABASE_URL"):

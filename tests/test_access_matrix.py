@@ -93,6 +93,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("PATCH", "/api/me", (401, 200, 200, 200, 200)),
     ("DELETE", "/api/me", (401, 204, 403, 403, 403)),
     ("GET", "/api/me/export", (401, 200, 403, 403, 403)),
+    ("GET", "/api/me/messages", (401, 200, 200, 200, 200)),
     ("POST", "/api/stops/{stop_id}/registrations", (401, 201, 403, 403, 403)),
     ("GET", "/api/me/registrations", (401, 200, 403, 403, 403)),
     ("GET", "/api/registrations/{registration_id}", (401, 200, 403, 403, 200)),
@@ -142,6 +143,21 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     # An invitation's secret is the only credential it takes.
     ("GET", "/api/invitations/{token}", PUBLIC),
     ("POST", "/api/invitations/{token}", PUBLIC),
+    # Forgotten passwords: the same 202 for anyone; a confirmation with a wrong code is refused for everyone alike.
+    ("POST", "/api/auth/password-reset", (202, 202, 202, 202, 202)),
+    ("POST", "/api/auth/password-reset/confirm", ((400, "password_reset_invalid"),) * 5),
+    ("POST", "/api/stops/{stop_id}/broadcasts", (401, 403, 403, 403, 202)),
+    ("POST", "/api/stops/{stop_id}/broadcasts?dry_run=true", ORGANISER_ACTS),
+    ("GET", "/api/me/notifications", (401, 200, 200, 200, 200)),
+    ("PUT", "/api/me/notifications", (401, 200, 200, 200, 200)),
+    # Webhooks: {webhook_id} is an endpoint `hr` registered, {message_id} a delivery to it; other HR staff do not find them.
+    ("POST", "/api/webhooks", (401, 403, 201, 201, 201)),
+    ("GET", "/api/webhooks", (401, 403, 200, 200, 200)),
+    ("PATCH", "/api/webhooks/{webhook_id}", (401, 403, 200, (404, "webhook_not_found"), 200)),
+    ("DELETE", "/api/webhooks/{webhook_id}", (401, 403, 204, (404, "webhook_not_found"), 204)),
+    ("POST", "/api/webhooks/{webhook_id}/rotate-secret", (401, 403, 200, (404, "webhook_not_found"), 200)),
+    ("GET", "/api/webhooks/{webhook_id}/deliveries", (401, 403, 200, (404, "webhook_not_found"), 200)),
+    ("POST", "/api/deliveries/{message_id}/redeliver", (401, 403, 202, (404, "delivery_not_found"), 202)),
     # Hiring funnel (issue 14): an interest and a visit of `employer`, each with a note; notes are the employer's alone.
     ("PUT", "/api/interests/{interest_id}/stage", (401, 403, 200, (404, "interest_not_found"), 403)),
     ("GET", "/api/interests/{interest_id}/stage", (401, 403, 200, (404, "interest_not_found"), 403)),
@@ -229,6 +245,12 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/employer-applications/{application_id}/reject"): lambda: {"reason": "资料不全"},
         ("POST", "/api/employer-applications/{application_id}/cancel"): lambda: {"reason": "退出"},
         ("POST", "/api/invitations/{token}"): lambda: {"password": "invited-pass-1"},
+        ("POST", "/api/auth/password-reset"): lambda: {"login": scene.organiser_email},
+        ("POST", "/api/auth/password-reset/confirm"): lambda: {"login": scene.organiser_email, "code": "123456", "new_password": "matrix-pass-99"},
+        ("POST", "/api/stops/{stop_id}/broadcasts"): lambda: {"audience": "registered", "subject": "入场提醒", "body": "请带好学生证。", "channels": ["email"]},
+        ("PUT", "/api/me/notifications"): lambda: {"opt_in": True},
+        ("POST", "/api/webhooks"): lambda: {"url": "https://93.184.215.14/hooks", "event_types": ["visit.created"]},
+        ("PATCH", "/api/webhooks/{webhook_id}"): lambda: {"description": "ATS"},
         ("PUT", "/api/interests/{interest_id}/stage"): lambda: {"stage": "screened"},
         ("PUT", "/api/interests/{interest_id}/note"): lambda: {"rating": 3, "text": "覆盖"},
         ("PUT", "/api/visits/{visit_id}/note"): lambda: {"rating": 3, "text": "覆盖"},
@@ -273,6 +295,8 @@ async def scene(
     assert submitted.status_code == 201, submitted.text
     approved = await post_ok(client, "/api/employer-applications", application_body(applied), {})
     decision = await post_ok(client, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [booth["stop_id"]]}, organiser, status=200)
+    webhook = await post_ok(client, "/api/webhooks", {"url": "https://93.184.215.14/hooks", "event_types": ["visit.created"]}, hr)
+    message_id = await _webhook_delivery(webhook["id"])
     return Scene(
         headers={"anonymous": {}, "seeker": seeker, "hr": hr, "other_hr": other_hr, "organiser": organiser},
         ids={
@@ -297,6 +321,8 @@ async def scene(
             "application_id": submitted.json()["id"],
             "approved_application_id": approved["id"],
             "token": decision["invitations"][0]["url"].rsplit("/", 1)[1],
+            "webhook_id": webhook["id"],
+            "message_id": str(message_id),
             **await _funnel_ids(client, hr, job, night_market),
         },
         organiser_email=me["email"],
@@ -305,6 +331,17 @@ async def scene(
     )
 
 
+async def _webhook_delivery(webhook_id: str) -> uuid.UUID:
+    """A delivery to the endpoint that was given up on, as the delivery worker leaves one."""
+    from datetime import UTC, datetime
+
+    from events.tables import Message
+
+    at = datetime.now(UTC)
+    row = Message(kind="visit.created", channel="webhook", webhook_id=webhook_id, idempotency_key=f"{uuid.uuid4()}:webhook:{webhook_id}", status="dead",
+                  attempts=12, next_attempt_at=at, created_at=at, params='{"data": {}}')
+    await Message.insert(row)
+    return row.id
 async def _funnel_ids(client, hr, job, night_market) -> dict[str, str]:
     """A seeker scanned at `employer`'s live stall who applied for its job; the interest and the visit carry a note each."""
     (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)

@@ -185,6 +185,10 @@ async def test_an_organiser_may_send_a_message_again_and_a_seeker_may_not(client
     (message,) = await Message.select(Message.id)
     with pytest.raises(Forbidden):
         await delivery.redeliver(message["id"], actor, now())
+    # A webhook's owner may; without the webhooks' table (or as someone else) nobody but organisers.
+    await Message.update({Message.webhook_id: uuid.uuid4()}).where(Message.id == message["id"])
+    with pytest.raises(Forbidden):
+        await delivery.redeliver(message["id"], actor, now())
     again = await delivery.redeliver(message["id"], organiser_actor, now())
     assert again.status == "pending" and again.attempts == 0
     await delivery.run_once(now=now())
@@ -273,3 +277,33 @@ async def test_two_fan_outs_at_once_make_each_message_once(client, organiser, st
         assert sum(results) <= await DomainEvent.count(), "SKIP LOCKED: no event taken by two fan-outs"
     assert await Message.count() == 150
     assert await DomainEvent.count().where(DomainEvent.processed_at.is_null()) == 0
+
+
+async def test_messages_are_written_in_the_language_the_person_chose(client, stop, smtp):
+    _, headers = await seeker_with_email()
+    changed = await client.patch("/api/me", json={"language": "en"}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["language"] == "en"
+    await register(client, stop["id"], headers)
+    await delivery.run_once(now=now())
+    assert [item.language for item in smtp.inbox.received] == ["en"]
+    refused = await client.patch("/api/me", json={"language": "fr"}, headers=headers)
+    assert refused.status_code == 400, refused.text
+
+
+async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_result_of_the_worker_that_took_over(client, stop, smtp):
+    await register(client, stop["id"], (await seeker_with_email())[1])
+    start = now()
+    await delivery.fan_out(now=start)
+    (slow,) = await delivery.claim(now=start, limit=10)
+    (taken_over,) = await delivery.claim(now=start + timedelta(seconds=settings.delivery_lease_seconds + 1), limit=10)
+    assert taken_over.attempt == slow.attempt + 1
+
+    async def refusing(outgoing, *, config):
+        return Outcome("give_up", response_code=550, response="mailbox unavailable")
+
+    assert await delivery.send(taken_over) == "delivered"
+    delivery.use_channel("email", refusing)
+    await delivery.send(slow)  # the slow worker finally hears back, and its answer differs
+    (message,) = await Message.select(Message.status, Message.attempts)
+    assert (message["status"], message["attempts"]) == ("delivered", 2)
+    assert sorted(row["outcome"] for row in await DeliveryAttempt.select(DeliveryAttempt.outcome)) == ["delivered", "give_up"], "both attempts are logged"

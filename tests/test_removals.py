@@ -100,5 +100,9 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("invitation", "application"): "SET NULL",
         # An invitation is a one-use link for one account: nothing to keep once the account is gone.
         ("invitation", "account"): "CASCADE",
+        # What a person was told goes with the person; its delivery log with the message. A processed domain event may be pruned.
+        ("message", "account"): "CASCADE",
+        ("delivery_attempt", "message"): "CASCADE",
+        ("message", "domain_event"): "SET NULL",
     }
     assert {key: action for key, action in actions.items() if action not in ("RESTRICT", "NO ACTION")} == allowed

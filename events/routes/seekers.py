@@ -41,6 +41,7 @@ class MePatch(Body):
     major: Major | UnsetType = UNSET
     degree: Degree | UnsetType = UNSET
     graduation_year: GraduationYear | UnsetType = UNSET
+    language: Annotated[Literal["zh-CN", "en"], Meta(description="What e-mails and SMS to me are written in.")] | UnsetType = UNSET
 
 
 @post("/seekers", summary="Sign up as a seeker", responses=problems(409, 413, 422, 429))
