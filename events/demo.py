@@ -136,8 +136,9 @@ async def _funnel_demo(*, hr: Actor, now: datetime, slug: str) -> None:
     """A few applications to the demo HR's employer at several stages, with a note on the furthest, so /hr/interests and the funnel counts have something to show."""
     offered = (await jobs.search_jobs(actor=hr, slug=slug, employer_id=hr.employer_id, limit=100, offset=0)).items
     for n, (name, school, major, moves) in enumerate(FUNNEL_STUDENTS):
+        # Nobody signs in as these students: a random password, with a digit so that it always passes the strength rule.
         signed = await seekers.sign_up(
-            now=now, name=name, phone=f"1390000{n:04d}", password=secrets.token_urlsafe(12), school=school, major=major, degree="bachelor",
+            now=now, name=name, phone=f"1390000{n:04d}", password=f"{secrets.token_urlsafe(12)}-7", school=school, major=major, degree="bachelor",
             graduation_year=now.year + 1, privacy_notice_version=seekers.PRIVACY_NOTICE_VERSION, accept_privacy_notice=True,
         )
         student = Actor(role="seeker", id=signed.seeker.id)
