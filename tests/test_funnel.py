@@ -214,3 +214,11 @@ async def test_the_demo_has_applications_at_every_stage_of_the_main_line_and_one
     assert counts.total == len(demo.FUNNEL_STUDENTS)
     assert counts.reached == {"submitted": 6, "screened": 4, "interviewed": 3, "intention": 2, "signed": 1}
     assert counts.now["declined"] == 1
+
+
+async def test_deleting_the_account_withdraws_the_application_in_its_history(client, hr, night_market):
+    a = await applicant(client, night_market, hr)
+    await move(client, a["interest"]["id"], "interviewed", hr)
+    assert (await client.delete("/api/me", headers=a["seeker"])).status_code == 204
+    state = (await client.get(f"/api/interests/{a['interest']['id']}/stage", headers=hr)).json()
+    assert state["stage"] == "withdrawn" and state["history"][-1]["from_stage"] == "interviewed"
