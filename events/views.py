@@ -290,7 +290,7 @@ class TicketKey(View):
 
 
 class ConsentRecord(View):
-    purpose: Literal["privacy_notice", "share_profile"]
+    purpose: Literal["privacy_notice", "share_profile", "notifications"]
     version: Annotated[str, Meta(examples=["2026-11"])]
     employer: uuid.UUID | None
     given_at: datetime
