@@ -222,3 +222,21 @@ async def test_deleting_the_account_withdraws_the_application_in_its_history(cli
     assert (await client.delete("/api/me", headers=a["seeker"])).status_code == 204
     state = (await client.get(f"/api/interests/{a['interest']['id']}/stage", headers=hr)).json()
     assert state["stage"] == "withdrawn" and state["history"][-1]["from_stage"] == "interviewed"
+
+
+async def test_an_hr_webhook_hears_its_own_employers_stage_moves_without_the_note(client, hr, other_hr, night_market):
+    from conftest import now
+
+    from events import delivery
+    from events.tables import Message
+
+    mine = await post_ok(client, "/api/webhooks", {"url": "https://93.184.215.14/ats", "event_types": ["interest.stage_changed"]}, hr)
+    theirs = await post_ok(client, "/api/webhooks", {"url": "https://93.184.215.14/other", "event_types": ["interest.stage_changed"]}, other_hr)
+    a = await applicant(client, night_market, hr)
+    await move(client, a["interest"]["id"], "screened", hr, note="内部说明")
+    while await delivery.fan_out(now=now()):
+        pass
+    sent = await Message.select(Message.webhook_id, Message.params).where((Message.channel == "webhook") & (Message.kind == "interest.stage_changed"))
+    assert [str(row["webhook_id"]) for row in sent] == [mine["id"]] and theirs["id"] not in str(sent)
+    data = json.loads(sent[0]["params"])["data"]
+    assert (data["from_stage"], data["to_stage"]) == ("submitted", "screened") and "内部说明" not in sent[0]["params"]
