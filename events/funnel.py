@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from events import contact_notes, outbox, views
 from events.accounts import Actor, require_organiser, require_role
@@ -45,8 +45,12 @@ async def _employers_interest(actor: Actor, interest_id: uuid.UUID, *, lock: boo
 
 
 async def record_change(*, interest_id: uuid.UUID, from_stage: str, to_stage: str, actor_id: uuid.UUID | None, note: str, now: datetime) -> None:
-    """Write one history row (inside the caller's write transaction); the seeker's own withdrawal and re-application use it too."""
-    await StageChange.insert(StageChange(interest=interest_id, from_stage=from_stage, to_stage=to_stage, actor=actor_id, note=note, at=now))
+    """Write one history row (inside the caller's write transaction, under the interest's lock); the seeker's own withdrawal and re-application use it too."""
+    # The history reads in time order, and every row must come after the one before it: a mover whose clock was read
+    # before the previous move committed (it waited for the lock) is recorded a microsecond after that move instead.
+    last = await StageChange.select(StageChange.at).where(StageChange.interest == interest_id).order_by(StageChange.at, ascending=False).first()
+    at = now if last is None or last["at"] < now else last["at"] + timedelta(microseconds=1)
+    await StageChange.insert(StageChange(interest=interest_id, from_stage=from_stage, to_stage=to_stage, actor=actor_id, note=note, at=at))
 
 
 async def move_stage(*, actor: Actor, now: datetime, interest_id: uuid.UUID, stage: str, note: str = "") -> views.InterestStage:

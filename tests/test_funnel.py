@@ -240,3 +240,19 @@ async def test_an_hr_webhook_hears_its_own_employers_stage_moves_without_the_not
     assert [str(row["webhook_id"]) for row in sent] == [mine["id"]] and theirs["id"] not in str(sent)
     data = json.loads(sent[0]["params"])["data"]
     assert (data["from_stage"], data["to_stage"]) == ("submitted", "screened") and "内部说明" not in sent[0]["params"]
+
+
+async def test_a_mover_whose_clock_was_read_before_the_previous_move_is_recorded_after_it(client, hr, employer, night_market):
+    from datetime import timedelta
+
+    from conftest import now
+
+    from events import funnel
+
+    a = await applicant(client, night_market, hr)
+    actor = (await make_account("hr", employer_id=uuid.UUID(employer["id"])))[0]
+    later = now()
+    await funnel.move_stage(actor=actor, now=later, interest_id=uuid.UUID(a["interest"]["id"]), stage="screened")
+    state = await funnel.move_stage(actor=actor, now=later - timedelta(seconds=2), interest_id=uuid.UUID(a["interest"]["id"]), stage="interviewed")
+    assert [(h.from_stage, h.to_stage) for h in state.history] == [("submitted", "screened"), ("screened", "interviewed")]
+    assert state.history[0].at < state.history[1].at
