@@ -579,7 +579,7 @@ class StageChange(Table):
     """One move of an interest between funnel stages: who moved it, when, and why (the interest's history)."""
 
     id = UUID(primary_key=True)
-    interest = ForeignKey(Interest, null=False, on_delete=OnDelete.cascade, index=True)
+    interest = ForeignKey(Interest, null=False, on_delete=OnDelete.restrict, index=True)
     from_stage = Varchar(length=16, choices=Interest.Stage)
     to_stage = Varchar(length=16, choices=Interest.Stage)
     #: HR who moved it, or the seeker (withdrawal); null once that account is gone.
@@ -595,9 +595,9 @@ class ContactNote(Table):
     """
 
     id = UUID(primary_key=True)
-    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.cascade, index=True)
-    visit = ForeignKey(Visit, null=True, default=None, on_delete=OnDelete.cascade)
-    interest = ForeignKey(Interest, null=True, default=None, on_delete=OnDelete.cascade)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    visit = ForeignKey(Visit, null=True, default=None, on_delete=OnDelete.restrict)
+    interest = ForeignKey(Interest, null=True, default=None, on_delete=OnDelete.restrict)
     #: 1 (weak) to 5 (strong), or none.
     rating = Integer(null=True, default=None)
     #: A JSON list of the employer's own tags.

@@ -104,5 +104,8 @@ async def test_no_foreign_key_silently_deletes_or_blanks_attendance_data(app):
         ("message", "account"): "CASCADE",
         ("delivery_attempt", "message"): "CASCADE",
         ("message", "domain_event"): "SET NULL",
+        # Who moved an interest or wrote a note may be blanked; the history and the note stay (hiring funnel, issue 14).
+        ("stage_change", "actor"): "SET NULL",
+        ("contact_note", "author"): "SET NULL",
     }
     assert {key: action for key, action in actions.items() if action not in ("RESTRICT", "NO ACTION")} == allowed

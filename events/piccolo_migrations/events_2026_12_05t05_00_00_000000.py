@@ -126,7 +126,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Employer,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
@@ -150,7 +150,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Visit,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -174,7 +174,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Interest,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -349,7 +349,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Interest,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
