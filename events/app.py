@@ -241,6 +241,7 @@ def create_app(config: Settings = settings) -> Litestar:
             calendar.router,
             *_employer_and_hr_routers(),
             *_hiring_routers(),
+            *_hiring_funnel_routers(),
             pages.router,
             *console_routers(),
             applications_router, invitations_router, application_pages_router,
@@ -259,7 +260,7 @@ def create_app(config: Settings = settings) -> Litestar:
         after_request=security_headers,
         # Closed unless configured: only the origins listed in CORS_ALLOW_ORIGINS may call the API from a browser.
         cors_config=CORSConfig(
-            allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]
+            allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]
         )
         if config.cors_allow_origins
         else None,
@@ -323,6 +324,13 @@ def _hiring_routers() -> list:
     from events.routes import hr_slots, slot_pages, slots
 
     return [slots.router, slot_pages.router, hr_slots.router]
+
+
+def _hiring_funnel_routers() -> list:
+    """Issue 14's funnel part: interest stages, notes on contacts, funnel counts (API and HR pages)."""
+    from events.routes import funnel, hr_funnel
+
+    return [funnel.router, hr_funnel.router]
 
 
 def _document_downloads(application: Litestar) -> None:

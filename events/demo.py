@@ -1,13 +1,14 @@
-"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs, a pending employer application."""
+"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs, a pending employer application, a few applications at several funnel stages."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from stdnum.cn import uscc
 
-from events import applications, booths, employers, jobs, schedule
+from events import applications, booths, contact_notes, employers, funnel, interests, jobs, schedule, seekers
 from events.accounts import Actor
 
 EMPLOYERS = [
@@ -115,6 +116,7 @@ async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
     hr = await employers.add_staff(actor=organiser, now=now, employer_id=made[0].id, name="张敏", email=DEMO_HR_EMAIL, phone=None, password=None)
     assert hr.initial_password is not None
     await load_demo_slots(organiser=organiser, now=now, slug=train.slug, employer_id=made[0].id)
+    await _funnel_demo(hr=Actor(role="hr", id=hr.account.id, employer_id=made[0].id), now=now, slug=train.slug)
     return DEMO_HR_EMAIL, hr.initial_password
 
 
@@ -140,3 +142,35 @@ async def load_demo_slots(*, organiser: Actor, now: datetime, slug: str, employe
             employer_id=None, now=now,
         )
         await bookings.book(actor=Actor(role="seeker", id=account.id), now=now, slot_id=opened[n // 2].id)
+
+
+# ---------------------------------------------------------------- hiring funnel (issue 14, h-funnel)
+
+#: Demo students who applied to the first employer's jobs at the talent train, and how far each got (投递 → 签约).
+FUNNEL_STUDENTS = [
+    ("陈思远", "南京大学", "软件工程", ["screened", "interviewed", "intention", "signed"]),
+    ("刘雨桐", "东南大学", "计算机科学与技术", ["screened", "interviewed", "intention"]),
+    ("王子涵", "南京航空航天大学", "人工智能", ["screened", "interviewed"]),
+    ("赵一鸣", "南京大学", "数学", ["screened"]),
+    ("孙嘉怡", "东南大学", "软件工程", ["declined"]),
+    ("周博文", "南京大学", "电子信息工程", []),
+]
+
+
+async def _funnel_demo(*, hr: Actor, now: datetime, slug: str) -> None:
+    """A few applications to the demo HR's employer at several stages, with a note on the furthest, so /hr/interests and the funnel counts have something to show."""
+    offered = (await jobs.search_jobs(actor=hr, slug=slug, employer_id=hr.employer_id, limit=100, offset=0)).items
+    for n, (name, school, major, moves) in enumerate(FUNNEL_STUDENTS):
+        # Nobody signs in as these students: a random password, with a digit so that it always passes the strength rule.
+        signed = await seekers.sign_up(
+            now=now, name=name, phone=f"1390000{n:04d}", password=f"{secrets.token_urlsafe(12)}-7", school=school, major=major, degree="bachelor",
+            graduation_year=now.year + 1, privacy_notice_version=seekers.PRIVACY_NOTICE_VERSION, accept_privacy_notice=True,
+        )
+        student = Actor(role="seeker", id=signed.seeker.id)
+        interest, _new = await interests.express_interest(actor=student, now=now, job_id=offered[n % len(offered)].id)
+        for stage in moves:
+            await funnel.move_stage(actor=hr, now=now, interest_id=interest.id, stage=stage)
+        if n == 0:
+            await contact_notes.save_interest_note(
+                actor=hr, now=now, interest_id=interest.id, rating=5, tags=["Java", "应届"], text="基础扎实，沟通清楚。", next_step="寄送录用通知",
+            )

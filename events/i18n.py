@@ -310,3 +310,7 @@ from events import i18n_slots  # noqa: E402
 TEXT.update(i18n_slots.TEXT)
 ERRORS.update(i18n_slots.ERRORS)
 SCANNER_VISIT_TEXT.update(i18n_slots.SCANNER_VISIT_TEXT)
+from events import i18n_funnel  # noqa: E402
+
+TEXT.update(i18n_funnel.TEXT)
+ERRORS.update({code: words for code, words in i18n_funnel.ERRORS.items() if code not in ERRORS})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from events import outbox, views
+from events import funnel, outbox, views
 from events.accounts import Actor, require_role
-from events.db import write_transaction
+from events.db import for_update, write_transaction
 from events.errors import NotFound
 from events.tables import Consent, Interest, Job
 
@@ -32,15 +32,22 @@ def _view(row: dict, job: dict) -> views.Interest:
         employer=views.EmployerSummary(id=job["employer"], name=job["employer.name"]),
         created_at=row["created_at"],
         withdrawn_at=row["withdrawn_at"],
+        stage=row["stage"],
     )
 
 
 async def seekers_interests(seeker_id: uuid.UUID) -> list[views.Interest]:
     """Everything a seeker ever applied for, withdrawn ones too (for their data export)."""
     rows = await Interest.select(
-        Interest.id, Interest.job, Interest.job.title, Interest.employer, Interest.employer.name, Interest.created_at, Interest.withdrawn_at
-    ).where(Interest.seeker == seeker_id)
+        Interest.id, Interest.job, Interest.job.title, Interest.employer, Interest.employer.name, Interest.created_at, Interest.withdrawn_at, Interest.stage
+    ).where(Interest.seeker == seeker_id).order_by(Interest.created_at)
     return [_view(row, {"id": row["job"], "title": row["job.title"], "employer": row["employer"], "employer.name": row["employer.name"]}) for row in rows]
+
+
+async def my_interests(*, actor: Actor) -> list[views.Interest]:
+    """The seeker's own applications with where each stands with the employer (withdrawn ones too)."""
+    require_role(actor, "seeker")
+    return await seekers_interests(actor.id)
 
 
 async def express_interest(*, actor: Actor, now: datetime, job_id: uuid.UUID) -> tuple[views.Interest, bool]:
@@ -56,8 +63,12 @@ async def express_interest(*, actor: Actor, now: datetime, job_id: uuid.UUID) ->
         consent = Consent(seeker=actor.id, purpose=Consent.Purpose.share_profile, version=SHARE_VERSION, employer=job["employer"], given_at=now)
         await Consent.insert(consent)
         if existing is not None:
-            await Interest.update({Interest.withdrawn_at: None, Interest.consent: consent.id, Interest.created_at: now}).where(Interest.id == existing["id"])
+            await Interest.update(
+                {Interest.withdrawn_at: None, Interest.consent: consent.id, Interest.created_at: now, Interest.stage: Interest.Stage.submitted}
+            ).where(Interest.id == existing["id"])
             interest_id = existing["id"]
+            # Applying again starts over; the history keeps the earlier round.
+            await funnel.record_change(interest_id=interest_id, from_stage=existing["stage"], to_stage=Interest.Stage.submitted, actor_id=actor.id, note="", now=now)
         else:
             interest = Interest(seeker=actor.id, job=job_id, employer=job["employer"], consent=consent.id, created_at=now)
             await Interest.insert(interest)
@@ -72,12 +83,13 @@ async def withdraw_interest(*, actor: Actor, now: datetime, job_id: uuid.UUID) -
     """Stop sharing for this job; the consent behind it is withdrawn too."""
     require_role(actor, "seeker")
     async with write_transaction():
-        row = await Interest.select(Interest.id, Interest.consent).where(
+        row = await for_update(Interest.select(Interest.id, Interest.consent, Interest.stage).where(
             (Interest.seeker == actor.id) & (Interest.job == job_id) & Interest.withdrawn_at.is_null()
-        ).first()
+        )).first()
         if row is None:
             raise NotFound("interest_not_found", "You have not applied for this job.")
-        await Interest.update({Interest.withdrawn_at: now}).where(Interest.id == row["id"])
+        await Interest.update({Interest.withdrawn_at: now, Interest.stage: Interest.Stage.withdrawn}).where(Interest.id == row["id"])
+        await funnel.record_change(interest_id=row["id"], from_stage=row["stage"], to_stage=Interest.Stage.withdrawn, actor_id=actor.id, note="", now=now)
         await Consent.update({Consent.withdrawn_at: now}).where(Consent.id == row["consent"])
 
 

@@ -54,6 +54,7 @@ KINDS: dict[str, Kind] = {
         ("employer_name", "event_title", "date", "interests", "unsubscribe_url"), ("workspace_url", "name"), transactional=False
     ),
     "webhook.disabled": Kind(("url_host", "reason"), ("description", "manage_url", "name")),
+    "interest.stage_changed": Kind(("job_title", "employer_name", "stage"), ("event_title", "applications_url", "name")),
 }
 
 
@@ -230,6 +231,23 @@ COPY: dict[str, dict[str, Copy]] = {
             (("Description", "{{ description or '' }}"),), ("Manage webhooks", "manage_url"),
         ),
     },
+    # Hiring funnel (issue 14): the moves a student is told of (events.funnel.TOLD_TO_SEEKER); HR's note never goes in.
+    "interest.stage_changed": {
+        "zh-CN": Copy(
+            "{% if stage == 'signed' %}签约确认{% elif stage == 'intention' %}初步意向{% else %}投递结果{% endif %}：{{ employer_name }} · {{ job_title }}",
+            ("{% if stage == 'signed' %}恭喜！您与 {{ employer_name }} 就「{{ job_title }}」岗位的签约已确认。"
+             "{% elif stage == 'intention' %}{{ employer_name }} 对您投递的「{{ job_title }}」岗位有初步录用意向，请留意对方的联系。"
+             "{% else %}很遗憾，{{ employer_name }} 未能推进您投递的「{{ job_title }}」岗位。感谢您的关注，祝求职顺利。{% endif %}",),
+            (("活动", "{{ event_title or '' }}"),), ("查看我的投递", "applications_url"),
+        ),
+        "en": Copy(
+            "{% if stage == 'signed' %}Offer signed{% elif stage == 'intention' %}An intention to hire{% else %}Your application{% endif %}: {{ employer_name }} · {{ job_title }}",
+            ("{% if stage == 'signed' %}Congratulations: your contract with {{ employer_name }} for {{ job_title }} is signed."
+             "{% elif stage == 'intention' %}{{ employer_name }} intends to offer you the {{ job_title }} post; expect them to get in touch."
+             "{% else %}We are sorry: {{ employer_name }} will not take your application for {{ job_title }} further. Thank you, and good luck.{% endif %}",),
+            (("Event", "{{ event_title or '' }}"),), ("See my applications", "applications_url"),
+        ),
+    },
 }
 
 #: Field names of `stop.changed`'s `changes`, as people read them.
@@ -386,6 +404,7 @@ SMS_VARIABLES: dict[str, tuple[str, ...]] = {
     "password_reset.code": ("code", "minutes"),
     "broadcast": ("event", "subject", "unsubscribe"),
     "interest.digest": ("event", "count", "unsubscribe"),
+    "interest.stage_changed": ("employer", "job", "stage"),
 }
 #: The reply keyword non-transactional SMS end with (PIPL: a way out in every message that needs an opt-in). Carriers
 #: and both providers treat a "T" reply as an opt-out of the sender's marketing SMS; the e-mail forms carry a link instead.
@@ -411,6 +430,9 @@ def _sms_values(kind: str, params: dict) -> dict[str, str]:
         "subject": str(params.get("subject") or ""),
         "count": str(len(params.get("interests") or [])),
         "unsubscribe": SMS_UNSUBSCRIBE,
+        "employer": str(params.get("employer_name") or ""),
+        "job": str(params.get("job_title") or ""),
+        "stage": {"intention": "初步意向", "signed": "已签约", "declined": "未通过"}.get(str(params.get("stage")), ""),
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from events.notify import ADDRESS_OF, DomainEventView, Plan, channel_for, mask_address, subscriber, to_accounts
 from events.settings import settings
-from events.tables import Account, EmployerApplication, Registration, Stop
+from events.tables import Account, EmployerApplication, Interest, Registration, Stop
 
 #: A stop's changes that its registered seekers are told about; capacity or a registration window are the organiser's business.
 TOLD_CHANGES = frozenset({"name", "starts_at", "ends_at", "timezone", "school", "campus", "address", "city"})
@@ -129,3 +129,24 @@ async def invitation_created(event: DomainEventView, *, now: datetime) -> list[P
         "company": (employer or {}).get("employer.name") or "",
     }
     return await to_accounts(event, [account_id], params)
+
+
+# ---------------------------------------------------------------- hiring funnel (issue 14, h-funnel)
+
+
+@subscriber("interest.stage_changed")
+async def interest_stage_changed(event: DomainEventView, *, now: datetime) -> list[Plan]:
+    """The seeker hears the moves worth telling (intention, signed, declined: events.funnel.TOLD_TO_SEEKER), never the note."""
+    if not event.payload.get("tell_seeker"):
+        return []
+    row = await Interest.select(Interest.job.title, Interest.employer.name, Interest.job.event.title).where(Interest.id == event.payload["interest_id"]).first()
+    if row is None:
+        return []
+    params = {
+        "job_title": row["job.title"],
+        "employer_name": row["employer.name"],
+        "event_title": row["job.event.title"],
+        "stage": event.payload["to_stage"],
+        "applications_url": f"{settings.public_url}/me/tickets#applications",
+    }
+    return await to_accounts(event, [uuid.UUID(event.payload["seeker_id"])], params)

@@ -9,7 +9,7 @@ from typing import Any
 
 import phonenumbers
 
-from events import calendar, identifiers, views
+from events import calendar, contact_notes, funnel, identifiers, views
 from events.accounts import (
     Actor,
     account_view,
@@ -142,6 +142,7 @@ async def export_me(*, actor: Actor, now: datetime) -> views.PersonalData:
         visits=[f"{row['booth.label']} {row['booth.employer.name']} {row['visited_at'].isoformat()}" for row in visits],
         bookings=await my_bookings(actor=actor),
         slot_invitations=await my_invitations(actor=actor),
+        contact_notes=await contact_notes.notes_about(actor.id),
     )
 
 
@@ -167,7 +168,12 @@ async def delete_me(*, actor: Actor, now: datetime) -> None:
             SeekerProfile.account == actor.id
         )
         await Consent.update({Consent.withdrawn_at: now}).where((Consent.seeker == actor.id) & Consent.withdrawn_at.is_null())
-        await Interest.update({Interest.withdrawn_at: now}).where((Interest.seeker == actor.id) & Interest.withdrawn_at.is_null())
+        open_interests = await Interest.select(Interest.id, Interest.stage).where((Interest.seeker == actor.id) & Interest.withdrawn_at.is_null())
+        await Interest.update({Interest.withdrawn_at: now, Interest.stage: Interest.Stage.withdrawn}).where(
+            (Interest.seeker == actor.id) & Interest.withdrawn_at.is_null()
+        )
+        for row in open_interests:
+            await funnel.record_change(interest_id=row["id"], from_stage=row["stage"], to_stage=Interest.Stage.withdrawn, actor_id=actor.id, note="", now=now)
         await AuditEntry.insert(AuditEntry(actor=actor.id, action="delete_own_account", target=f"account:{actor.id}", at=now))
     forget_account(actor.id)
     calendar.changed()

@@ -361,6 +361,18 @@ class Interest(Table):
     created_at = _created_at()
     withdrawn_at = Timestamptz(null=True, default=None)
 
+    class Stage(StrEnum):
+        submitted = "submitted"
+        screened = "screened"
+        interviewed = "interviewed"
+        intention = "intention"
+        signed = "signed"
+        declined = "declined"
+        withdrawn = "withdrawn"
+
+    #: Where the interest stands in the hiring funnel (events.funnel); its history is StageChange.
+    stage = Varchar(length=16, choices=Stage, default=Stage.submitted)
+
 
 class BoothPlace(Table):
     """A labelled place on a stop's floor plan (A01), laid out before employers are known. Unique: booth_place_stop_label_unique.
@@ -643,6 +655,42 @@ class SlotInvitation(Table):
     decided_at = Timestamptz(null=True, default=None)
 
 
+# ---------------------------------------------------------------- hiring funnel (issue 14, h-funnel)
+
+
+class StageChange(Table):
+    """One move of an interest between funnel stages: who moved it, when, and why (the interest's history)."""
+
+    id = UUID(primary_key=True)
+    interest = ForeignKey(Interest, null=False, on_delete=OnDelete.restrict, index=True)
+    from_stage = Varchar(length=16, choices=Interest.Stage)
+    to_stage = Varchar(length=16, choices=Interest.Stage)
+    #: HR who moved it, or the seeker (withdrawal); null once that account is gone.
+    actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    note = Text(default="")
+    at = Timestamptz()
+
+
+class ContactNote(Table):
+    """HR's private note on one visitor or one interest; belongs to the employer.
+
+    Unique: contact_note_employer_visit_unique, contact_note_employer_interest_unique. Exactly one of visit and interest is set.
+    """
+
+    id = UUID(primary_key=True)
+    employer = ForeignKey(Employer, null=False, on_delete=OnDelete.restrict, index=True)
+    visit = ForeignKey(Visit, null=True, default=None, on_delete=OnDelete.restrict)
+    interest = ForeignKey(Interest, null=True, default=None, on_delete=OnDelete.restrict)
+    #: 1 (weak) to 5 (strong), or none.
+    rating = Integer(null=True, default=None)
+    #: A JSON list of the employer's own tags.
+    tags = Text(default="[]")
+    text = Text(default="")
+    next_step = Varchar(length=200, default="")
+    author = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employer,
     Account,
@@ -673,4 +721,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Slot,
     Booking,
     SlotInvitation,
+    StageChange,
+    ContactNote,
 )

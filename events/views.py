@@ -341,6 +341,10 @@ class Interest(View):
     employer: EmployerSummary
     created_at: datetime
     withdrawn_at: datetime | None
+    stage: Annotated[
+        Literal["submitted", "screened", "interviewed", "intention", "signed", "declined", "withdrawn"],
+        Meta(examples=["interviewed"], description="Where the application stands with the employer (招聘进度): submitted → screened → interviewed → intention → signed, or declined / withdrawn."),
+    ] = "submitted"
 
 
 class Arrivals(View):
@@ -436,6 +440,10 @@ class PersonalData(View):
     visits: Annotated[list[str], Meta(description="Booths visited: 'label employer at time'.")]
     bookings: Annotated[list[Booking], Meta(description="Interview bookings, cancelled ones included.")] = []
     slot_invitations: Annotated[list[SlotInvitation], Meta(description="Invitations to interview slots and their answers.")] = []
+    contact_notes: Annotated[
+        list[NoteMention],
+        Meta(description="Notes employers' HR keep about the seeker: that they exist and by whom, never their content (PIPL)."),
+    ] = []
 
 
 class AuditRecord(View):
@@ -784,3 +792,101 @@ class NoShowReport(View):
 
     employers: list[EmployerNoShows]
     seekers: list[SeekerNoShows]
+
+
+# ---------------------------------------------------------------- hiring funnel (issue 14, h-funnel)
+
+Stage = Annotated[
+    Literal["submitted", "screened", "interviewed", "intention", "signed", "declined", "withdrawn"],
+    Meta(examples=["screened"], description="submitted (投递) → screened (初选) → interviewed (面试) → intention (意向) → signed (签约); declined, withdrawn."),
+]
+
+
+class NoteMention(View):
+    """That an employer keeps a note about the seeker (for the seeker's data export, without the note)."""
+
+    employer: EmployerSummary
+    about: Annotated[Literal["visit", "interest"], Meta(examples=["visit"])]
+    updated_at: datetime
+
+
+class StageChange(View):
+    from_stage: Stage
+    to_stage: Stage
+    actor_name: Annotated[str | None, Meta(examples=["王敏"], description="Who moved it; null once that account is gone.")]
+    note: Annotated[str, Meta(examples=["笔试通过"])]
+    at: datetime
+
+
+class InterestStage(View):
+    """An interest's stage and its history, oldest move first (HR of its employer)."""
+
+    interest_id: uuid.UUID
+    job_id: uuid.UUID
+    job_title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    seeker_name: Annotated[str, Meta(examples=["李华"])]
+    stage: Stage
+    history: list[StageChange]
+
+
+class ContactNote(View):
+    """HR's private note on one visitor or one interest; only the employer's HR ever see it."""
+
+    visit_id: uuid.UUID | None
+    interest_id: uuid.UUID | None
+    rating: Annotated[int | None, Meta(examples=[4], description="1 (weak) to 5 (strong); null for none.")]
+    tags: Annotated[list[str], Meta(examples=[["Java", "可实习"]])]
+    text: Annotated[str, Meta(examples=["基础扎实，沟通清楚"])]
+    next_step: Annotated[str, Meta(examples=["周三电话面试"])]
+    author_name: Annotated[str | None, Meta(examples=["王敏"])]
+    updated_at: datetime
+
+
+class StageCounts(View):
+    """Interests at each stage now (`now`) and interests that ever got at least that far (`reached`)."""
+
+    total: Annotated[int, Meta(examples=[120])]
+    now: Annotated[dict[str, int], Meta(examples=[{"submitted": 60, "screened": 30, "interviewed": 15, "intention": 8, "signed": 4, "declined": 2, "withdrawn": 1}])]
+    reached: Annotated[dict[str, int], Meta(examples=[{"submitted": 120, "screened": 57, "interviewed": 27, "intention": 12, "signed": 4}])]
+
+
+class FunnelStop(View):
+    stop_id: Annotated[uuid.UUID | None, Meta(description="Null: interests with no visit to the employer's booth at any stop of the event (applied online).")]
+    name: Annotated[str, Meta(examples=["南京大学 仙林校区"])]
+    counts: StageCounts
+
+
+class FunnelEmployer(View):
+    employer: EmployerSummary
+    counts: StageCounts
+
+
+class FunnelJob(View):
+    job_id: uuid.UUID
+    title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    employer_id: uuid.UUID
+    counts: StageCounts
+
+
+class Funnel(View):
+    """The hiring funnel of an event: every interest counted once per breakdown."""
+
+    event_slug: Slug
+    generated_at: datetime
+    counts: StageCounts
+    stops: list[FunnelStop]
+    employers: list[FunnelEmployer]
+    jobs: list[FunnelJob]
+
+
+class EmployerInterest(View):
+    """One application to the employer as its HR see it in the funnel: the profile only while the seeker shares it."""
+
+    interest_id: uuid.UUID
+    job_id: uuid.UUID
+    job_title: Annotated[str, Meta(examples=["Java 开发工程师"])]
+    event_slug: Slug
+    applied_at: datetime
+    stage: Stage
+    profile: Annotated[VisitorProfile | None, Meta(description="Null once the seeker withdrew (and with it the consent to share).")]
+    note: ContactNote | None

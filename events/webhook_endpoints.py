@@ -45,11 +45,12 @@ EVENT_TYPES: tuple[str, ...] = (
     "employer_application.decided",
     "job.published",
     "broadcast.sent",
+    "interest.stage_changed",
 )
 #: Domain events whose messages carry a one-time link or code: never sent to a webhook.
 NEVER_SENT = frozenset({"invitation.created", "password_reset.requested", "password_reset.link", "password_reset.code"})
 #: What an HR account's endpoint may subscribe to: events about its own employer (the payload's `employer_id`).
-EMPLOYER_EVENT_TYPES = frozenset({"visit.created", "interest.created", "employer_application.decided", "job.published"})
+EMPLOYER_EVENT_TYPES = frozenset({"visit.created", "interest.created", "employer_application.decided", "job.published", "interest.stage_changed"})
 #: The domain event recorded when an endpoint is disabled (410, or failing for FAILING_FOR); its owner is told.
 DISABLED_KIND = "webhook.disabled"
 #: How long the secret before a rotation keeps signing deliveries.

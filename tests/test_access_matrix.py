@@ -175,6 +175,16 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("POST", "/api/slot-invitations/{slot_invitation_id}/decline", (401, 200, 403, 403, 403)),
     # HR see their own employer's no-shows (none, for `other_hr`).
     ("GET", "/api/events/{slug}/no-shows", (401, 403, 200, 200, 200)),
+    # Hiring funnel (issue 14): an interest and a visit of `employer`, each with a note; notes are the employer's alone.
+    ("PUT", "/api/interests/{interest_id}/stage", (401, 403, 200, (404, "interest_not_found"), 403)),
+    ("GET", "/api/interests/{interest_id}/stage", (401, 403, 200, (404, "interest_not_found"), 403)),
+    ("PUT", "/api/interests/{interest_id}/note", (401, 403, 200, (404, "interest_not_found"), (404, "interest_not_found"))),
+    ("GET", "/api/interests/{interest_id}/note", (401, 403, 200, (404, "interest_not_found"), (404, "interest_not_found"))),
+    ("PUT", "/api/visits/{visit_id}/note", (401, 403, 200, (404, "visit_not_found"), (404, "visit_not_found"))),
+    ("GET", "/api/visits/{visit_id}/note", (401, 403, 200, (404, "visit_not_found"), (404, "visit_not_found"))),
+    ("PUT", "/api/booths/{live_booth_id}/visitors/{live_registration_id}/note", (401, 403, 200, (404, "visit_not_found"), (404, "visit_not_found"))),
+    ("GET", "/api/events/{slug}/funnel", (401, 403, 200, 200, 200)),
+    ("GET", "/api/me/interests", (401, 200, 403, 403, 403)),
 ]
 
 
@@ -262,6 +272,10 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         ("POST", "/api/booths/{booth_id}/slots"): lambda: {"starts_at": scene.ids["slot_starts_at"], "minutes": 15, "size": 2},
         ("POST", "/api/bookings/{booking_id}/attendance"): lambda: {"attended": True},
         ("POST", "/api/slots/{slot_id}/invitations"): lambda: {"seeker_id": scene.ids["seeker_id"]},
+        ("PUT", "/api/interests/{interest_id}/stage"): lambda: {"stage": "screened"},
+        ("PUT", "/api/interests/{interest_id}/note"): lambda: {"rating": 3, "text": "覆盖"},
+        ("PUT", "/api/visits/{visit_id}/note"): lambda: {"rating": 3, "text": "覆盖"},
+        ("PUT", "/api/booths/{booth_id}/visitors/{registration_id}/note"): lambda: {"rating": 3},
     }
     make = bodies.get((method, route))
     return None if make is None else make()
@@ -332,6 +346,7 @@ async def scene(
             "webhook_id": webhook["id"],
             "message_id": str(message_id),
             **slot_ids,
+            **await _funnel_ids(client, hr, job, night_market),
         },
         organiser_email=me["email"],
         employer_id=employer["id"],
@@ -350,6 +365,15 @@ async def _webhook_delivery(webhook_id: str) -> uuid.UUID:
                   attempts=12, next_attempt_at=at, created_at=at, params='{"data": {}}')
     await Message.insert(row)
     return row.id
+async def _funnel_ids(client, hr, job, night_market) -> dict[str, str]:
+    """A seeker scanned at `employer`'s live stall who applied for its job; the interest and the visit carry a note each."""
+    (ticket,) = await confirmed_tickets(night_market["tonight"]["id"], 1)
+    await post_ok(client, f"/api/booths/{night_market['a12']['id']}/visits", {"ticket": ticket["code"], "nonce": str(uuid.uuid4())}, hr)
+    visit_id = (await client.get(f"/api/booths/{night_market['a12']['id']}/visitors", headers=hr)).json()["visitors"][0]["visit_id"]
+    interest = await post_ok(client, f"/api/jobs/{job['id']}/interests", None, ticket["seeker"])
+    for path in (f"/api/visits/{visit_id}/note", f"/api/interests/{interest['id']}/note"):
+        assert (await client.put(path, json={"rating": 4}, headers=hr)).status_code == 200
+    return {"interest_id": interest["id"], "visit_id": visit_id, "live_registration_id": ticket["id"]}
 
 
 async def _slots_scene(client, hr, seeker, a12, published_train) -> dict[str, str]:

@@ -103,11 +103,31 @@ async def _build(http: httpx.AsyncClient) -> dict[str, str]:
     pending = await post_ok(http, "/api/employer-applications", application("南京青禾软件有限公司"), {})
     approved = await post_ok(http, "/api/employer-applications", application("无锡远山科技有限公司"), {})
     decision = await post_ok(http, f"/api/employer-applications/{approved['id']}/approve", {"stop_ids": [tonight["id"]]}, org, status=200)
+    funnel = await _funnel_ids(http, hr, seeker, job["id"], booth["id"])
     return {
+        **funnel,
         "organiser": str(organiser.id), "train": train["slug"], "stop": stops[0]["id"], "market": market["slug"], "tonight": tonight["id"],
         "booth": booth["id"], "job": job["id"], "registration": registration["id"], "short_code": registration["ticket"]["short_code"], "access": access["code"], "pending": pending["id"],
         "approved": approved["id"], "invitation": decision["invitations"][0]["url"].rsplit("/", 1)[1],
     }
+
+
+async def _funnel_ids(http: httpx.AsyncClient, hr: dict[str, str], seeker: dict[str, str], job_id: str, booth_id: str) -> dict[str, str]:
+    """The seeker applied for the job; HR interviewed them and keep a note on the application and on the visit."""
+    interest = await post_ok(http, f"/api/jobs/{job_id}/interests", None, seeker)
+    assert (await http.put(f"/api/interests/{interest['id']}/stage", json={"stage": "interviewed", "note": "现场面试"}, headers=hr)).status_code == 200
+    visit_id = (await http.get(f"/api/booths/{booth_id}/visitors", headers=hr)).json()["visitors"][0]["visit_id"]
+    for path in (f"/api/interests/{interest['id']}/note", f"/api/visits/{visit_id}/note"):
+        assert (await http.put(path, json={"rating": 4, "tags": ["Java"], "text": "基础扎实", "next_step": "二面"}, headers=hr)).status_code == 200
+    return {"interest": interest["id"], "visit": visit_id}
+
+
+async def _bad_rating(page: Page, ids: dict[str, str]) -> None:
+    """A rating the form does not offer, so the refusal shows next to the stars."""
+    await page.evaluate("document.querySelector('input[name=rating][value=\"5\"]').value = '9'")
+    await page.locator('input[name=rating][value="9"]').check()
+    await page.locator("#note-heading").locator("xpath=..").locator("button[type=submit]").click()
+    await page.locator(".field-error").first.wait_for()
 
 
 async def _sign_in(context, url: str, login: str, password: str) -> None:
@@ -274,6 +294,12 @@ PAGES: list[tuple[str, str, str, Step | None]] = [
     ("hr-slots", "hr", "/hr/slots", None),
     ("hr-slots-en", "hr", "/hr/slots?lang=en", None),
     ("hr-slots-errors", "hr", "/hr/slots", _submit_empty("main section.card form")),
+    # Hiring funnel (issue 14).
+    ("hr-interests", "hr", "/hr/interests", None),
+    ("hr-interest", "hr", "/hr/interests/{interest}", None),
+    ("hr-interest-en", "hr", "/hr/interests/{interest}?lang=en", None),
+    ("hr-interest-errors", "hr", "/hr/interests/{interest}", _bad_rating),
+    ("hr-visit-note", "hr", "/hr/visits/{visit}/note", None),
 ]
 
 

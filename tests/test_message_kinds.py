@@ -53,6 +53,7 @@ SUBJECTS = {
     "booking.cancelled": ("面试预约已取消", "Interview booking cancelled"),
     "slot.cancelled": ("面试时段已取消", "Interview slot called off"),
     "slot.invitation_created": ("面试邀请", "Interview invitation"),
+    "interest.stage_changed": ("初步意向", "An intention to hire"),
 }
 
 
@@ -304,6 +305,19 @@ async def invited_to_a_slot(scene: Scene) -> None:
     await post_ok(scene.client, f"/api/slots/{slot['id']}/invitations", {"seeker_id": str(student_id)}, hr)
 
 
+async def intention_to_hire(scene: Scene) -> None:
+    _, hr, _ = await _slot(scene)
+    job = await post_ok(
+        scene.client, f"/api/events/{scene.train['slug']}/jobs",
+        {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]},
+        hr,
+    )
+    _, student = await person("seeker", scene.channel)
+    interest = await post_ok(scene.client, f"/api/jobs/{job['id']}/interests", None, student)
+    response = await scene.client.put(f"/api/interests/{interest['id']}/stage", json={"stage": "intention"}, headers=hr)
+    assert response.status_code == 200, response.text
+
+
 #: (message kind, channel, cause). E-mail for every kind; SMS for each kind with an SMS form.
 CASES: list[tuple[str, str, Cause]] = [
     ("registration.confirmed", "email", confirmed),
@@ -325,6 +339,7 @@ CASES: list[tuple[str, str, Cause]] = [
     ("booking.cancelled", "email", booking_cancelled_by_hr),
     ("slot.cancelled", "email", slot_called_off),
     ("slot.invitation_created", "email", invited_to_a_slot),
+    ("interest.stage_changed", "email", intention_to_hire),
     ("registration.confirmed", "sms", confirmed),
     ("registration.waitlisted", "sms", waitlisted),
     ("registration.promoted", "sms", promoted),
@@ -340,6 +355,7 @@ CASES: list[tuple[str, str, Cause]] = [
     ("booking.cancelled", "sms", booking_cancelled_by_hr),
     ("slot.cancelled", "sms", slot_called_off),
     ("slot.invitation_created", "sms", invited_to_a_slot),
+    ("interest.stage_changed", "sms", intention_to_hire),
 ]
 
 

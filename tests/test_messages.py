@@ -40,6 +40,7 @@ EXAMPLES = {
     "interest.digest": {"employer_name": "ACME", "event_title": "秋季双选会", "date": "2026-12-05", "unsubscribe_url": "https://fair.example.cn/u/2",
                         "interests": [{"job_title": "后端工程师", "seeker_name": "张三"}, {"job_title": "测试工程师", "seeker_name": "李四"}]},
     "webhook.disabled": {"url_host": "hooks.example.com", "reason": "gone", "description": f"ATS {HOSTILE}"},
+    "interest.stage_changed": {"job_title": f"Java 开发工程师{HOSTILE}", "employer_name": "南京云帆科技有限公司", "stage": "intention", "event_title": "秋季双选会"},
 }
 # issue 14, slots
 _SLOT = {**STOP, "employer_name": f"云帆科技{HOSTILE}", "booth_label": "A12", "bookings_url": "https://fair.example.cn/me/tickets"}
@@ -134,3 +135,10 @@ def test_an_sms_is_a_configured_template_and_short_variables():
     assert len(variables["event"]) == 35 and variables["time"] == "12月5日14:00"
     assert sms_template("stop.changed", EXAMPLES["stop.changed"], config) is None  # no template configured
     assert sms_template("invitation.created", EXAMPLES["invitation.created"], config) is None  # no SMS form at all
+
+
+def test_a_student_hears_intention_signed_and_declined_in_their_own_words():
+    params = EXAMPLES["interest.stage_changed"]
+    assert render_email("interest.stage_changed", "zh-CN", params)[0].startswith("初步意向：南京云帆科技有限公司")
+    assert "签约已确认" in render_email("interest.stage_changed", "zh-CN", {**params, "stage": "signed"})[1]
+    assert "will not take your application" in render_email("interest.stage_changed", "en", {**params, "stage": "declined"})[1]

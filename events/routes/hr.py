@@ -16,7 +16,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from events import attendance, booths, employers, i18n, invitations, jobs, tickets
+from events import attendance, booths, contact_notes, employers, i18n, invitations, jobs, tickets
 from events.accounts import Actor
 from events.errors import DomainError, Forbidden, Invalid
 from events.routes.pages import _before_page, _now, _page_id, _sign_in_first, language, page_actor, page_error, page_headers, render
@@ -266,7 +266,8 @@ async def hr_visitors(request: Request) -> Response:
     mine = await booths.employer_booths(actor=actor, employer_id=actor.employer_id)
     posted = await jobs.employer_jobs(actor=actor, employer_id=actor.employer_id)
     query = request.url.query or ""
-    return render(request, "hr/visitors.html", actor, section="/hr/visitors", report=report, booths=mine, jobs=posted, filters=filters, query=query)
+    notes = await contact_notes.employer_visit_notes(actor=actor, visit_ids=[v.visit_id for v in report.visitors])
+    return render(request, "hr/visitors.html", actor, section="/hr/visitors", report=report, booths=mine, jobs=posted, filters=filters, query=query, notes=notes)
 
 
 @get("/visitors/export")

@@ -19,7 +19,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from events import booths, employers, i18n, overview, schedule
+from events import booths, employers, funnel, i18n, overview, schedule
 from events.accounts import Actor
 from events.errors import DomainError
 from events.routes.common import Slug
@@ -136,7 +136,8 @@ def zone_of(form: dict[str, Any], default: str) -> str:
 async def home(request: Request) -> Template:
     actor = await page_actor(request)
     events = await overview.upcoming_events(actor=actor, now=_now())
-    return console(request, "manage/home.html", actor, "/manage", events=events)
+    hiring = await funnel.events_funnel_counts(actor=actor, slugs=[event.slug for event in events])
+    return console(request, "manage/home.html", actor, "/manage", events=events, hiring=hiring, progress=[stage.value for stage in funnel.PROGRESS])
 
 
 @get("/manage/events")
@@ -209,7 +210,8 @@ async def event_page(request: Request, slug: Slug) -> Template:
         "event": f"{base}/calendar/events/{slug}.ics",
     }
     webcal = {name: "webcal://" + url.split("://", 1)[1] for name, url in feeds.items()}
-    return console(request, "manage/event.html", actor, "/manage/events", event=event, feeds=feeds, webcal=webcal)
+    hiring = await funnel.event_funnel(actor=actor, now=_now(), slug=slug) if event.status != "draft" else None
+    return console(request, "manage/event.html", actor, "/manage/events", event=event, feeds=feeds, webcal=webcal, hiring=hiring, progress=[stage.value for stage in funnel.PROGRESS])
 
 
 @get("/manage/events/{slug:str}/edit")

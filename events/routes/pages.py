@@ -374,7 +374,7 @@ async def tickets_page(request: Request) -> Response:
     if actor.role != "seeker":
         return _sign_in_first(request)
     return render(
-        request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor),
+        request, "tickets.html", actor, registrations=await registrations.my_registrations(actor=actor), applications=await interests.my_interests(actor=actor),
         # issue 14, slots: the seeker's interview bookings and invitations beside their tickets
         bookings=await my_bookings(actor=actor), invitations=await my_invitations(actor=actor),
     )
@@ -464,6 +464,9 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     scanning.require_booth_scanner(actor, booth.employer.id)
     stop = await schedule.get_stop(actor=actor, stop_id=booth.stop_id)
     config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth.stop_id)
+    if actor.role == "hr":
+        # The one-tap note after a scan: notes are the employer's, so HR's alone (an organiser scanning here gets none).
+        config["note_url"] = f"/api/booths/{booth_id}/visitors/{{registration_id}}/note"
     found = await jobs.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
     offered = sorted(found.items, key=lambda job: job.title)
     return render(request, "scanner.html", actor, place=f"{stop.name} · {booth.label} {booth.employer.name}", config=config, jobs=offered)

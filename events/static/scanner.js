@@ -146,6 +146,7 @@
         else if (r.result.startsWith("already")) show("repeat", text.repeat.replace("{time}", first), { nonce: r.nonce, detail: r.seeker_name || "" });
         else show("ok", text.ok, { nonce: r.nonce, detail: r.seeker_name || "" });
         if (r.booking && r.result !== "refused") showBooking(r.nonce, r.booking);
+        if (r.result !== "refused" && r.nonce === latest) offerNote(r);
       }
     } catch (error) {
       $("network").textContent = text.offline;
@@ -179,6 +180,49 @@
       if (response && response.ok) { button.remove(); note.textContent += ` · ${text.marked}`; } else { button.disabled = false; }
     });
     item.append(" ", button);
+  }
+  // The one-tap note (HR at a booth only): after the latest scan is counted, a star saves the visitor's rating at once;
+  // a line of text can go with it. It needs the network; a failure says so and the visitor list takes the note later.
+  let noteFor = null;
+  let noteRating = null;
+  function offerNote(result) {
+    const form = $("quick-note");
+    if (!form || !config.note_url || !result.registration_id) return;
+    noteFor = result.registration_id;
+    noteRating = null;
+    form.hidden = false;
+    $("quick-note-who").textContent = result.seeker_name || "";
+    $("quick-note-text").value = "";
+    $("quick-note-status").textContent = "";
+    form.querySelectorAll("[data-rating]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+  }
+  async function saveNote() {
+    const words = JSON.parse($("quick-note-words").textContent);
+    $("quick-note-status").textContent = "";
+    // Only what was tapped or typed: the note's other fields (written from the visitor list) stay.
+    const body = {};
+    if (noteRating) body.rating = noteRating;
+    if ($("quick-note-text").value.trim()) body.text = $("quick-note-text").value.trim();
+    try {
+      const response = await fetch(config.note_url.replace("{registration_id}", noteFor), {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
+        body: JSON.stringify(body),
+      });
+      $("quick-note-status").textContent = response.ok ? words.saved : words.failed;
+      $("quick-note-status").dataset.saved = response.ok ? "yes" : "no";
+    } catch (error) {
+      $("quick-note-status").textContent = words.failed;
+      $("quick-note-status").dataset.saved = "no";
+    }
+  }
+  if ($("quick-note")) {
+    $("quick-note").querySelectorAll("[data-rating]").forEach((button) => button.addEventListener("click", () => {
+      noteRating = Number(button.dataset.rating);
+      $("quick-note").querySelectorAll("[data-rating]").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+      saveNote();
+    }));
+    $("quick-note").addEventListener("submit", (event) => { event.preventDefault(); saveNote(); });
   }
 
   $("typed").addEventListener("submit", (event) => { event.preventDefault(); scan($("code").value); $("code").value = ""; $("code").focus(); });
