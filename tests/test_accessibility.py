@@ -113,8 +113,8 @@ async def _build(http: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def _funnel_ids(http: httpx.AsyncClient, hr: dict[str, str], seeker: dict[str, str], job_id: str, booth_id: str) -> dict[str, str]:
-    """The seeker applied for the job; HR interviewed them and keep a note on the application and on the visit."""
-    interest = await post_ok(http, f"/api/jobs/{job_id}/interests", None, seeker)
+    """The seeker applied for the job (already, to be invited to a slot: 200); HR interviewed them and keep a note on the application and on the visit."""
+    interest = await post_ok(http, f"/api/jobs/{job_id}/interests", None, seeker, status=200)
     assert (await http.put(f"/api/interests/{interest['id']}/stage", json={"stage": "interviewed", "note": "现场面试"}, headers=hr)).status_code == 200
     visit_id = (await http.get(f"/api/booths/{booth_id}/visitors", headers=hr)).json()["visitors"][0]["visit_id"]
     for path in (f"/api/interests/{interest['id']}/note", f"/api/visits/{visit_id}/note"):
