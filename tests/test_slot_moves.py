@@ -174,3 +174,23 @@ async def test_a_move_racing_bookings_never_leaves_a_booking_outside_the_slot_no
             assert row["size"] == 2 and row["starts_at"] == datetime.fromisoformat(target)
         else:
             assert moved.json()["code"] == "slot_size_below_booked" and row["size"] == 4
+
+
+async def test_a_move_racing_cancellations_keeps_the_count_and_the_times_of_the_bookings_left(client, hr, booth, stop):
+    for round_ in range(3):
+        slot = await open_slot(client, hr, booth, stop, minutes_in=10 + 50 * round_, minutes=20, size=4)
+        students = await many_seekers(4)
+        made = [await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, h) for h in students]
+        target = at(stop, 30 + 50 * round_)
+
+        responses = await asyncio.gather(
+            client.delete(f"/api/bookings/{made[0]['id']}", headers=students[0]),
+            patch(client, slot, {"starts_at": target}, hr),
+            client.delete(f"/api/bookings/{made[1]['id']}", headers=hr),
+        )
+
+        assert [r.status_code for r in responses] == [200, 200, 200], [r.text for r in responses]
+        row = await Slot.select(Slot.starts_at, Slot.booked_count).where(Slot.id == slot["id"]).first()
+        held = await Booking.select(Booking.starts_at).where((Booking.slot == slot["id"]) & (Booking.status == "booked"))
+        assert row["booked_count"] == len(held) == 2 and row["starts_at"] == datetime.fromisoformat(target)
+        assert {b["starts_at"] for b in held} == {row["starts_at"]}
