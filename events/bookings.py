@@ -197,6 +197,10 @@ async def cancel_booking(*, actor: Actor, now: datetime, booking_id: uuid.UUID) 
     if actor.role == "seeker" and row["status"] == Booking.Status.booked and now > slot["starts_at"] - timedelta(minutes=slot["cancel_cutoff_minutes"]):
         raise Refused("cancel_cutoff_passed", "It is too late to cancel this booking; tell the employer instead.")
     async with write_transaction():
+        # The slot first, as every writer of a slot and its bookings does (a booking, a move, a slot called off): taking
+        # the booking's row first and the slot's second deadlocked against a move holding the slot and updating bookings.
+        if not is_sqlite():
+            await for_update(Slot.select(Slot.id).where(Slot.id == row["slot"]))
         moved = await Booking.update(
             {Booking.status: Booking.Status.cancelled, Booking.cancelled_at: now, Booking.updated_at: now, Booking.revision: Booking.revision + 1}
         ).where((Booking.id == booking_id) & (Booking.status == Booking.Status.booked)).returning(Booking.id)

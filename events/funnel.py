@@ -224,6 +224,22 @@ async def employer_interests(*, actor: Actor, job_id: uuid.UUID | None = None, s
     return found
 
 
+async def seekers_interests(*, actor: Actor, seeker_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[views.SeekerInterest]]:
+    """The actor's employer's applications from these seekers (the students booked in its slots), oldest first, per seeker."""
+    require_role(actor, "hr")
+    if not seeker_ids:
+        return {}
+    rows = await Interest.select(Interest.id, Interest.seeker, Interest.job.title, Interest.stage).where(
+        (Interest.employer == actor.employer_id) & Interest.seeker.is_in(list(seeker_ids))
+    ).order_by(Interest.created_at)
+    found: dict[uuid.UUID, list[views.SeekerInterest]] = {}
+    for row in rows:
+        found.setdefault(row["seeker"], []).append(views.SeekerInterest(
+            interest_id=row["id"], seeker_id=row["seeker"], job_title=row["job.title"], stage=row["stage"], moves=allowed_moves(row["stage"]),
+        ))
+    return found
+
+
 # ---------------------------------------------------------------- the organiser's dashboard
 
 

@@ -61,6 +61,14 @@ TEXT: dict[str, dict[str, str]] = {
     "hr.slots_invite_who": {"zh": "邀请已分享简历的学生", "en": "Invite a student who shared their profile"},
     "hr.slots_invite_sent": {"zh": "邀请已发送。", "en": "Invitation sent."},
     "hr.slots_invite_hint": {"zh": "只能邀请向本单位分享了简历的学生。", "en": "Only students who shared their profile with you can be invited."},
+    "hr.slots_edit": {"zh": "调整时段", "en": "Change this slot"},
+    "hr.slots_edit_hint": {"zh": "留空的项保持不变。已预约的学生会收到新时间的通知，日历同步更新。", "en": "Empty fields stay as they are. Booked students are told the new time; their calendars follow."},
+    "hr.slots_edit_submit": {"zh": "保存调整", "en": "Save changes"},
+    "hr.slots_moved": {"zh": "时段已调整。", "en": "Slot changed."},
+    "hr.slots_move_overlaps": {"zh": "已预约该时段的学生在新时间另有面试预约，请换个时间，或先取消其预约。",
+                               "en": "A student booked in this slot has another interview at the new time; pick another time or cancel that booking first."},
+    "hr.slots_application": {"zh": "投递：{job}", "en": "Applied: {job}"},
+    "hr.slots_stage_for": {"zh": "{name} · {job}：调整阶段", "en": "{name} · {job}: move stage"},
     "hr.slots_summary": {"zh": "本单位预约 {bookings} 人次，已到场 {attended}，未到场 {no_shows}", "en": "{bookings} bookings with us, {attended} came, {no_shows} no-shows"},
 }
 
@@ -87,6 +95,9 @@ ERRORS: dict[str, dict[str, str]] = {
     "invitation_not_found": {"zh": "找不到该邀请。", "en": "No such invitation."},
     "seeker_not_found": {"zh": "找不到向本单位分享简历的该学生。", "en": "No seeker who shares their profile with you has this id."},
     "booth_has_slots": {"zh": "该展位已开放面试时段，不能删除。", "en": "The booth has interview slots; it stays."},
+    "slot_size_below_booked": {"zh": "人数不能少于已预约人数。", "en": "The size cannot go below the places already booked."},
+    "slot_length_invalid": {"zh": "每场时长须在 5 到 240 分钟之间。", "en": "A slot lasts from 5 to 240 minutes."},
+    "slot_length_twice": {"zh": "时长和结束时间只填一项。", "en": "Give the length or the end, not both."},
     "form_time": {"zh": "请填写有效的时间。", "en": "Enter a valid time."},
 }
 

@@ -297,6 +297,8 @@ def _context(kind: str, language: str, params: dict) -> dict:
     lang = "zh" if language == "zh-CN" else "en"
     if params.get("starts_at") and params.get("ends_at"):
         context["when"] = i18n.when(_moment(params["starts_at"], zone), _moment(params["ends_at"], zone), lang, zone)
+    if params.get("old_starts_at") and params.get("old_ends_at"):
+        context["old_when"] = i18n.when(_moment(params["old_starts_at"], zone), _moment(params["old_ends_at"], zone), lang, zone)
     if params.get("expires_at"):
         moment = _moment(params["expires_at"], zone)
         context["expires"] = f"{moment:%Y-%m-%d %H:%M}"
@@ -464,6 +466,7 @@ KINDS.update({
     "booking.created": Kind(_SLOT, _SLOT_OPTIONAL),
     "booking.cancelled": Kind(_SLOT, (*_SLOT_OPTIONAL, "by")),
     "slot.cancelled": Kind(_SLOT, _SLOT_OPTIONAL),
+    "slot.moved": Kind((*_SLOT, "old_starts_at", "old_ends_at"), _SLOT_OPTIONAL),
     "slot.invitation_created": Kind(_SLOT, _SLOT_OPTIONAL),
 })
 COPY.update({
@@ -482,6 +485,12 @@ COPY.update({
         "en": Copy("Interview slot called off: {{ employer_name }}", ("We are sorry: the interview slot you booked is called off, and so is your booking. You may book another slot.",),
                    _EN_SLOT, ("My bookings", "bookings_url")),
     },
+    "slot.moved": {
+        "zh-CN": Copy("面试时间已调整：{{ employer_name }}", ("用人单位调整了您预约的面试时段，原时间 {{ old_when }}，新时间见下。您的预约仍然有效；如不能参加，请在截止时间前取消。",),
+                      _ZH_SLOT, ("查看我的预约", "bookings_url")),
+        "en": Copy("Interview moved: {{ employer_name }}", ("The employer moved the interview slot you booked from {{ old_when }} to the time below. Your booking stands; "
+                   "cancel before the cut-off if you cannot come.",), _EN_SLOT, ("My bookings", "bookings_url")),
+    },
     "slot.invitation_created": {
         "zh-CN": Copy("面试邀请：{{ employer_name }}", ("{{ employer_name }} 邀请您参加以下时段的面试。请在「我的门票」中接受或婉拒。",), _ZH_SLOT, ("回复邀请", "bookings_url")),
         "en": Copy("Interview invitation: {{ employer_name }}", ("{{ employer_name }} invites you to an interview in this slot. Accept or decline it on My tickets.",),
@@ -489,4 +498,4 @@ COPY.update({
     },
 })
 SMS_VARIABLES.update({"booking.created": ("event", "time"), "booking.cancelled": ("event", "time"), "slot.cancelled": ("event", "time"),
-                      "slot.invitation_created": ("event", "time")})
+                      "slot.moved": ("event", "time"), "slot.invitation_created": ("event", "time")})

@@ -59,6 +59,18 @@ async def slot_called_off(event: DomainEventView, *, now: datetime) -> list[Plan
     return await to_accounts(event, seekers, await _slot_params(slot_id), kind="slot.cancelled")
 
 
+@subscriber("slot.changed")
+async def slot_moved(event: DomainEventView, *, now: datetime) -> list[Plan]:
+    """Everyone booked in a moved slot hears the new time, and the old one beside it."""
+    booking_ids = event.payload.get("booking_ids") or []
+    if event.payload.get("change") != "moved" or not booking_ids:
+        return []
+    seekers = [row["seeker"] for row in await Booking.select(Booking.seeker).where(Booking.id.is_in(booking_ids) & (Booking.status != Booking.Status.cancelled))]
+    (slot_id,) = event.payload["slot_ids"]
+    params = {**await _slot_params(slot_id), "old_starts_at": event.payload["old_starts_at"], "old_ends_at": event.payload["old_ends_at"]}
+    return await to_accounts(event, seekers, params, kind="slot.moved")
+
+
 @subscriber("slot.invitation_created")
 async def invitation_created(event: DomainEventView, *, now: datetime) -> list[Plan]:
     """The invited student hears who invites them, when, and where to answer."""

@@ -818,6 +818,17 @@ class StageChange(View):
     at: datetime
 
 
+class SeekerInterest(View):
+    """One of a booked student's applications to the employer, as /hr/slots shows it beside the booking."""
+
+    interest_id: uuid.UUID
+    seeker_id: uuid.UUID
+    job_title: str
+    stage: Stage
+    #: The stages HR may move it to now (funnel.allowed_moves); empty once final.
+    moves: list[Stage]
+
+
 class InterestStage(View):
     """An interest's stage and its history, oldest move first (HR of its employer)."""
 

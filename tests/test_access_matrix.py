@@ -164,6 +164,7 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("GET", "/api/booths/{booth_id}/slots", (401, 403, 200, (404, "booth_not_found"), 200)),
     ("GET", "/api/stops/{stop_id}/slots", PUBLIC),
     ("GET", "/api/jobs/{job_id}/slots", PUBLIC),
+    ("PATCH", "/api/slots/{slot_id}", (401, 403, 200, (404, "slot_not_found"), 200)),
     ("POST", "/api/slots/{slot_id}/cancel", (401, 403, 200, (404, "slot_not_found"), 200)),
     ("POST", "/api/slots/{slot_id}/bookings", (401, 201, 403, 403, 403)),
     ("DELETE", "/api/bookings/{booking_id}", (401, 200, 200, (404, "booking_not_found"), 200)),
@@ -271,6 +272,7 @@ def body_for(method: str, route: str, scene: Scene, role: str) -> Any:
         # issue 14, slots
         ("POST", "/api/booths/{booth_id}/slots"): lambda: {"starts_at": scene.ids["slot_starts_at"], "minutes": 15, "size": 2},
         ("POST", "/api/bookings/{booking_id}/attendance"): lambda: {"attended": True},
+        ("PATCH", "/api/slots/{slot_id}"): lambda: {"size": 3},
         ("POST", "/api/slots/{slot_id}/invitations"): lambda: {"seeker_id": scene.ids["seeker_id"]},
         ("PUT", "/api/interests/{interest_id}/stage"): lambda: {"stage": "screened"},
         ("PUT", "/api/interests/{interest_id}/note"): lambda: {"rating": 3, "text": "覆盖"},

@@ -52,6 +52,7 @@ SUBJECTS = {
     "booking.created": ("面试预约成功", "Interview booked"),
     "booking.cancelled": ("面试预约已取消", "Interview booking cancelled"),
     "slot.cancelled": ("面试时段已取消", "Interview slot called off"),
+    "slot.moved": ("面试时间已调整", "Interview moved"),
     "slot.invitation_created": ("面试邀请", "Interview invitation"),
     "interest.stage_changed": ("初步意向", "An intention to hire"),
 }
@@ -293,6 +294,15 @@ async def slot_called_off(scene: Scene) -> None:
     await post_ok(scene.client, f"/api/slots/{slot['id']}/cancel", None, hr, status=200)
 
 
+async def slot_moved(scene: Scene) -> None:
+    _, hr, slot = await _slot(scene)
+    _, student = await person("seeker", scene.channel)
+    await post_ok(scene.client, f"/api/slots/{slot['id']}/bookings", None, student)
+    later = (datetime.fromisoformat(slot["starts_at"]) + timedelta(minutes=40)).isoformat()
+    response = await scene.client.patch(f"/api/slots/{slot['id']}", json={"starts_at": later}, headers=hr)
+    assert response.status_code == 200, response.text
+
+
 async def invited_to_a_slot(scene: Scene) -> None:
     _, hr, slot = await _slot(scene)
     job = await post_ok(
@@ -338,6 +348,7 @@ CASES: list[tuple[str, str, Cause]] = [
     ("booking.created", "email", booked),
     ("booking.cancelled", "email", booking_cancelled_by_hr),
     ("slot.cancelled", "email", slot_called_off),
+    ("slot.moved", "email", slot_moved),
     ("slot.invitation_created", "email", invited_to_a_slot),
     ("interest.stage_changed", "email", intention_to_hire),
     ("registration.confirmed", "sms", confirmed),
@@ -354,6 +365,7 @@ CASES: list[tuple[str, str, Cause]] = [
     ("booking.created", "sms", booked),
     ("booking.cancelled", "sms", booking_cancelled_by_hr),
     ("slot.cancelled", "sms", slot_called_off),
+    ("slot.moved", "sms", slot_moved),
     ("slot.invitation_created", "sms", invited_to_a_slot),
     ("interest.stage_changed", "sms", intention_to_hire),
 ]

@@ -134,3 +134,66 @@ async def test_hr_invite_a_student_who_shared_their_profile_from_the_slots_page(
     assert await SlotInvitation.count().where(SlotInvitation.seeker == uuid.UUID(seeker_id)) == 1
     again = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/invitations", {"seeker_id": seeker_id})
     assert again.status_code == 409 and "已邀请过该学生" in again.text
+
+
+async def test_hr_move_a_booked_slot_from_its_edit_form(client, hr, booth, stop):
+    slot = await open_slot(client, hr, booth, stop, minutes_in=30, minutes=20, size=2)
+    (student,) = await many_seekers(1)
+    booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)
+    sign_in(client, hr)
+    page = await client.get("/hr/slots")
+    assert f'action="/hr/slots/{slot["id"]}/move"' in page.text and "调整时段" in page.text
+    _no_english(page.text)
+
+    later = datetime.fromisoformat(at(stop, 90))
+    moved = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/move", {"starts_at": later.strftime("%Y-%m-%dT%H:%M"), "minutes": "30", "size": "2"})
+    assert moved.status_code in (302, 303) and "时段已调整" in (await client.get(moved.headers["location"])).text
+    row = await Booking.select(Booking.starts_at, Booking.ends_at).where(Booking.id == booking["id"]).first()
+    assert (row["starts_at"], row["ends_at"]) == (later, later + timedelta(minutes=30))
+
+    refused = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/move", {"size": "0"})
+    assert refused.status_code == 422 and "请填写范围内的整数" in refused.text
+    (other,) = await many_seekers(1)
+    await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, other)
+    shrunk = await form_post(client, "/hr/slots", f"/hr/slots/{slot['id']}/move", {"size": "1"})
+    assert shrunk.status_code == 409 and "人数不能少于已预约人数" in shrunk.text
+    _no_english(shrunk.text)
+
+
+async def test_a_move_onto_a_booked_students_other_interview_is_explained_in_hr_words(client, hr, booth, stop):
+    first = await open_slot(client, hr, booth, stop, minutes_in=30, minutes=20)
+    second = await open_slot(client, hr, booth, stop, minutes_in=60, minutes=20)
+    (student,) = await many_seekers(1)
+    for slot in (first, second):
+        await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)
+    sign_in(client, hr)
+    clash = datetime.fromisoformat(at(stop, 55)).strftime("%Y-%m-%dT%H:%M")
+    refused = await form_post(client, "/hr/slots", f"/hr/slots/{first['id']}/move", {"starts_at": clash})
+    assert refused.status_code == 409 and "另有面试预约" in refused.text
+    _no_english(refused.text)
+
+
+async def test_hr_move_a_booked_students_application_to_its_next_stage_beside_the_booking(client, hr, booth, stop, job):
+    from events.tables import Interest, StageChange
+
+    slot = await open_slot(client, hr, booth, stop)
+    (student,) = await many_seekers(1)
+    await post_ok(client, f"/api/jobs/{job['id']}/interests", None, student)
+    await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)
+    (interest,) = await Interest.select(Interest.id, Interest.stage).where(Interest.job == job["id"])
+    sign_in(client, hr)
+
+    page = await client.get("/hr/slots")
+    action = f'action="/hr/slots/interests/{interest["id"]}/stage"'
+    assert action in page.text and f'href="/hr/interests/{interest["id"]}"' in page.text and "已投递" in page.text
+    _no_english(page.text.replace(job["title"], ""))
+
+    moved = await form_post(client, "/hr/slots", f"/hr/slots/interests/{interest['id']}/stage", {"stage": "interviewed", "slot": slot["id"]})
+    assert moved.status_code in (302, 303) and moved.headers["location"] == f"/hr/slots?staged=1#slot-{slot['id']}"
+    assert (await Interest.select(Interest.stage).where(Interest.id == interest["id"]).first())["stage"] == "interviewed"
+    assert await StageChange.count().where(StageChange.interest == interest["id"]) == 1
+    after = (await client.get(moved.headers["location"])).text
+    assert "进度已更新" in after and 'value="screened"' not in after, "only later stages are offered"
+
+    backwards = await form_post(client, "/hr/slots", f"/hr/slots/interests/{interest['id']}/stage", {"stage": "screened", "slot": slot["id"]})
+    assert backwards.status_code == 409 and "该投递当前不能推进到这个阶段" in backwards.text

@@ -1,4 +1,5 @@
-"""HR's interview-slot pages (/hr/slots, issue 14): open slots one at a time or in bulk, see bookings, mark attended or no-show, call a slot off."""
+"""HR's interview-slot pages (/hr/slots, issue 14): open slots one at a time or in bulk, move or resize one, see bookings, mark attended or
+no-show, move a booked student's application to its next stage, call a slot off."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from events import bookings, booths, i18n, slots
+from events import bookings, booths, funnel, i18n, slots
 from events.accounts import Actor
 from events.errors import DomainError, Invalid
 from events.routes.hr import _field_errors, _hr, _int
@@ -41,9 +42,10 @@ async def _slots_page(request: Request, actor: Actor, *, status_code: int = 200,
     for slug in dict.fromkeys(booth.event_slug for booth in mine):
         report = await bookings.no_show_report(actor=actor, slug=slug)
         summaries[slug] = report.employers[0] if report.employers else None
+    booked = {booking.seeker_id for slots_of_booth in managed.values() for item in slots_of_booth for booking in item.bookings}
     return render(
         request, "hr/slots.html", actor, status_code=status_code, section="/hr/slots", booths=mine, managed=managed, summaries=summaries,
-        invitable=await bookings.invitable_seekers(actor=actor),
+        invitable=await bookings.invitable_seekers(actor=actor), interests=await funnel.seekers_interests(actor=actor, seeker_ids=sorted(booked)),
         form=form or {}, form_booth=booth_id, field_errors=field_errors or {}, error=error, notice=notice,
     )
 
@@ -55,8 +57,9 @@ async def hr_slots(request: Request) -> Response:
         return actor
     opened = request.query_params.get("opened", "")
     notice = i18n.translate("hr.slots_opened", language(request), n=int(opened)) if opened.isdigit() else None
-    if request.query_params.get("invited"):
-        notice = i18n.translate("hr.slots_invite_sent", language(request))
+    for flag, key in (("invited", "hr.slots_invite_sent"), ("moved", "hr.slots_moved"), ("staged", "hr.moved")):
+        if request.query_params.get(flag):
+            notice = i18n.translate(key, language(request))
     return await _slots_page(request, actor, notice=notice)
 
 
@@ -104,6 +107,49 @@ async def hr_invite(request: Request, slot: PageId) -> Response:
     return Redirect("/hr/slots?invited=1")
 
 
+@post("/{slot:str}/move")
+async def hr_move_slot(request: Request, slot: PageId) -> Response:
+    """The edit form under a slot: new start, length, places and cut-off; a field left empty stays."""
+    actor = await _hr(request)
+    if not isinstance(actor, Actor):
+        return actor
+    slot_id = _page_id(slot)
+    form = dict(await request.form())
+    try:
+        zone = (await slots.slot_row(slot_id))["stop.timezone"]
+        changes = {
+            "starts_at": _moment(form, "starts_at", zone, required=False),
+            **{name: _int(form, name, low, high) for name, low, high in (("minutes", 5, 240), ("size", 1, 50), ("cancel_cutoff_minutes", 0, 10080))
+               if str(form.get(name, "")).strip()},
+        }
+        await slots.move_slot(actor=actor, now=_now(), slot_id=slot_id, **{name: value for name, value in changes.items() if value is not None})
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        # On this page a clash is the booked student's, not the reader's own booking: HR words, not the student's.
+        code = "hr.slots_move_overlaps" if error.code == "booking_overlaps" else None
+        message = i18n.translate(code, language(request)) if code else i18n.error_message(error.code, language(request), error.status)
+        return await _slots_page(request, actor, status_code=error.status, error=message)
+    return Redirect(f"/hr/slots?moved=1#slot-{slot_id}")
+
+
+@post("/interests/{interest:str}/stage")
+async def hr_move_stage(request: Request, interest: PageId) -> Response:
+    """The stage control beside a booking: the funnel's own move, back to the booking."""
+    actor = await _hr(request)
+    if not isinstance(actor, Actor):
+        return actor
+    form = dict(await request.form())
+    try:
+        await funnel.move_stage(actor=actor, now=_now(), interest_id=_page_id(interest), stage=str(form.get("stage", "")), note=str(form.get("note", "")).strip()[:500])
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return await _slots_page(request, actor, status_code=error.status, error=i18n.error_message(error.code, language(request), error.status))
+    slot_id = str(form.get("slot", ""))
+    return Redirect("/hr/slots?staged=1" + (f"#slot-{_page_id(slot_id)}" if slot_id else ""))
+
+
 @post("/{slot:str}/cancel")
 async def hr_cancel_slot(request: Request, slot: PageId) -> Response:
     actor = await _hr(request)
@@ -115,7 +161,7 @@ async def hr_cancel_slot(request: Request, slot: PageId) -> Response:
 
 router = Router(
     path="/hr/slots",
-    route_handlers=[hr_slots, hr_open_slots, hr_mark_attendance, hr_invite, hr_cancel_slot],
+    route_handlers=[hr_slots, hr_open_slots, hr_mark_attendance, hr_invite, hr_move_slot, hr_move_stage, hr_cancel_slot],
     exception_handlers={DomainError: page_error, HTTPException: page_error},
     before_request=_before_page,
     after_request=page_headers,

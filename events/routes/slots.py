@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated
 
 import msgspec
-from litestar import Request, Router, delete, get, post
+from litestar import Request, Router, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from events import bookings, slots, views
 from events.routes.common import Aware, Body, Caller, Id, Slug, allow, client_address, limiter_of, now, problems
@@ -33,6 +33,16 @@ class SlotRequest(Body):
     job_ids: Annotated[list[uuid.UUID], Meta(max_length=50, description="Jobs the slots are for; empty: any.")] = []
     eligibility: EligibilityRequest | None = None
     cancel_cutoff_minutes: Annotated[int, Meta(ge=0, le=10080, examples=[60], description="Seekers may cancel until this long before the start.")] = 60
+
+
+class SlotPatch(Body):
+    """What a PATCH changes; a field left out stays. The length is `minutes` or `ends_at`, not both; moving `starts_at` alone keeps the length."""
+
+    starts_at: Annotated[Aware, Meta(examples=["2026-12-03T19:00:00+08:00"])] | UnsetType = UNSET
+    minutes: Annotated[int, Meta(ge=5, le=240, examples=[20], description="New length.")] | UnsetType = UNSET
+    ends_at: Annotated[Aware, Meta(examples=["2026-12-03T19:20:00+08:00"], description="New end, instead of minutes.")] | UnsetType = UNSET
+    size: Annotated[int, Meta(ge=1, le=50, examples=[3], description="Places; never below those already booked.")] | UnsetType = UNSET
+    cancel_cutoff_minutes: Annotated[int, Meta(ge=0, le=10080, examples=[30])] | UnsetType = UNSET
 
 
 class AttendanceRequest(Body):
@@ -80,6 +90,15 @@ async def job_slots(job_id: Id, actor: Caller) -> list[views.Slot]:
 @post("/slots/{slot_id:uuid}/cancel", summary="Call a slot off; its bookings are cancelled (its HR, or organiser)", status_code=200, guards=allow("hr", "organiser"), responses=problems(403, 404))
 async def cancel_slot(slot_id: Id, actor: Caller) -> views.Slot:
     return await slots.cancel_slot(actor=actor, now=now(), slot_id=slot_id)
+
+
+@patch("/slots/{slot_id:uuid}", summary="Move or resize a slot; its bookings move with it (its HR, or organiser)", guards=allow("hr", "organiser"), responses=problems(403, 404, 409, 422))
+async def move_slot(slot_id: Id, actor: Caller, data: JSONBody[SlotPatch]) -> views.Slot:
+    """Example: `{"starts_at": "2026-12-03T19:00:00+08:00", "minutes": 20, "size": 3}`. The booked students' calendar feeds show the moved
+    interview with a higher SEQUENCE and they are told. 409 `slot_size_below_booked` (more places booked than the new size), `booking_overlaps`
+    (a booked student holds another booking at the stop at the new time), `slot_started`, `slot_cancelled`; 422 `slot_outside_stop`,
+    `slot_in_past`, `slot_length_invalid`, `slot_length_twice`."""
+    return await slots.move_slot(actor=actor, now=now(), slot_id=slot_id, **data.changes())
 
 
 @post("/slots/{slot_id:uuid}/bookings", summary="Book a place in a slot (seeker, for themselves)", guards=allow("seeker"), responses=problems(403, 404, 409, 429))
@@ -138,7 +157,7 @@ async def no_show_report(slug: Slug, actor: Caller) -> views.NoShowReport:
 router = Router(
     path="/api",
     route_handlers=[
-        open_slots, booth_slots, stop_slots, job_slots, cancel_slot, book, cancel_booking, mark_attendance, my_bookings, invite, my_invitations,
+        open_slots, booth_slots, stop_slots, job_slots, cancel_slot, move_slot, book, cancel_booking, mark_attendance, my_bookings, invite, my_invitations,
         accept_invitation, decline_invitation, no_show_report,
     ],
     tags=["interview slots and bookings"],
