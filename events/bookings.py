@@ -384,7 +384,7 @@ async def _own_invitation(actor: Actor, invitation_id: uuid.UUID) -> dict[str, A
     require_role(actor, "seeker")
     row = await SlotInvitation.select().where(SlotInvitation.id == invitation_id).first()
     if row is None or row["seeker"] != actor.id:
-        raise NotFound("invitation_not_found", "No such invitation.")
+        raise NotFound("slot_invitation_not_found", "No such invitation to an interview slot.")
     return row
 
 

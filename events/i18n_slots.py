@@ -92,7 +92,7 @@ ERRORS: dict[str, dict[str, str]] = {
     "series_too_long": {"zh": "一次最多开放 100 个时段。", "en": "A series makes at most 100 slots."},
     "already_invited": {"zh": "已邀请过该学生参加这个时段。", "en": "This seeker was already invited to this slot."},
     "invitation_answered": {"zh": "该邀请已回复。", "en": "This invitation was already answered."},
-    "invitation_not_found": {"zh": "找不到该邀请。", "en": "No such invitation."},
+    "slot_invitation_not_found": {"zh": "找不到该面试邀请。", "en": "No such interview invitation."},
     "seeker_not_found": {"zh": "找不到向本单位分享简历的该学生。", "en": "No seeker who shares their profile with you has this id."},
     "booth_has_slots": {"zh": "该展位已开放面试时段，不能删除。", "en": "The booth has interview slots; it stays."},
     "slot_size_below_booked": {"zh": "人数不能少于已预约人数。", "en": "The size cannot go below the places already booked."},

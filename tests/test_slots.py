@@ -246,7 +246,8 @@ async def test_hr_invite_a_visitor_who_shares_their_profile_and_accepting_books_
     assert twice.status_code == 409 and twice.json()["code"] == "already_invited"
 
     assert [i["id"] for i in (await client.get("/api/me/slot-invitations", headers=sharer)).json()] == [invitation["id"]]
-    assert (await client.post(f"/api/slot-invitations/{invitation['id']}/accept", headers=stranger)).status_code == 404
+    refused = await client.post(f"/api/slot-invitations/{invitation['id']}/accept", headers=stranger)
+    assert refused.status_code == 404 and refused.json()["code"] == "slot_invitation_not_found"
     accepted = await post_ok(client, f"/api/slot-invitations/{invitation['id']}/accept", None, sharer, status=200)
     assert accepted["state"] == "accepted" and accepted["booking_id"]
     mine = (await client.get("/api/me/bookings", headers=sharer)).json()
