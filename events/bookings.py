@@ -418,9 +418,14 @@ async def my_invitations(*, actor: Actor) -> list[views.SlotInvitation]:
 async def cancel_upcoming_bookings(*, seeker_id: uuid.UUID, now: datetime) -> None:
     """A seeker leaving (account deletion): every booking not yet started is cancelled and its place freed."""
     async with write_transaction():
+        upcoming = (Booking.seeker == seeker_id) & (Booking.status == Booking.Status.booked) & (Booking.starts_at > now)
+        slot_ids = sorted({row["slot"] for row in await Booking.select(Booking.slot).where(upcoming)})
+        if slot_ids:
+            # Slots first, in id order, like every other writer of slots and bookings: a move racing this would deadlock otherwise.
+            await for_update(Slot.select(Slot.id).where(Slot.id.is_in(slot_ids)).order_by(Slot.id))
         rows = await Booking.update(
             {Booking.status: Booking.Status.cancelled, Booking.cancelled_at: now, Booking.updated_at: now, Booking.revision: Booking.revision + 1}
-        ).where((Booking.seeker == seeker_id) & (Booking.status == Booking.Status.booked) & (Booking.starts_at > now)).returning(
+        ).where(upcoming).returning(
             Booking.id, Booking.slot, Booking.employer
         )
         for row in rows:
