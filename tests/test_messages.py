@@ -44,7 +44,8 @@ EXAMPLES = {
 }
 # issue 14, slots
 _SLOT = {**STOP, "employer_name": f"云帆科技{HOSTILE}", "booth_label": "A12", "bookings_url": "https://fair.example.cn/me/tickets"}
-EXAMPLES.update({"booking.created": _SLOT, "booking.cancelled": {**_SLOT, "by": "hr"}, "slot.cancelled": _SLOT, "slot.invitation_created": _SLOT})
+EXAMPLES.update({"booking.created": _SLOT, "booking.cancelled": {**_SLOT, "by": "hr"}, "slot.cancelled": _SLOT, "slot.invitation_created": _SLOT,
+                 "slot.moved": {**_SLOT, "old_starts_at": "2026-12-05T06:00:00+00:00", "old_ends_at": "2026-12-05T06:20:00+00:00"}})
 
 
 def test_every_kind_has_an_example():
