@@ -142,17 +142,18 @@ class _Planned:
 
 async def _plan(rows: list[dict[str, Any]], now: datetime) -> _Planned:
     planned = _Planned([], [], [])
-    for row in rows:
-        event = DomainEventView(id=_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
-        try:
-            plans = await notify.plan(event, now=now)
-        except Exception:
-            # One broken subscriber must not hold every other event back; this one is asked again later.
-            log.exception("a subscriber failed on domain event %s (%s); retrying it later", event.id, event.kind)
-            planned.failed.append(event.id)
-            continue
-        planned.done.append(event.id)
-        planned.messages += [message_row(event.id, plan, now) for plan in plans]
+    with notify.one_batch():
+        for row in rows:
+            event = DomainEventView(id=_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
+            try:
+                plans = await notify.plan(event, now=now)
+            except Exception:
+                # One broken subscriber must not hold every other event back; this one is asked again later.
+                log.exception("a subscriber failed on domain event %s (%s); retrying it later", event.id, event.kind)
+                planned.failed.append(event.id)
+                continue
+            planned.done.append(event.id)
+            planned.messages += [message_row(event.id, plan, now) for plan in plans]
     return planned
 
 

@@ -14,7 +14,9 @@ import importlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -112,6 +114,33 @@ def load_subscribers() -> None:
             if error.name != name:  # the module is there but something it imports is not: a real error
                 raise
     _loaded = True
+
+
+_batch: ContextVar[dict[Any, Any] | None] = ContextVar("fan_out_batch", default=None)
+
+
+@contextmanager
+def one_batch() -> Iterator[None]:
+    """The events planned inside share what `batch_memo` reads: one snapshot per fan-out batch."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+async def batch_memo(key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+    """`await load()`, read once per fan-out batch rather than once per event (outside a batch: every time).
+
+    Scans record an event each; a subscriber that read its configuration per event (webhooks: the
+    endpoints for the kind) cost the embedded database one read per scan, in the process serving them.
+    """
+    memo = _batch.get()
+    if memo is None:
+        return await load()
+    if key not in memo:
+        memo[key] = await load()
+    return memo[key]
 
 
 async def plan(event: DomainEventView, *, now: datetime) -> list[Plan]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from events import db, outbox
-from events.notify import DomainEventView, Outcome, Outgoing, Plan, subscriber, to_accounts
+from events.notify import DomainEventView, Outcome, Outgoing, Plan, batch_memo, subscriber, to_accounts
 from events.safe_http import AddressRefused, SafeClient, TransportError
 from events.settings import Settings
 from events.tables import WebhookEndpoint
@@ -46,8 +46,11 @@ async def plan_webhooks(event: DomainEventView, *, now: datetime) -> list[Plan]:
     if event.kind not in EVENT_TYPES:
         return []
     # Filtered by the JSON text first, so that most events (scans) read no endpoint at all; then exactly.
-    rows = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.employer, WebhookEndpoint.event_types, WebhookEndpoint.url).where(
-        WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{event.kind}"%')
+    rows = await batch_memo(
+        ("webhook_endpoints", event.kind),
+        lambda: WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.employer, WebhookEndpoint.event_types, WebhookEndpoint.url).where(
+            WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{event.kind}"%')
+        ),
     )
     rows = [row for row in rows if event.kind in json.loads(row["event_types"])]
     if any(row["employer"] is not None for row in rows):
