@@ -117,7 +117,11 @@ async def fan_out(*, now: datetime, limit: int = FAN_OUT_BATCH) -> int:
     events (another process) would only meet the idempotency keys.
     """
     if db.is_sqlite():
-        planned = await _plan(await _due_events(now, limit), now)
+        due = await _due_events(now, limit)
+        if not due:
+            # Nothing to store: taking the one write lock anyway made every scan wait behind an empty turn, fifty times a second.
+            return 0
+        planned = await _plan(due, now)
         async with db.write_transaction():
             return await _store(planned, now)
     async with db.write_transaction():
@@ -427,7 +431,9 @@ async def _sleep(stop: asyncio.Event, wake: asyncio.Event, seconds: float, *othe
 #: After a wake-up, how long the fan-out keeps looking every few milliseconds: the event is recorded before its
 #: transaction commits (the recording cannot know when that will be), so the first look may not see it yet.
 WAKE_WINDOW_SECONDS = 2.0
-WAKE_POLL_SECONDS = 0.02
+#: 0.1 s, not less: while scans keep coming, each look is a fan-out of its own under the write lock, and
+#: fewer, fuller batches cost the scans less (measured with `make bench`'s outbox scenario).
+WAKE_POLL_SECONDS = 0.1
 
 
 async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
