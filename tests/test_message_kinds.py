@@ -235,16 +235,18 @@ async def broadcast(scene: Scene) -> None:
     assert result["count"] == 1
 
 
+async def post_job(scene: Scene, hr: dict[str, str]) -> dict[str, Any]:
+    """A Java post at the train by `hr`'s employer."""
+    body = {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]}
+    return await post_ok(scene.client, f"/api/events/{scene.train['slug']}/jobs", body, hr)
+
+
 async def digest(scene: Scene) -> datetime:
     employer = await post_ok(scene.client, "/api/employers", {"name": "南京云帆科技有限公司", "credit_code": credit_code(), "city": "南京"}, scene.organiser)
     await post_ok(scene.client, f"/api/stops/{scene.stop['id']}/booths", {"employer_id": employer["id"], "label": "A12"}, scene.organiser)
     _, hr = await person("hr", scene.channel, employer_id=employer["id"])
     assert (await scene.client.put("/api/me/notifications", json={"opt_in": True}, headers=hr)).status_code == 200
-    job = await post_ok(
-        scene.client, f"/api/events/{scene.train['slug']}/jobs",
-        {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]},
-        hr,
-    )
+    job = await post_job(scene, hr)
     _, student = await make_account("seeker")
     await post_ok(scene.client, f"/api/jobs/{job['id']}/interests", None, student)
     local = now().astimezone(SHANGHAI)
@@ -305,11 +307,7 @@ async def slot_moved(scene: Scene) -> None:
 
 async def invited_to_a_slot(scene: Scene) -> None:
     _, hr, slot = await _slot(scene)
-    job = await post_ok(
-        scene.client, f"/api/events/{scene.train['slug']}/jobs",
-        {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]},
-        hr,
-    )
+    job = await post_job(scene, hr)
     student_id, student = await person("seeker", scene.channel)
     await post_ok(scene.client, f"/api/jobs/{job['id']}/interests", None, student)
     await post_ok(scene.client, f"/api/slots/{slot['id']}/invitations", {"seeker_id": str(student_id)}, hr)
@@ -317,11 +315,7 @@ async def invited_to_a_slot(scene: Scene) -> None:
 
 async def intention_to_hire(scene: Scene) -> None:
     _, hr, _ = await _slot(scene)
-    job = await post_ok(
-        scene.client, f"/api/events/{scene.train['slug']}/jobs",
-        {"title": "Java 开发工程师", "headcount": 3, "salary_min": 12000, "salary_max": 20000, "salary_months": 13, "education": "bachelor", "majors": ["软件工程"]},
-        hr,
-    )
+    job = await post_job(scene, hr)
     _, student = await person("seeker", scene.channel)
     interest = await post_ok(scene.client, f"/api/jobs/{job['id']}/interests", None, student)
     response = await scene.client.put(f"/api/interests/{interest['id']}/stage", json={"stage": "intention"}, headers=hr)
