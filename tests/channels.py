@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import aiosmtplib
+import pytest
 from aiosmtpd.controller import Controller
 from server import free_port
 
+from events import delivery
 from events.notify import Outcome, Outgoing
 
 
@@ -109,3 +111,14 @@ async def _send(outgoing: Outgoing, port: int) -> Outcome:
     except aiosmtplib.SMTPException as error:
         return Outcome("retry", response=str(error))
     return Outcome("delivered", response_code=250, response=response[1])
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) that the worker's e-mail and SMS messages go to."""
+    with SmtpReceiver() as receiver:
+        for channel in ("email", "sms"):
+            delivery.use_channel(channel, sender(receiver.port))
+        yield receiver
+        for channel in ("email", "sms"):
+            delivery.use_channel(channel, None)

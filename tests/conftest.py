@@ -33,6 +33,7 @@ else:
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from channels import smtp  # noqa: E402, F401 - the real-SMTP fixture the delivery and password-reset tests share
 
 from events import db  # noqa: E402
 from events.accounts import Actor, create_account, issue_token  # noqa: E402

@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from channels import SmtpReceiver, sender
 from conftest import DATABASE, make_account, many_seekers, now, set_capacity, stop_body
 
 from events import db, delivery, notify, outbox
@@ -17,17 +16,6 @@ from events.errors import Forbidden
 from events.notify import Outcome
 from events.settings import settings
 from events.tables import Account, DeliveryAttempt, DomainEvent, Message
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server; e-mail and SMS messages go to it."""
-    with SmtpReceiver() as receiver:
-        for channel in ("email", "sms"):
-            delivery.use_channel(channel, sender(receiver.port))
-        yield receiver
-        for channel in ("email", "sms"):
-            delivery.use_channel(channel, None)
 
 
 async def register(client, stop_id, headers):

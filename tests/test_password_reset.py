@@ -11,7 +11,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from channels import SmtpReceiver, sender
 from conftest import HR_PASSWORD, make_account, now, post_ok, sign_up_body
 
 from events import delivery, password_reset
@@ -203,16 +202,6 @@ def test_tokens_and_codes_are_derived_per_reset():
     assert password_reset.link_token(first) == password_reset.link_token(first)
     assert len({password_reset.sms_code(uuid.uuid4()) for _ in range(50)}) > 40
 
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server (aiosmtpd) that the worker's e-mail and SMS messages go to."""
-    with SmtpReceiver() as receiver:
-        for channel in ("email", "sms"):
-            delivery.use_channel(channel, sender(receiver.port))
-        yield receiver
-        for channel in ("email", "sms"):
-            delivery.use_channel(channel, None)
 
 
 async def test_the_worker_mails_a_link_that_resets_the_password_while_the_outbox_never_holds_it(client, smtp):
