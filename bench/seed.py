@@ -55,7 +55,8 @@ ORGANISER = uid(2, 0)
 LIVE_EVENT, JOBS_EVENT = uid(3, 1), uid(3, 2)
 LIVE_STOP, BURST_STOP = uid(4, 1), uid(4, 2)
 #: Stops the outbox scenario registers the burst's seekers at: one with the outbox on, one with it off.
-OUTBOX_ON_STOP, OUTBOX_OFF_STOP = uid(4, 4), uid(4, 5)
+#: The outbox scenario's four rounds (on, off, off, on), each registering every burst seeker at a stop of its own.
+OUTBOX_STOPS = (uid(4, 4), uid(4, 5), uid(4, 6), uid(4, 7))
 
 
 def hr(booth: int) -> uuid.UUID:
@@ -274,8 +275,8 @@ def scene(db: Database, plan: Plan, now: datetime) -> None:
     stops = [_stop(LIVE_STOP, LIVE_EVENT, "今晚", 1, live_starts, 6, registrations, registrations, now),
              _stop(BURST_STOP, LIVE_EVENT, "明晚", 2, now + timedelta(days=1), 3, plan.burst_capacity, 0, now),
              _stop(uid(4, 3), JOBS_EVENT, "主会场", 3, now + timedelta(days=7), 4, 5000, 0, now),
-             _stop(OUTBOX_ON_STOP, LIVE_EVENT, "后晚", 4, now + timedelta(days=2), 3, plan.burst_seekers, 0, now),
-             _stop(OUTBOX_OFF_STOP, LIVE_EVENT, "大后晚", 5, now + timedelta(days=3), 3, plan.burst_seekers, 0, now)]
+             *(_stop(stop_id, LIVE_EVENT, f"第{k + 3}晚", 4 + k, now + timedelta(days=2 + k), 3, plan.burst_seekers, 0, now)
+               for k, stop_id in enumerate(OUTBOX_STOPS))]
     stops += [_stop(uid(4, 10 + k), uid(3, 100 + k), "主会场", k, now + timedelta(days=k), 4, 1000, 0, now) for k in range(LIST_EVENTS)]
     feed_booths = []
     for k, size in enumerate(plan.feed_stops):

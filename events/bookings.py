@@ -72,6 +72,45 @@ class _Ask:
     invited_by: uuid.UUID | None = None
 
 
+async def _held(seekers: list[uuid.UUID], stop_id: uuid.UUID) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The places each seeker holds at the stop (to refuse a second place in a slot, or an overlapping one)."""
+    held: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in await Booking.select(Booking.id, Booking.seeker, Booking.slot, Booking.starts_at, Booking.ends_at).where(
+        Booking.seeker.is_in(seekers) & (Booking.stop == stop_id) & Booking.status.is_in(list(HOLDING))
+    ):
+        held.setdefault(row["seeker"], []).append(row)
+    return held
+
+
+async def _profiles(slot: dict[str, Any], seekers: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The profiles a slot's conditions are checked against (none read for a slot without conditions)."""
+    if slot["eligibility"] == "{}":
+        return {}
+    columns = (SeekerProfile.account, SeekerProfile.degree, SeekerProfile.major, SeekerProfile.graduation_year)
+    return {row["account"]: row for row in await SeekerProfile.select(*columns).where(SeekerProfile.account.is_in(seekers))}
+
+
+def _refusal(slot: dict[str, Any], now: datetime, profile: dict[str, Any] | None, mine: list[dict[str, Any]], *, full: bool) -> DomainError | None:
+    """Why this seeker may not take a place in the slot, in the order a seeker is told (None: they may).
+
+    One rule for the batch under the locks and for the read-only refusal of a full slot in `book`, so both answer alike.
+    """
+    try:
+        check_bookable(slot, now)
+        check_eligible(slot, profile)
+    except DomainError as error:
+        return error
+    same = next((other for other in mine if other["slot"] == slot["id"]), None)
+    if same is not None:
+        return Conflict("already_booked", "You already hold a place in this slot.", booking_id=str(same["id"]))
+    overlapping = next((other for other in mine if other["starts_at"] < slot["ends_at"] and slot["starts_at"] < other["ends_at"]), None)
+    if overlapping is not None:
+        return Conflict("booking_overlaps", "You already hold a booking at this time at this stop.", booking_id=str(overlapping["id"]))
+    if full:
+        return Conflict("slot_full", "Every place in this slot is taken.")
+    return None
+
+
 async def _take_places(slot_id: uuid.UUID, asks: list[_Ask]) -> list[dict[str, Any] | DomainError]:
     """Places in one slot for a batch of seekers, in the order asked, in one transaction: a booking, or Conflict
     `already_booked`, `booking_overlaps`, `slot_full` per ask.
@@ -85,38 +124,18 @@ async def _take_places(slot_id: uuid.UUID, asks: list[_Ask]) -> list[dict[str, A
             await for_update(Slot.select(Slot.id).where(Slot.id == slot_id))
         slot = await slot_row(slot_id)
         seekers = sorted({ask.seeker_id for ask in asks})
-        # The slot is read once per batch, not once per request: under a burst that read was most of a refusal's cost.
-        profiles = {} if slot["eligibility"] == "{}" else {
-            row["account"]: row
-            for row in await SeekerProfile.select(SeekerProfile.account, SeekerProfile.degree, SeekerProfile.major, SeekerProfile.graduation_year).where(
-                SeekerProfile.account.is_in(seekers)
-            )
-        }
+        # Under the lock the slot is read once per batch, not once per ask.
+        profiles = await _profiles(slot, seekers)
         if not is_sqlite():
             await for_update(Account.select(Account.id).where(Account.id.is_in(seekers)).order_by(Account.id))
-        held: dict[uuid.UUID, list[dict[str, Any]]] = {}
-        for row in await Booking.select(Booking.id, Booking.seeker, Booking.slot, Booking.starts_at, Booking.ends_at).where(
-            Booking.seeker.is_in(seekers) & (Booking.stop == slot["stop"]) & Booking.status.is_in(list(HOLDING))
-        ):
-            held.setdefault(row["seeker"], []).append(row)
+        held = await _held(seekers, slot["stop"])
         free = slot["size"] - slot["booked_count"] if slot["status"] == Slot.Status.open else 0
         made: list[dict[str, Any]] = []
         for ask in asks:
-            try:
-                check_bookable(slot, ask.now)
-                check_eligible(slot, profiles.get(ask.seeker_id))
-            except DomainError as error:
-                results.append(error)
-                continue
             mine = held.setdefault(ask.seeker_id, [])
-            same = next((other for other in mine if other["slot"] == slot["id"]), None)
-            overlapping = next((other for other in mine if other["starts_at"] < slot["ends_at"] and slot["starts_at"] < other["ends_at"]), None)
-            if same is not None:
-                results.append(Conflict("already_booked", "You already hold a place in this slot.", booking_id=str(same["id"])))
-            elif overlapping is not None:
-                results.append(Conflict("booking_overlaps", "You already hold a booking at this time at this stop.", booking_id=str(overlapping["id"])))
-            elif len(made) >= free:
-                results.append(Conflict("slot_full", "Every place in this slot is taken."))
+            refusal = _refusal(slot, ask.now, profiles.get(ask.seeker_id), mine, full=len(made) >= free)
+            if refusal is not None:
+                results.append(refusal)
             else:
                 booking = {
                     "id": uuid.uuid4(), "slot": slot["id"], "seeker": ask.seeker_id, "registration": None, "stop": slot["stop"],
@@ -178,6 +197,16 @@ async def _take_place(*, seeker_id: uuid.UUID, now: datetime, slot: dict[str, An
 async def book(*, actor: Actor, now: datetime, slot_id: uuid.UUID) -> views.Booking:
     """Take a place in a slot for oneself. 409 `slot_full`, `booking_overlaps`, `already_booked`, `slot_started`, `slot_cancelled`, `not_eligible`."""
     require_role(actor, "seeker")
+    slot = await slot_row(slot_id)
+    if slot["status"] != Slot.Status.open or slot["booked_count"] >= slot["size"]:
+        # Full (or off) as committed now: refused from reads alone, without a turn at the write lock. Under a burst for a
+        # few places nearly every ask ends here; the answer is the batch's own rule (`_refusal`), so a seeker who already
+        # holds the place still hears `already_booked`. A place freed after this read is the next asker's, as it would be
+        # had this ask come a moment earlier.
+        mine = (await _held([actor.id], slot["stop"])).get(actor.id, [])
+        refusal = _refusal(slot, now, (await _profiles(slot, [actor.id])).get(actor.id), mine, full=True)
+        if refusal is not None:
+            raise refusal
     # Seekers asking for places in one slot at once are served together, in order, in one transaction (_take_places).
     booking = await _asks_for(slot_id).submit(_Ask(seeker_id=actor.id, now=now))
     return booking_view(booking, booking["slot_row"])

@@ -104,6 +104,25 @@ async def test_booking_the_same_slot_twice_at_once_gives_one_booking(client, hr,
     assert await Booking.count() == 1
 
 
+async def test_a_full_slot_still_tells_each_student_the_first_reason_that_applies_to_them(client, hr, booth, stop):
+    """A full slot refuses from reads alone (bookings.book), with the batch's order of reasons: a student who holds the
+    place hears `already_booked`, one holding an overlapping slot `booking_overlaps`, anyone else `slot_full`."""
+    slot = await open_slot(client, hr, booth, stop, minutes_in=60, minutes=20, size=1)
+    overlapping = await open_slot(client, hr, booth, stop, minutes_in=70, minutes=20, size=3)
+    holder, elsewhere, other = await many_seekers(3)
+    mine = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, holder)
+    await post_ok(client, f"/api/slots/{overlapping['id']}/bookings", None, elsewhere)
+    answers = {name: await client.post(f"/api/slots/{slot['id']}/bookings", headers=headers) for name, headers in
+               (("holder", holder), ("elsewhere", elsewhere), ("other", other))}
+    assert {name: (r.status_code, r.json()["code"]) for name, r in answers.items()} == {
+        "holder": (409, "already_booked"), "elsewhere": (409, "booking_overlaps"), "other": (409, "slot_full")}
+    assert answers["holder"].json()["booking_id"] == mine["id"]
+    assert await Booking.count().where(Booking.slot == slot["id"]) == 1
+    # Once the place comes free the next student gets it: the full slot's refusal was a reading, not a state.
+    await client.delete(f"/api/bookings/{mine['id']}", headers=holder)
+    await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, other)
+
+
 async def test_back_to_back_slots_do_not_overlap(client, hr, booth, stop):
     (student,) = await many_seekers(1)
     first = await open_slot(client, hr, booth, stop, minutes_in=30, minutes=15)
