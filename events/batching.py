@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -14,6 +15,14 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 log = logging.getLogger(__name__)
+
+#: When any batcher last took an item (time.monotonic()): hot writes are coming in while this is recent.
+_last_item_at = float("-inf")
+
+
+def seconds_since_last_item() -> float:
+    """How long no batcher in this process has been given an item (the inline delivery worker yields to them)."""
+    return time.monotonic() - _last_item_at
 
 
 class Batcher(Generic[Item, Result]):
@@ -35,6 +44,8 @@ class Batcher(Generic[Item, Result]):
         self._writers: set[asyncio.Task] = set()
 
     async def submit(self, item: Item) -> Result:
+        global _last_item_at
+        _last_item_at = time.monotonic()
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Futures and tasks belong to the loop that made them; a batcher outlives loops (tests, `main.py run`).

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events import db, invitations, notify, outbox, password_reset, views
+from events import batching, db, invitations, notify, outbox, password_reset, views
 from events.accounts import Actor
 from events.batching import Batcher
 from events.errors import Forbidden, NotFound
@@ -436,13 +436,45 @@ WAKE_WINDOW_SECONDS = 2.0
 WAKE_POLL_SECONDS = 0.1
 
 
-async def _fan_out_loop(stop: asyncio.Event, config: Settings) -> None:
+#: The inline worker (SQLite, one process) shares the process and the one write lock with the hot writes: while
+#: scans or registrations keep coming (a batcher took one in the last QUIET_SECONDS) it holds back, for at most
+#: MAX_HOLD_SECONDS at a time, so a gate's rush is not slowed by telling people about it. Measured with `make bench`'s
+#: outbox scenario (docs/benchmarks.md); a separate worker (`python main.py worker`) never holds back.
+QUIET_SECONDS = 0.3
+MAX_HOLD_SECONDS = 10.0
+
+
+class _Yield:
+    """When the inline worker should let the hot writes go first: while they keep coming, but never for longer than MAX_HOLD_SECONDS."""
+
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+        self.held_since: float | None = None
+
+    def hold(self) -> bool:
+        if not self.inline or batching.seconds_since_last_item() >= QUIET_SECONDS:
+            self.held_since = None
+            return False
+        now = time.monotonic()
+        if self.held_since is None:
+            self.held_since = now
+        if now - self.held_since < MAX_HOLD_SECONDS:
+            return True
+        self.held_since = None  # held long enough: this turn goes ahead, the next may hold again
+        return False
+
+
+async def _fan_out_loop(stop: asyncio.Event, config: Settings, *, inline: bool = False) -> None:
     wake = outbox.waker()
     woken_at = -WAKE_WINDOW_SECONDS
+    yielding = _Yield(inline)
     while not stop.is_set():
         if wake.is_set():
             wake.clear()
             woken_at = time.monotonic()
+        if yielding.hold():
+            await _sleep(stop, asyncio.Event(), QUIET_SECONDS)
+            continue
         try:
             count = await fan_out(now=_utc_now())
         except Exception:
@@ -463,11 +495,15 @@ def _send_wake() -> asyncio.Event:
     return _send_wakers.setdefault(loop, asyncio.Event())
 
 
-async def _send_loop(stop: asyncio.Event, config: Settings) -> None:
+async def _send_loop(stop: asyncio.Event, config: Settings, *, inline: bool = False) -> None:
     wake = _send_wake()
     inflight: set[asyncio.Task] = set()
+    yielding = _Yield(inline)
     try:
         while not stop.is_set():
+            if yielding.hold():
+                await _sleep(stop, asyncio.Event(), QUIET_SECONDS, *inflight)
+                continue
             wake.clear()
             room = config.delivery_concurrency - len(inflight)
             claimed: list[_Claimed] = []
@@ -503,14 +539,14 @@ def _reap(done: set[asyncio.Task]) -> None:
             log.error("a send failed to record its result", exc_info=task.exception())
 
 
-async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> None:
+async def run_worker(*, stop: asyncio.Event, config: Settings = settings, inline: bool = False) -> None:
     """Fan out and send until `stop` is set (`python main.py worker`, or inside the app on SQLite)."""
     log.info("delivery worker started (poll %.1f s, %d sends at once)", config.delivery_poll_seconds, config.delivery_concurrency)
     from events import reminders, webhooks  # subscriber modules, imported late: they import the worker's neighbours
 
     try:
         # Scheduled messages (reminders, HR's digest) come from a sweep a minute, beside the fan-out and the sends.
-        await asyncio.gather(_fan_out_loop(stop, config), _send_loop(stop, config), reminders.run_sweeps(stop=stop))
+        await asyncio.gather(_fan_out_loop(stop, config, inline=inline), _send_loop(stop, config, inline=inline), reminders.run_sweeps(stop=stop))
     finally:
         # The webhook channel's kept-alive connections belong to this loop: closed with it, not left to the garbage collector.
         await webhooks.close_clients()
@@ -521,7 +557,7 @@ async def run_worker(*, stop: asyncio.Event, config: Settings = settings) -> Non
 async def inline_worker(config: Settings = settings):
     """The worker as a task of this process for as long as the context lasts (the app's lifespan with DELIVERY_WORKER=inline)."""
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop=stop, config=config))
+    task = asyncio.create_task(run_worker(stop=stop, config=config, inline=True))
     try:
         yield
     finally:

@@ -295,3 +295,31 @@ async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_result_of_the
     (message,) = await Message.select(Message.status, Message.attempts)
     assert (message["status"], message["attempts"]) == ("delivered", 2)
     assert sorted(row["outcome"] for row in await DeliveryAttempt.select(DeliveryAttempt.outcome)) == ["delivered", "give_up"], "both attempts are logged"
+
+
+def test_the_inline_worker_lets_hot_writes_go_first_but_only_for_so_long(monkeypatch):
+    """While a batcher keeps being given scans or registrations, the inline worker holds back; never longer than MAX_HOLD_SECONDS."""
+    import time
+
+    from events import batching
+
+    monkeypatch.setattr(batching, "_last_item_at", time.monotonic())
+    assert delivery._Yield(inline=False).hold() is False  # a separate worker process never holds back
+    inline = delivery._Yield(inline=True)
+    assert inline.hold() is True and inline.hold() is True
+    monkeypatch.setattr(delivery, "MAX_HOLD_SECONDS", 0.0)
+    assert inline.hold() is False  # held long enough: this turn goes ahead
+    monkeypatch.setattr(delivery, "MAX_HOLD_SECONDS", 60.0)
+    monkeypatch.setattr(batching, "_last_item_at", time.monotonic() - delivery.QUIET_SECONDS - 1)
+    assert delivery._Yield(inline=True).hold() is False  # quiet: nothing to yield to
+
+
+async def test_a_batchers_item_marks_the_process_busy():
+    from events import batching
+
+    async def write(items):
+        return items
+
+    before = batching._last_item_at
+    await batching.Batcher(write, limit=10).submit(1)
+    assert batching._last_item_at > before
