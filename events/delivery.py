@@ -445,14 +445,17 @@ MAX_HOLD_SECONDS = 10.0
 
 
 class _Yield:
-    """When the inline worker should let the hot writes go first: while they keep coming, but never for longer than MAX_HOLD_SECONDS."""
+    """When the inline worker should let the hot writes go first: while they keep coming, for at most MAX_HOLD_SECONDS;
+    then it works through what is due (`drained()` says when nothing more is) before it may hold again, so a
+    backlog built during a long rush is worked off, not taken a batch every ten seconds."""
 
     def __init__(self, inline: bool) -> None:
         self.inline = inline
         self.held_since: float | None = None
+        self.draining = False
 
     def hold(self) -> bool:
-        if not self.inline or batching.seconds_since_last_item() >= QUIET_SECONDS:
+        if not self.inline or self.draining or batching.seconds_since_last_item() >= QUIET_SECONDS:
             self.held_since = None
             return False
         now = time.monotonic()
@@ -460,8 +463,11 @@ class _Yield:
             self.held_since = now
         if now - self.held_since < MAX_HOLD_SECONDS:
             return True
-        self.held_since = None  # held long enough: this turn goes ahead, the next may hold again
+        self.held_since, self.draining = None, True  # held long enough: work through what is due first
         return False
+
+    def drained(self) -> None:
+        self.draining = False
 
 
 async def _fan_out_loop(stop: asyncio.Event, config: Settings, *, inline: bool = False) -> None:
@@ -483,6 +489,7 @@ async def _fan_out_loop(stop: asyncio.Event, config: Settings, *, inline: bool =
         if count:
             _send_wake().set()
         if count < FAN_OUT_BATCH:
+            yielding.drained()
             recently_woken = time.monotonic() - woken_at < WAKE_WINDOW_SECONDS
             await _sleep(stop, wake, WAKE_POLL_SECONDS if recently_woken else config.delivery_poll_seconds)
 
@@ -518,6 +525,8 @@ async def _send_loop(stop: asyncio.Event, config: Settings, *, inline: bool = Fa
                     claimed = []
             for message in claimed:
                 inflight.add(asyncio.create_task(send(message, config=config, found=found[message.id])))
+            if len(claimed) < room:
+                yielding.drained()
             if claimed and len(claimed) == room:
                 # Every slot busy: go on as soon as one is free.
                 done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)

@@ -308,8 +308,11 @@ def test_the_inline_worker_lets_hot_writes_go_first_but_only_for_so_long(monkeyp
     inline = delivery._Yield(inline=True)
     assert inline.hold() is True and inline.hold() is True
     monkeypatch.setattr(delivery, "MAX_HOLD_SECONDS", 0.0)
-    assert inline.hold() is False  # held long enough: this turn goes ahead
+    assert inline.hold() is False  # held long enough: it goes ahead
     monkeypatch.setattr(delivery, "MAX_HOLD_SECONDS", 60.0)
+    assert inline.hold() is False  # ... and works through what is due, however busy, before it holds again
+    inline.drained()
+    assert inline.hold() is True
     monkeypatch.setattr(batching, "_last_item_at", time.monotonic() - delivery.QUIET_SECONDS - 1)
     assert delivery._Yield(inline=True).hold() is False  # quiet: nothing to yield to
 
