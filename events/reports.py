@@ -265,7 +265,9 @@ async def _visitor_tables(stop_ids: list[uuid.UUID], visitors: int, language: st
     )
 
     def table(key: str, zh: str, en: str, label: tuple[str, str], groups: list[tuple[Any, str, int]], chart: bool = True) -> Table:
-        groups = [*groups, (len(groups) + 1, not_given, without_profile)]
+        # Visitors without a profile, and those who left this field empty, are one "not given" group.
+        given = [group for group in groups if group[1] != not_given]
+        groups = [*given, (len(given) + 1, not_given, without_profile + sum(group[2] for group in groups if group[1] == not_given))]
         return Table(
             key=key, zh=zh, en=en, columns=(_col("group", *label, "text"), column), rows=_folded(groups, language),
             chart=Chart(kind="bar", x="group", y=("visitors",)) if chart else None, note_zh=note[0], note_en=note[1],
@@ -282,8 +284,7 @@ async def _visitor_tables(stop_ids: list[uuid.UUID], visitors: int, language: st
         ),
         table(
             "visitors_by_school", "求职者学校", "Visitors by school", ("学校", "School"),
-            sorted(((0, school or not_given, count) for school, count in schools.items() if school), key=lambda g: (-g[2], g[1]))
-            + ([(0, not_given, schools[""])] if schools.get("") else []),
+            sorted(((0, school or not_given, count) for school, count in schools.items()), key=lambda g: (-g[2], g[1])),
             chart=False,
         ),
         table(
