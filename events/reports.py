@@ -57,8 +57,8 @@ def _words(language: str) -> Callable[[str, str], str]:
 
 
 def _stop_name(stop: dict[str, Any]) -> str:
-    """The name the schedule shows: a night's name, or a campus stop's school and campus."""
-    return " ".join(part for part in (stop["name"], stop["school"], stop["campus"]) if part)
+    """The stop's name (the schedule names a campus stop after its school and campus), else its school and campus."""
+    return stop["name"] or " ".join(part for part in (stop["school"], stop["campus"]) if part)
 
 
 def _rate(came: int, registered: int) -> float | None:

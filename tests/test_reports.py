@@ -604,3 +604,17 @@ async def test_only_organisers_get_reports(scene, role):
         await reports.period_report(actor=actor, first=date(2026, 10, 1), last=date(2026, 10, 31), now=NOW)
     with pytest.raises(Unauthorized):
         await reports.event_report(actor=Actor(role="anonymous"), slug=scene["slug"], now=NOW)
+
+
+async def test_the_demos_train_has_last_years_train_as_its_previous_edition(organiser_actor):
+    from conftest import now
+
+    from events import demo
+
+    moment = now()
+    await demo.load_demo(organiser=organiser_actor, now=moment)
+    report = await reports.event_report(actor=organiser_actor, slug="nanjing-talent-train", now=moment)
+    assert report.subject["previous_edition"] == "nanjing-talent-train-previous"
+    last_year = await reports.event_report(actor=organiser_actor, slug="nanjing-talent-train-previous", now=moment)
+    assert as_dict(last_year.table("stops"), "stop", "checked_in") == {"南京大学 仙林校区": 18}
+    assert len(report.table("comparison").rows) == len(last_year.table("summary").rows)
