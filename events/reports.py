@@ -27,7 +27,7 @@ from events.funnel import PROGRESS
 from events.report_model import Chart, Column, Report, Section, Table, Value, small
 from events.schedule import load_event
 from events.settings import settings
-from events.tables import Account, Event, Job, SeekerProfile
+from events.tables import Account, Event, Job
 
 #: The longest period a report covers (a longer one is refused: `period_too_long`).
 MAX_PERIOD_DAYS = 3 * 366
@@ -249,10 +249,15 @@ def _folded(groups: Iterable[tuple[Any, str, int]], language: str) -> list[tuple
 async def _visitor_tables(stop_ids: list[uuid.UUID], visitors: int, language: str) -> tuple[Table, ...]:
     w = _words(language)
     not_given = w("未填写", "Not given")
-    degrees = await q.visitors_by(SeekerProfile.degree, stop_ids)
-    majors = await q.visitors_by(SeekerProfile.major, stop_ids)
-    schools = await q.visitors_by(SeekerProfile.school, stop_ids)
-    years = await q.visitors_by(SeekerProfile.graduation_year, stop_ids)
+    degrees: dict[str, int] = defaultdict(int)
+    majors: dict[str, int] = defaultdict(int)
+    schools: dict[str, int] = defaultdict(int)
+    years: dict[int, int] = defaultdict(int)
+    for group in await q.visitor_profiles(stop_ids):
+        degrees[group["degree"]] += group["count"]
+        majors[group["major"]] += group["count"]
+        schools[group["school"]] += group["count"]
+        years[group["graduation_year"]] += group["count"]
     without_profile = visitors - sum(degrees.values())
     disciplines: dict[str, int] = defaultdict(int)
     for major, count in majors.items():
