@@ -351,6 +351,20 @@ async def _event_figures(event_id: uuid.UUID, now: datetime) -> tuple[list[dict[
     return stops, attendance, await _totals([event_id], stops, attendance)
 
 
+def _arrival_rows(arrivals: list[views.Arrivals]) -> list[tuple[Value, ...]]:
+    """Every 15-minute slot from the first arrival's to the last's, a quiet one as 0 (the attendance export lists only slots with arrivals)."""
+    if not arrivals:
+        return []
+    counts = {arrival.slot_start: arrival.count for arrival in arrivals}
+    rows: list[tuple[Value, ...]] = []
+    slot, last = arrivals[0].slot_start, arrivals[-1].slot_start
+    while slot <= last:
+        rows.append((slot, small(counts.get(slot, 0))))
+        # Add in UTC: a slot is 15 minutes of real time even across a change of the clocks.
+        slot = (slot.astimezone(UTC) + timedelta(minutes=15)).astimezone(slot.tzinfo)
+    return rows
+
+
 def _stop_tables(stops: list[dict[str, Any]], attendance: list[views.StopAttendance]) -> tuple[Table, ...]:
     rows: list[tuple[Value, ...]] = []
     for stop, a in zip(stops, attendance, strict=True):
@@ -376,7 +390,7 @@ def _stop_tables(stops: list[dict[str, Any]], attendance: list[views.StopAttenda
         Table(
             key=f"arrivals_{n}", zh=f"每15分钟签到人数：{_stop_name(stop)}", en=f"Arrivals per 15 minutes: {_stop_name(stop)}",
             columns=(_col("slot", "时段开始", "Slot start", "datetime"), _col("arrivals", "签到人数", "Arrivals")),
-            rows=[(arrival.slot_start, small(arrival.count)) for arrival in a.arrivals],
+            rows=_arrival_rows(a.arrivals),
             chart=Chart(kind="line", x="slot", y=("arrivals",)),
             note_zh="时间为站点当地时间。", note_en="Times in the stop's time zone.",
         )
@@ -538,6 +552,7 @@ async def period_report(*, actor: Actor, first: date, last: date, now: datetime,
     before_first, before_last = year_earlier(first), year_earlier(last)
     earlier = (await _period_figures(before_first, before_last, now))[3]
     event_ids, stop_ids = [event["id"] for event in events], [stop["id"] for stop in stops]
+    zone = ZoneInfo(settings.default_timezone)
 
     demand = {row["category"]: row for row in await q.jobs_by(Job.category, event_ids)}
     seekers = await q.seekers_by_category(event_ids)
@@ -576,7 +591,7 @@ async def period_report(*, actor: Actor, first: date, last: date, now: datetime,
                 Table(
                     key="events", zh="活动列表", en="Events",
                     columns=(_col("event", "活动", "Event", "text"), _col("kind", "类型", "Kind", "text"), _col("city", "城市", "City", "text"), _col("starts_at", "开始", "Starts", "datetime")),
-                    rows=[(e["title"], i18n.translate(f"kind.{e['kind']}", language), e["city"], e["starts_at"]) for e in events],
+                    rows=[(e["title"], i18n.translate(f"kind.{e['kind']}", language), e["city"], e["starts_at"].astimezone(zone)) for e in events],
                 ),
             ),
         ),

@@ -222,7 +222,7 @@ async def scene() -> dict[str, Any]:
     # 河海大学: 3 confirmed, 2 came (counts of "<5", no rate shown).
     hhu_regs = await s.register(hhu, people[58:61])
     for n in range(2):
-        await s.check_in(hhu, hhu_regs[n], local(days[2], 14, 10 + n))
+        await s.check_in(hhu, hhu_regs[n], local(days[2], 14, 10 + 40 * n))  # 14:10 and 14:50: two quiet slots between
     await s.visit(hhu_b01, hhu, people[58], hhu_regs[0], local(days[2], 14, 30))
     # The December stop: 6 registered, not started; the cancelled one: 2 registrations that must count nowhere.
     await s.register(later, people[61:67])
@@ -398,9 +398,11 @@ async def test_arrivals_per_fifteen_minutes_count_each_check_in_once_in_the_stop
     assert len(tables) == len(came_stops) == 3
     for stop, table in zip(came_stops, tables, strict=True):
         slots = Counter(int(c["checked_in_at"].timestamp()) // 900 * 900 for c in rows.check_ins(stop["id"]))
-        expected = [(datetime.fromtimestamp(slot, UTC).astimezone(ZoneInfo(stop["timezone"])), shown(n)) for slot, n in sorted(slots.items())]
+        every = range(min(slots), max(slots) + 900, 900)  # quiet slots in between show 0
+        expected = [(datetime.fromtimestamp(slot, UTC).astimezone(ZoneInfo(stop["timezone"])), shown(slots.get(slot, 0))) for slot in every]
         assert table.rows == expected
         assert all(row[0].utcoffset() == timedelta(hours=8) for row in table.rows)
+    assert [row[1] for row in tables[2].rows] == [SMALL, 0, 0, SMALL]
 
 
 async def test_the_summary_counts_the_events_people_jobs_and_funnel_from_raw_rows(scene):
