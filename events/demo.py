@@ -117,7 +117,9 @@ async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
     assert hr.initial_password is not None
     await load_demo_slots(organiser=organiser, now=now, slug=train.slug, employer_id=made[0].id)
     await _funnel_demo(hr=Actor(role="hr", id=hr.account.id, employer_id=made[0].id), now=now, slug=train.slug)
-    await _previous_edition(organiser=organiser, now=now, employer_ids=[employer.id for employer in made[:5]])
+    await _previous_edition(
+        organiser=organiser, hr=Actor(role="hr", id=hr.account.id, employer_id=made[0].id), now=now, employer_ids=[employer.id for employer in made[:5]]
+    )
     return DEMO_HR_EMAIL, hr.initial_password
 
 
@@ -186,8 +188,11 @@ PREVIOUS_STUDENTS = [
 ]
 
 
-async def _previous_edition(*, organiser: Actor, now: datetime, employer_ids: list) -> None:
-    """The talent train a year ago, one campus, over: registrations and gate check-ins, so that the train's report has a previous edition to compare with."""
+async def _previous_edition(*, organiser: Actor, hr: Actor, now: datetime, employer_ids: list) -> None:
+    """The talent train a year ago, one campus, over: registrations, gate check-ins, visitors at the demo HR's booth and their applications.
+
+    So that the train's report has a previous edition to compare with, and a report of a stop that has happened.
+    """
     from events import registrations, scanning
 
     zone = ZoneInfo("Asia/Shanghai")
@@ -202,15 +207,18 @@ async def _previous_edition(*, organiser: Actor, now: datetime, employer_ids: li
         actor=organiser, now=before, slug=event.slug, school=school, campus=campus, address=address, city="南京", latitude=lat, longitude=lon,
         starts_at=start, ends_at=start + timedelta(hours=3), capacity=200,
     )
+    offered = []
     for n, employer_id in enumerate(employer_ids, start=1):
-        await booths.assign_booth(actor=organiser, now=before, stop_id=stop.id, employer_id=employer_id, label=f"A{n:02d}")
+        booth = await booths.assign_booth(actor=organiser, now=before, stop_id=stop.id, employer_id=employer_id, label=f"A{n:02d}")
         title, category, education, majors = JOB_TITLES[n]
-        await jobs.post_job(
+        job = await jobs.post_job(
             actor=organiser, now=before, slug=event.slug, employer_id=employer_id, title=title, category=category, city="南京", headcount=2 + n,
             salary_min=7000 + n * 1000, salary_max=11000 + n * 1000, education=education, majors=majors, description=f"{title}。",
         )
+        offered.append((booth.id, job))
+    booth_id, job = offered[0]  # the demo HR's employer's booth and job
     await schedule.publish_event(actor=organiser, now=before, slug=event.slug)
-    scans = []
+    scans, visits, students = [], [], []
     for n in range(24):
         school, major, degree = PREVIOUS_STUDENTS[n % len(PREVIOUS_STUDENTS)]
         signed = await seekers.sign_up(
@@ -222,4 +230,17 @@ async def _previous_edition(*, organiser: Actor, now: datetime, employer_ids: li
             scans.append(
                 scanning.ScanRequest(kind="check_in", ticket=registration.ticket.code, nonce=f"demo-previous-{n}", stop_id=stop.id, scanned_at=start + timedelta(minutes=4 * n))
             )
+            if len(visits) < 10:
+                visits.append(
+                    scanning.ScanRequest(
+                        kind="visit", ticket=registration.ticket.code, nonce=f"demo-previous-visit-{n}", booth_id=booth_id, scanned_at=start + timedelta(minutes=4 * n + 20)
+                    )
+                )
+                students.append(Actor(role="seeker", id=signed.seeker.id))
     await scanning.sync_scans(actor=organiser, now=start + timedelta(hours=2), requests=scans)
+    await scanning.sync_scans(actor=hr, now=start + timedelta(hours=2), requests=visits)
+    # Six of the visitors applied there; HR took them along the funnel (one signed, one intention, two screened).
+    for student, moves in zip(students, [["screened", "interviewed", "intention", "signed"], ["screened", "interviewed", "intention"], ["screened"], ["screened"], [], []], strict=False):
+        interest, _new = await interests.express_interest(actor=student, now=start + timedelta(hours=1), job_id=job.id)
+        for stage in moves:
+            await funnel.move_stage(actor=hr, now=start + timedelta(days=3), interest_id=interest.id, stage=stage)

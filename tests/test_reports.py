@@ -619,4 +619,5 @@ async def test_the_demos_train_has_last_years_train_as_its_previous_edition(orga
     assert report.subject["previous_edition"] == "nanjing-talent-train-previous"
     last_year = await reports.event_report(actor=organiser_actor, slug="nanjing-talent-train-previous", now=moment)
     assert as_dict(last_year.table("stops"), "stop", "checked_in") == {"南京大学 仙林校区": 18}
+    assert last_year.table("stalls").rows[0][1:5] == ("A01", "南京云帆科技有限公司", 10, 6)
     assert len(report.table("comparison").rows) == len(last_year.table("summary").rows)
