@@ -621,3 +621,14 @@ async def test_the_demos_train_has_last_years_train_as_its_previous_edition(orga
     assert as_dict(last_year.table("stops"), "stop", "checked_in") == {"南京大学 仙林校区": 18}
     assert last_year.table("stalls").rows[0][1:5] == ("A01", "南京云帆科技有限公司", 10, 6)
     assert len(report.table("comparison").rows) == len(last_year.table("summary").rows)
+
+
+async def test_an_event_without_stops_and_a_period_without_events_give_empty_reports(organiser_actor):
+    event = Event(slug="empty-fair", kind="job_fair", title="空的双选会", status="draft")
+    await Event.insert(event)
+    report = await reports.event_report(actor=organiser_actor, slug="empty-fair", now=NOW)
+    assert report.table("stops").rows == [] and report.table("stalls").rows == [] and report.subject["first_day"] is None
+    assert column(report.table("summary"), "value") == [0] * 13
+    period = await reports.period_report(actor=organiser_actor, first=date(2030, 1, 1), last=date(2030, 1, 31), now=NOW)
+    assert period.table("by_kind").rows == [] and period.table("supply_demand").rows == [] and period.subject["events"] == 0
+    json.dumps(period.as_json(), ensure_ascii=False)
