@@ -11,6 +11,7 @@ import io
 import re
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -385,3 +386,38 @@ def test_presets_cover_whole_months_quarters_and_years():
     assert preset("year", date(2028, 2, 29)) == (date(2028, 1, 1), date(2028, 12, 31))
     assert preset("week", date(2026, 1, 1)) is None
 
+
+
+@pytest.mark.slow
+async def test_an_organiser_downloads_both_reports_from_the_console_in_chromium(live_server, phone_context, busy_market):
+    from conftest import ORGANISER_PASSWORD
+
+    from events.tables import Account
+
+    actor, _ = await make_account("organiser", password=ORGANISER_PASSWORD)
+    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+    page = await phone_context.new_page()
+    await page.goto(f"{live_server.url}/login")
+    await page.get_by_label("手机号或邮箱").fill(email)
+    await page.get_by_label("密码", exact=True).fill(ORGANISER_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url("**/manage")
+
+    await page.goto(f"{live_server.url}/manage/events/{busy_market['slug']}")
+    async with page.expect_download() as event_pdf:
+        await page.get_by_role("link", name="报告 PDF").click()
+    download = await event_pdf.value
+    assert download.suggested_filename == "秦淮人才夜市 统计报告.pdf"
+    assert (await asyncio.to_thread(Path(await download.path()).read_bytes)).startswith(b"%PDF")
+
+    await page.get_by_role("link", name="报告", exact=True).click()
+    await page.get_by_role("button", name="本年").click()
+    year = str(now().astimezone(SHANGHAI).year)
+    assert await page.get_by_label("开始日期").input_value() == f"{year}-01-01"
+    assert await page.get_by_label("结束日期（含）").input_value() == f"{year}-12-31"
+    async with page.expect_download() as period_xlsx:
+        await page.get_by_role("button", name="下载 Excel").click()
+    download = await period_xlsx.value
+    assert download.suggested_filename.endswith("招聘活动统计报告.xlsx")
+    book = await asyncio.to_thread(load_workbook, Path(await download.path()))
+    assert book.sheetnames[:2] == ["说明", "图表"]
