@@ -25,14 +25,15 @@ def _by(rows: list[dict[str, Any]], *keys: str) -> dict[Any, int]:
     return {tuple(row[key] for key in keys) if len(keys) > 1 else row[keys[0]]: row["count"] for row in rows}
 
 
-async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.EventAttendance:
-    """Per stop: registered, waitlisted, cancelled, checked in, walk-ins, no-shows, rate and 15-minute arrivals; per booth: visitors, scans, interests per job.
+#: What `stops_attendance` needs of each stop.
+STOP_COLUMNS = (Stop.id, Stop.name, Stop.starts_at, Stop.ends_at, Stop.timezone)
 
-    Before a stop starts nobody can have failed to come: its no-shows and rate are None ("not yet"), not everyone and 0 %.
+
+async def stops_attendance(*, stops: list[dict[str, Any]], now: datetime) -> list[views.StopAttendance]:
+    """Registered, waitlisted, cancelled, checked in, walk-ins, no-shows, rate and 15-minute arrivals of each stop (rows of STOP_COLUMNS).
+
+    The one place these figures are defined: the attendance export and the reports (events.reports) both read them here.
     """
-    require_organiser(actor)
-    event = await load_event(slug, actor)
-    stops = await Stop.select(Stop.id, Stop.name, Stop.starts_at, Stop.ends_at, Stop.timezone).where(Stop.event == event.id).order_by(Stop.starts_at)
     stop_ids = [stop["id"] for stop in stops] or [uuid.uuid4()]
     statuses = _by(await Registration.select(Registration.stop, Registration.status, Count()).where(Registration.stop.is_in(stop_ids)).group_by(Registration.stop, Registration.status), "stop", "status")
     checked_in = _by(await CheckIn.select(CheckIn.stop, Count()).where(CheckIn.stop.is_in(stop_ids)).group_by(CheckIn.stop), "stop")
@@ -73,6 +74,19 @@ async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.E
                 gate_scans=gate_scans[stop["id"]],
             )
         )
+    return stop_reports
+
+
+async def event_attendance(*, actor: Actor, now: datetime, slug: str) -> views.EventAttendance:
+    """Per stop: registered, waitlisted, cancelled, checked in, walk-ins, no-shows, rate and 15-minute arrivals; per booth: visitors, scans, interests per job.
+
+    Before a stop starts nobody can have failed to come: its no-shows and rate are None ("not yet"), not everyone and 0 %.
+    """
+    require_organiser(actor)
+    event = await load_event(slug, actor)
+    stops = await Stop.select(*STOP_COLUMNS).where(Stop.event == event.id).order_by(Stop.starts_at)
+    stop_ids = [stop["id"] for stop in stops] or [uuid.uuid4()]
+    stop_reports = await stops_attendance(stops=stops, now=now)
 
     # A talent train has an "A01" at every campus: booths go stop by stop, each row naming its stop.
     stop_order = {stop["id"]: n for n, stop in enumerate(stops)}
