@@ -149,7 +149,7 @@ def _funnel(axes, labels, cells) -> None:
     widths = [height_of(cell, gap=False) for cell in cells]
     widest = max(widths) or 1.0
     positions = list(range(len(labels)))
-    bars = axes.barh(positions, widths, left=[-w / 2 for w in widths], color="#9dbde6", edgecolor=COLOURS[0], linewidth=0.6, height=0.7)
+    bars = axes.barh(positions, widths, left=[-w / 2 for w in widths], color="#9dbde6", edgecolor=COLOURS[0], linewidth=[0.6 if w else 0 for w in widths], height=0.7)
     axes.bar_label(bars, labels=[_shown(cell, False) for cell in cells], label_type="center", color="#1d1d1d", fontsize=7)
     axes.set_yticks(positions, labels)
     axes.set_xlim(-widest / 2 * 1.05, widest / 2 * 1.05)
