@@ -22,7 +22,6 @@ First = Annotated[date, QueryParameter(name="from", description="The period's fi
 Last = Annotated[
     date, QueryParameter(name="to", description="The period's last day, included; at most three years after `from`.", examples=[Example(value="2026-12-31")])
 ]
-Cell = str | int | float | None
 
 
 class Words(msgspec.Struct, frozen=True):
@@ -40,7 +39,8 @@ class ReportTable(msgspec.Struct, frozen=True):
     key: Annotated[str, Meta(examples=["stops"])]
     title: Words
     columns: list[ReportColumn]
-    rows: Annotated[list[dict[str, Cell]], Meta(examples=[[{"stop": "南京大学 仙林校区", "registered": 240, "checked_in": 198, "arrival_rate": 0.825, "walk_ins": "<5"}]])]
+    #: A cell is a number (integer or not), a text ("<5" for a group of 1 to 4 people), an ISO 8601 date or time, or null (not given).
+    rows: Annotated[list[dict[str, Any]], Meta(description="One object per row, keyed by the columns' keys: numbers, texts (\"<5\"), ISO 8601 dates and times, or null.", examples=[[{"stop": "南京大学 仙林校区", "registered": 240, "checked_in": 198, "arrival_rate": 0.825, "walk_ins": "<5"}]])]
 
 
 class ReportSection(msgspec.Struct, frozen=True):
@@ -81,13 +81,14 @@ async def event_report(slug: Slug, actor: Caller, lang: Language = "zh") -> Repo
 
 
 @get("/events/{slug:str}/report.pdf", summary="An event's report as an A4 PDF with charts (organiser)", guards=allow("organiser"),
-     responses=problems(403, 404), media_type="application/pdf", response_headers=DOWNLOAD_HEADERS)
+     responses=problems(403, 404), media_type="application/pdf", response_headers=DOWNLOAD_HEADERS, opt={"downloads": ["application/pdf"]})
 async def event_report_pdf(slug: Slug, actor: Caller, lang: Language = "zh") -> Response[bytes]:
     return download(await report_documents.event_document(actor=actor, slug=slug, now=now(), format="pdf", language=lang))
 
 
 @get("/events/{slug:str}/report.xlsx", summary="An event's report as an Excel workbook, one sheet per table (organiser)", guards=allow("organiser"),
-     responses=problems(403, 404), media_type=report_documents.MEDIA_TYPES["xlsx"], response_headers=DOWNLOAD_HEADERS)
+     responses=problems(403, 404), media_type=report_documents.MEDIA_TYPES["xlsx"], response_headers=DOWNLOAD_HEADERS,
+     opt={"downloads": [report_documents.MEDIA_TYPES["xlsx"]]})
 async def event_report_xlsx(slug: Slug, actor: Caller, lang: Language = "zh") -> Response[bytes]:
     return download(await report_documents.event_document(actor=actor, slug=slug, now=now(), format="xlsx", language=lang))
 
@@ -100,13 +101,14 @@ async def period_report(actor: Caller, first: First, last: Last, lang: Language 
 
 
 @get("/reports/period.pdf", summary="A period's report as an A4 PDF with charts (organiser)", guards=allow("organiser"), responses=problems(403),
-     media_type="application/pdf", response_headers=DOWNLOAD_HEADERS)
+     media_type="application/pdf", response_headers=DOWNLOAD_HEADERS, opt={"downloads": ["application/pdf"]})
 async def period_report_pdf(actor: Caller, first: First, last: Last, lang: Language = "zh") -> Response[bytes]:
     return download(await report_documents.period_document(actor=actor, first=first, last=last, now=now(), format="pdf", language=lang))
 
 
 @get("/reports/period.xlsx", summary="A period's report as an Excel workbook (organiser)", guards=allow("organiser"), responses=problems(403),
-     media_type=report_documents.MEDIA_TYPES["xlsx"], response_headers=DOWNLOAD_HEADERS)
+     media_type=report_documents.MEDIA_TYPES["xlsx"], response_headers=DOWNLOAD_HEADERS,
+     opt={"downloads": [report_documents.MEDIA_TYPES["xlsx"]]})
 async def period_report_xlsx(actor: Caller, first: First, last: Last, lang: Language = "zh") -> Response[bytes]:
     return download(await report_documents.period_document(actor=actor, first=first, last=last, now=now(), format="xlsx", language=lang))
 
