@@ -24,7 +24,7 @@ from server import Server  # noqa: E402
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "organiser-demo-1"  # noqa: S105 - the throwaway demo server's organiser
 #: Which pages of the report become which picture.
-PAGES = {1: "report-cover.png", 3: "report-page.png", 4: "report-page-2.png"}
+PAGES = {1: "report-cover.png", 4: "report-page.png"}
 
 
 def main() -> None:
