@@ -92,6 +92,12 @@ def assert_pdf_holds(answer: dict[str, Any], content: bytes, language: str = "zh
         for table in section["tables"]:
             start = text.find(re.sub(r"\s+", "", table["title"][language]))
             assert start >= 0, f"table {table['key']} is missing"
+            if not table["rows"]:
+                continue
+            # From the table's header row on: the chart above it holds some of the same words and numbers.
+            header = re.sub(r"\s+", "", "".join(column["label"][language] for column in table["columns"]))
+            start = text.find(header, start)
+            assert start >= 0, f"table {table['key']}: its header row {header} is missing"
             kinds = {column["key"]: column["kind"] for column in table["columns"]}
             for row in table["rows"]:
                 for key, value in row.items():
