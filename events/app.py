@@ -329,9 +329,9 @@ def _report_routers() -> list:
 
 
 def _close_report_worker() -> None:
-    from events import report_documents
+    from events import report_worker
 
-    report_documents.close()
+    report_worker.close()
 
 
 def _hiring_routers() -> list:

@@ -1,27 +1,20 @@
-"""Reports as files: the event's or the period's `Report` (events.reports), rendered as PDF or XLSX in a worker process.
+"""Reports as files: the event's or the period's `Report` (events.reports), rendered as PDF or XLSX.
 
-Rendering is CPU work (layout, charts, font subsetting): it runs in one spawned worker process per
-app worker, so the event loop goes on serving scans and pages meanwhile, on the machine's other
-core. The figures are read first (plain reads, no transaction held open); nothing is written.
-Requests for documents queue for that one process rather than taking every core.
+The figures are read first (plain reads, no transaction held open; nothing is written), then the
+document is rendered in the render process (events.report_worker), off the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 
-from events import reports
+from events import report_worker, reports
 from events.accounts import Actor
 from events.report_model import Report
 
-Format = Literal["pdf", "xlsx"]
+Format = report_worker.Format
 MEDIA_TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -69,48 +62,5 @@ def filename(report: Report, language: str, format: Format) -> str:
 
 
 async def document(report: Report, *, format: Format, language: str, fallback: str) -> Document:
-    content = await render(report, format=format, language=language)
+    content = await report_worker.render(report, format=format, language=language)
     return Document(content=content, media_type=MEDIA_TYPES[format], filename=filename(report, language, format), ascii_filename=f"{fallback}.{format}")
-
-
-def render_here(format: Format, report: Report, language: str) -> bytes:
-    """Render in this process (what the worker process runs); the renderers are imported only where they run."""
-    if format == "pdf":
-        from events.report_pdf import render_pdf
-
-        return render_pdf(report, language)
-    from events.report_xlsx import render_xlsx
-
-    return render_xlsx(report, language)
-
-
-_pool: ProcessPoolExecutor | None = None
-
-
-def _worker() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        # spawn, not fork: this process has an event loop, database threads and sockets a fork would copy half-alive.
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _pool
-
-
-async def render(report: Report, *, format: Format, language: str) -> bytes:
-    """The report rendered in the worker process; a worker that died (killed, out of memory) is replaced once."""
-    loop = asyncio.get_running_loop()
-    for attempt in (1, 2):
-        try:
-            return await loop.run_in_executor(_worker(), render_here, format, report, language)
-        except BrokenProcessPool:
-            close()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def close() -> None:
-    """Stop the worker process (the app's shutdown); the next render starts a new one."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None

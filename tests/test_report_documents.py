@@ -21,7 +21,7 @@ from conftest import confirmed_tickets, job_body, make_account, now, post_ok
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from events import report_documents
+from events import report_worker
 from events.report_model import SMALL, Chart, Column, Report, Section, Table, small
 from events.report_pdf import render_pdf
 from events.report_xlsx import render_xlsx
@@ -240,7 +240,7 @@ async def test_the_event_loop_serves_other_tasks_while_a_report_renders():
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     before = ticks
-    content = await report_documents.render(sample_report(), format="pdf", language="zh")
+    content = await report_worker.render(sample_report(), format="pdf", language="zh")
     during = ticks - before
     ticker.cancel()
     assert content.startswith(b"%PDF")
