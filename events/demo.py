@@ -1,4 +1,4 @@
-"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs, a pending employer application, a few applications at several funnel stages."""
+"""A small demo: a talent train with three campus stops, a night market with twenty stalls, a dozen employers, forty jobs, a pending employer application, a few applications at several funnel stages, and last year's train (over, with check-ins) for the reports."""
 
 from __future__ import annotations
 
@@ -117,6 +117,9 @@ async def load_demo(*, organiser: Actor, now: datetime) -> tuple[str, str]:
     assert hr.initial_password is not None
     await load_demo_slots(organiser=organiser, now=now, slug=train.slug, employer_id=made[0].id)
     await _funnel_demo(hr=Actor(role="hr", id=hr.account.id, employer_id=made[0].id), now=now, slug=train.slug)
+    await _previous_edition(
+        organiser=organiser, hr=Actor(role="hr", id=hr.account.id, employer_id=made[0].id), now=now, employer_ids=[employer.id for employer in made[:5]]
+    )
     return DEMO_HR_EMAIL, hr.initial_password
 
 
@@ -174,3 +177,70 @@ async def _funnel_demo(*, hr: Actor, now: datetime, slug: str) -> None:
             await contact_notes.save_interest_note(
                 actor=hr, now=now, interest_id=interest.id, rating=5, tags=["Java", "应届"], text="基础扎实，沟通清楚。", next_step="寄送录用通知",
             )
+
+
+# ---------------------------------------------------------------- reports (issue 15): a previous edition that has happened
+
+#: Last year's students: (school, major, degree) cycled over 24 registrations, 18 of whom came.
+PREVIOUS_STUDENTS = [
+    ("南京大学", "软件工程", "bachelor"), ("东南大学", "计算机科学与技术", "master"), ("南京大学", "会计学", "bachelor"),
+    ("南京航空航天大学", "电气工程及其自动化", "bachelor"), ("东南大学", "数学", "master"), ("南京大学", "英语", "associate"),
+]
+
+
+async def _previous_edition(*, organiser: Actor, hr: Actor, now: datetime, employer_ids: list) -> None:
+    """The talent train a year ago, one campus, over: registrations, gate check-ins, visitors at the demo HR's booth and their applications.
+
+    So that the train's report has a previous edition to compare with, and a report of a stop that has happened.
+    """
+    from events import registrations, scanning
+
+    zone = ZoneInfo("Asia/Shanghai")
+    start = datetime.combine((now - timedelta(days=365)).astimezone(zone).date(), time(14), tzinfo=zone)
+    before = start - timedelta(days=30)
+    event = await schedule.create_event(
+        actor=organiser, now=before, kind="talent_train", title=f"{start.year} 南京高校人才专列", slug="nanjing-talent-train-previous",
+        host="南京市人力资源和社会保障局", city="南京", description="上一届人才专列。",
+    )
+    school, campus, address, lat, lon = CAMPUSES[0]
+    stop = await schedule.add_stop(
+        actor=organiser, now=before, slug=event.slug, school=school, campus=campus, address=address, city="南京", latitude=lat, longitude=lon,
+        starts_at=start, ends_at=start + timedelta(hours=3), capacity=200,
+    )
+    offered = []
+    for n, employer_id in enumerate(employer_ids, start=1):
+        booth = await booths.assign_booth(actor=organiser, now=before, stop_id=stop.id, employer_id=employer_id, label=f"A{n:02d}")
+        title, category, education, majors = JOB_TITLES[n]
+        job = await jobs.post_job(
+            actor=organiser, now=before, slug=event.slug, employer_id=employer_id, title=title, category=category, city="南京", headcount=2 + n,
+            salary_min=7000 + n * 1000, salary_max=11000 + n * 1000, education=education, majors=majors, description=f"{title}。",
+        )
+        offered.append((booth.id, job))
+    booth_id, job = offered[0]  # the demo HR's employer's booth and job
+    await schedule.publish_event(actor=organiser, now=before, slug=event.slug)
+    scans, visits, students = [], [], []
+    for n in range(24):
+        school, major, degree = PREVIOUS_STUDENTS[n % len(PREVIOUS_STUDENTS)]
+        signed = await seekers.sign_up(
+            now=before, name=f"往届学生{n + 1}", phone=f"1390001{n:04d}", password=f"{secrets.token_urlsafe(12)}-7", school=school, major=major,
+            degree=degree, graduation_year=start.year + n % 2, privacy_notice_version=seekers.PRIVACY_NOTICE_VERSION, accept_privacy_notice=True,
+        )
+        registration = await registrations.register(actor=Actor(role="seeker", id=signed.seeker.id), now=before + timedelta(days=1, minutes=n), stop_id=stop.id)
+        if n % 4 and registration.ticket is not None:
+            scans.append(
+                scanning.ScanRequest(kind="check_in", ticket=registration.ticket.code, nonce=f"demo-previous-{n}", stop_id=stop.id, scanned_at=start + timedelta(minutes=4 * n))
+            )
+            if len(visits) < 10:
+                visits.append(
+                    scanning.ScanRequest(
+                        kind="visit", ticket=registration.ticket.code, nonce=f"demo-previous-visit-{n}", booth_id=booth_id, scanned_at=start + timedelta(minutes=4 * n + 20)
+                    )
+                )
+                students.append(Actor(role="seeker", id=signed.seeker.id))
+    await scanning.sync_scans(actor=organiser, now=start + timedelta(hours=2), requests=scans)
+    await scanning.sync_scans(actor=hr, now=start + timedelta(hours=2), requests=visits)
+    # Six of the visitors applied there; HR took them along the funnel (one signed, one intention, two screened).
+    for student, moves in zip(students, [["screened", "interviewed", "intention", "signed"], ["screened", "interviewed", "intention"], ["screened"], ["screened"], [], []], strict=False):
+        interest, _new = await interests.express_interest(actor=student, now=start + timedelta(hours=1), job_id=job.id)
+        for stage in moves:
+            await funnel.move_stage(actor=hr, now=start + timedelta(days=3), interest_id=interest.id, stage=stage)

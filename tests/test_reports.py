@@ -222,7 +222,7 @@ async def scene() -> dict[str, Any]:
     # 河海大学: 3 confirmed, 2 came (counts of "<5", no rate shown).
     hhu_regs = await s.register(hhu, people[58:61])
     for n in range(2):
-        await s.check_in(hhu, hhu_regs[n], local(days[2], 14, 10 + n))
+        await s.check_in(hhu, hhu_regs[n], local(days[2], 14, 10 + 40 * n))  # 14:10 and 14:50: two quiet slots between
     await s.visit(hhu_b01, hhu, people[58], hhu_regs[0], local(days[2], 14, 30))
     # The December stop: 6 registered, not started; the cancelled one: 2 registrations that must count nowhere.
     await s.register(later, people[61:67])
@@ -398,9 +398,11 @@ async def test_arrivals_per_fifteen_minutes_count_each_check_in_once_in_the_stop
     assert len(tables) == len(came_stops) == 3
     for stop, table in zip(came_stops, tables, strict=True):
         slots = Counter(int(c["checked_in_at"].timestamp()) // 900 * 900 for c in rows.check_ins(stop["id"]))
-        expected = [(datetime.fromtimestamp(slot, UTC).astimezone(ZoneInfo(stop["timezone"])), shown(n)) for slot, n in sorted(slots.items())]
+        every = range(min(slots), max(slots) + 900, 900)  # quiet slots in between show 0
+        expected = [(datetime.fromtimestamp(slot, UTC).astimezone(ZoneInfo(stop["timezone"])), shown(slots.get(slot, 0))) for slot in every]
         assert table.rows == expected
         assert all(row[0].utcoffset() == timedelta(hours=8) for row in table.rows)
+    assert [row[1] for row in tables[2].rows] == [SMALL, 0, 0, SMALL]
 
 
 async def test_the_summary_counts_the_events_people_jobs_and_funnel_from_raw_rows(scene):
@@ -604,3 +606,29 @@ async def test_only_organisers_get_reports(scene, role):
         await reports.period_report(actor=actor, first=date(2026, 10, 1), last=date(2026, 10, 31), now=NOW)
     with pytest.raises(Unauthorized):
         await reports.event_report(actor=Actor(role="anonymous"), slug=scene["slug"], now=NOW)
+
+
+async def test_the_demos_train_has_last_years_train_as_its_previous_edition(organiser_actor):
+    from conftest import now
+
+    from events import demo
+
+    moment = now()
+    await demo.load_demo(organiser=organiser_actor, now=moment)
+    report = await reports.event_report(actor=organiser_actor, slug="nanjing-talent-train", now=moment)
+    assert report.subject["previous_edition"] == "nanjing-talent-train-previous"
+    last_year = await reports.event_report(actor=organiser_actor, slug="nanjing-talent-train-previous", now=moment)
+    assert as_dict(last_year.table("stops"), "stop", "checked_in") == {"南京大学 仙林校区": 18}
+    assert last_year.table("stalls").rows[0][1:5] == ("A01", "南京云帆科技有限公司", 10, 6)
+    assert len(report.table("comparison").rows) == len(last_year.table("summary").rows)
+
+
+async def test_an_event_without_stops_and_a_period_without_events_give_empty_reports(organiser_actor):
+    event = Event(slug="empty-fair", kind="job_fair", title="空的双选会", status="draft")
+    await Event.insert(event)
+    report = await reports.event_report(actor=organiser_actor, slug="empty-fair", now=NOW)
+    assert report.table("stops").rows == [] and report.table("stalls").rows == [] and report.subject["first_day"] is None
+    assert column(report.table("summary"), "value") == [0] * 13
+    period = await reports.period_report(actor=organiser_actor, first=date(2030, 1, 1), last=date(2030, 1, 31), now=NOW)
+    assert period.table("by_kind").rows == [] and period.table("supply_demand").rows == [] and period.subject["events"] == 0
+    json.dumps(period.as_json(), ensure_ascii=False)
