@@ -248,6 +248,17 @@ async def test_the_event_loop_serves_other_tasks_while_a_report_renders():
     assert during > 100
 
 
+async def test_a_render_process_that_died_is_replaced_by_the_next_report():
+    import os
+    import signal
+
+    await report_worker.render(sample_report(), format="xlsx", language="zh")
+    for pid in list(report_worker._pool._processes):  # type: ignore[union-attr]
+        os.kill(pid, signal.SIGKILL)
+    content = await report_worker.render(sample_report(), format="xlsx", language="zh")
+    assert content.startswith(b"PK")
+
+
 # ---------------------------------------------------------------- the endpoints, on a seeded event
 
 
