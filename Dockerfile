@@ -18,6 +18,12 @@ WORKDIR /app
 COPY requirements/app.lock requirements/app.lock
 RUN pip install --require-hashes -r requirements/app.lock
 
+# The PDF reports need a CJK font (Debian's Noto Sans CJK); Debian's package follows the base image's release.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 events \
     && mkdir -p /app/data \
     && chown events:events /app/data

@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The font the PDF reports are set in (Debian's fonts-noto-cjk).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 .PHONY: run test lint lock clean screenshots bench fuzz
 
@@ -18,7 +20,7 @@ $(VENV)/.test-installed: requirements/test.lock $(VENV)/.app-installed
 	touch $@
 
 ## Install, migrate, create the first organiser, load the demo into a new SQLite database, serve on 127.0.0.1:8000.
-run: $(VENV)/.app-installed
+run: $(VENV)/.app-installed $(CJK_FONT)
 	$(BIN)/python main.py run
 
 # The page tests drive Debian's Chromium; screenshots need a CJK font. Installed once (as root, or through sudo).
@@ -26,6 +28,16 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+
+# The PDF reports set their text in Debian's Noto Sans CJK (without it Chinese comes out as boxes). Installed once, when missing.
+$(CJK_FONT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk
+
+# pdftoppm (poppler-utils) draws a report's PDF pages as PNG for docs/screenshots/.
+/usr/bin/pdftoppm:
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils
 
 # Mozilla's ical.js: the second, independent iCal parser the feed tests check against.
 tests/icaljs/node_modules/.package-lock.json: tests/icaljs/package-lock.json
@@ -79,9 +91,10 @@ fuzz: $(VENV)/.test-installed
 	status=$$?; kill $$(cat .fuzz/pid); exit $$status
 
 ## Regenerate docs/screenshots/*.png from the running pages.
-screenshots: $(VENV)/.test-installed /usr/bin/chromium
+screenshots: $(VENV)/.test-installed /usr/bin/chromium /usr/bin/pdftoppm
 	$(BIN)/python scripts/screenshots.py
 	$(BIN)/python scripts/screenshots_hr.py
+	$(BIN)/python scripts/screenshots_report.py
 
 # Lint includes the layers' direction (routes never import the tables), read from the source without a database.
 lint: $(VENV)/.test-installed

@@ -49,6 +49,7 @@ from datetime import UTC, datetime  # noqa: E402
 
 import plots  # noqa: E402
 import report  # noqa: E402
+import report_docs  # noqa: E402
 import scenarios  # noqa: E402
 import seed  # noqa: E402
 from server import Server  # noqa: E402
@@ -82,6 +83,8 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             server_pid = server.process.pid
             scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
             scenarios.memory(suite, server_pid)
+            # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
+            report_docs.reports(suite)
         finally:
             code, _output = server.stop(timeout=60)
             print(f"{report.DB_NAMES[db_name]}: done in {time.monotonic() - started:.0f} s; server log {server.log.name} (exit {code})", file=sys.stderr)

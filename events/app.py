@@ -221,6 +221,7 @@ def create_app(config: Settings = settings) -> Litestar:
             else:
                 yield
         finally:
+            _close_report_worker()
             await signouts.close()
             await live.close()
             await db.close_database()
@@ -247,6 +248,7 @@ def create_app(config: Settings = settings) -> Litestar:
             applications_router, invitations_router, application_pages_router,
             *_notification_routers(),
             *_webhook_routers(),
+            *_report_routers(),
             create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
             Metrics,
             *([health.bench_ping] if config.bench else []),
@@ -317,6 +319,19 @@ def _webhook_routers() -> list:
     from events.routes import webhooks
 
     return [webhooks.router]
+
+
+def _report_routers() -> list:
+    """Issue 15's reports: the API (JSON, PDF, XLSX) and the console's report pages."""
+    from events.routes import manage_reports, reports
+
+    return [reports.router, manage_reports.router]
+
+
+def _close_report_worker() -> None:
+    from events import report_worker
+
+    report_worker.close()
 
 
 def _hiring_routers() -> list:

@@ -314,3 +314,7 @@ from events import i18n_funnel  # noqa: E402
 
 TEXT.update(i18n_funnel.TEXT)
 ERRORS.update({code: words for code, words in i18n_funnel.ERRORS.items() if code not in ERRORS})
+from events import i18n_reports  # noqa: E402
+
+TEXT.update(i18n_reports.TEXT)
+ERRORS.update(i18n_reports.ERRORS)

@@ -121,6 +121,13 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("DELETE", "/api/stops/{live_stop_id}/scanner-access/{access_id}", (401, 403, 403, 403, 204)),
     ("GET", "/api/stops/{live_stop_id}/scanner-access", ORGANISER_ACTS),
     ("GET", "/api/events/{slug}/attendance", ORGANISER_ACTS),
+    # Reports for the bureau (issue 15): organisers only, as JSON, PDF and XLSX, per event and per period.
+    ("GET", "/api/events/{slug}/report", ORGANISER_ACTS),
+    ("GET", "/api/events/{slug}/report.pdf", ORGANISER_ACTS),
+    ("GET", "/api/events/{slug}/report.xlsx", ORGANISER_ACTS),
+    ("GET", "/api/reports/period?from=2026-01-01&to=2026-12-31", ORGANISER_ACTS),
+    ("GET", "/api/reports/period.pdf?from=2026-01-01&to=2026-12-31", ORGANISER_ACTS),
+    ("GET", "/api/reports/period.xlsx?from=2026-01-01&to=2026-12-31", ORGANISER_ACTS),
     # The organiser's cell is an endless stream, tested against a live server in
     # test_scanner_pages.py (test_live_updates_stream_as_server_sent_events).
     ("GET", "/api/events/{slug}/attendance/live", (401, 403, 403, 403, None)),

@@ -300,6 +300,10 @@ PAGES: list[tuple[str, str, str, Step | None]] = [
     ("hr-interest-en", "hr", "/hr/interests/{interest}?lang=en", None),
     ("hr-interest-errors", "hr", "/hr/interests/{interest}", _bad_rating),
     ("hr-visit-note", "hr", "/hr/visits/{visit}/note", None),
+    # Reports (issue 15): the period picker, its refusal next to the field, and on a desktop.
+    ("manage-reports", "organiser", "/manage/reports", None),
+    ("manage-reports-errors", "organiser", "/manage/reports/period.pdf?from=2026-12-31&to=2026-12-01", None),
+    ("desk-manage-reports", "organiser-desk", "/manage/reports?preset=year", None),
 ]
 
 
