@@ -23,7 +23,7 @@ from report import Row
 
 from events import tickets
 from events.accounts import issue_token
-from events.calendar import FRESH_FOR
+from events.feed_scopes import FRESH_FOR
 
 SCAN_LEVELS = (1, 16, 64)
 SYNC_BATCH, SYNC_REPEATS, SYNC_DEVICES = 1000, 200, 4
