@@ -45,7 +45,7 @@ MAX_PLAIN_BYTES = 16 * 1024 * 1024
 #: VEVENTs per compressed run (about 40 kB of text at 10,000 stops): what one changed stop costs to compress again.
 RUN = 64
 LEVEL = 6
-#: Patching a feed happens on the event loop when it renders fewer VEVENTs and holds fewer bytes than these, else in a thread.
+#: Patching a feed happens on the event loop when it renders fewer VEVENTs and its document is shorter than these, else in a thread.
 INLINE_RENDERS = 64
 INLINE_BYTES = 1024 * 1024
 #: Inflating a plain document of more bytes than this happens in a thread.
@@ -84,8 +84,8 @@ class Feed:
 
     @property
     def size(self) -> int:
-        """Bytes it holds, roughly: the compressed document, its runs again, and a couple of hundred bytes of bookkeeping per VEVENT."""
-        return len(self.gzip) + sum(len(run.deflated) for run in self.runs) + 200 * len(self.entries)
+        """Bytes it holds, roughly: the compressed document, its runs again, and about 500 bytes of bookkeeping per VEVENT."""
+        return len(self.gzip) + sum(len(run.deflated) for run in self.runs) + 500 * len(self.entries)
 
 
 FEEDS: Cache[Feed] = Cache("feeds", max_bytes=MAX_FEED_BYTES, size=lambda feed: feed.size)
@@ -251,7 +251,7 @@ async def _patched(scope: Scope, current: Version, kept: Feed) -> Feed | None:
     if not stops:
         return replace(kept, version=current, events=events)
     booths = await calendar.booth_rows(Stop.select(Stop.id).where(Stop.id.is_in([stop["id"] for stop in stops])))
-    if len(stops) < INLINE_RENDERS and len(kept.gzip) < INLINE_BYTES:
+    if len(stops) < INLINE_RENDERS and kept.length < INLINE_BYTES:
         return _patch(scope, current, kept, events, stops, booths, total)
     return await anyio.to_thread.run_sync(_patch, scope, current, kept, events, stops, booths, total)
 

@@ -94,6 +94,7 @@ class Version:
     def part(self, name: str) -> tuple[int, int]:
         return next(((rows, total) for part, rows, total in self.parts if part == name), (0, 0))
 
+
 # ---------------------------------------------------------------- memory of versions and scopes
 
 #: Entries are valid for the generation they were read in (`changed()` moves it) and for FRESH_FOR seconds from when the read began.
