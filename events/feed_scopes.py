@@ -254,7 +254,10 @@ def _version_queries(scope: Scope) -> tuple[list[QueryString], QueryString, Quer
         # issue 14, slots: a seeker's interview bookings are VEVENTs of their own.
         parts.append(_aggregate("booking", Booking, [Booking.seeker == scope.account_id], latest=Booking.updated_at, stamped=Booking.updated_at))
     booths = _aggregate("booth", Booth, scope.stops(Booth.stop), latest=Booth.updated_at, stamped=None)
-    return parts, booths, _aggregate("booth table", Booth, [], latest=Booth.updated_at, stamped=None)
+    # Two subqueries, not one pass: COUNT(*) reads the smallest index, MAX the last entry of booth_updated_at.
+    booth_table = QueryString("SELECT 'booth table' AS part, (SELECT COUNT(*) FROM booth) AS n, (SELECT MAX(updated_at) FROM booth) AS latest, "
+                              "0 AS total")
+    return parts, booths, booth_table
 
 
 async def _read_version(scope: Scope) -> Version:
