@@ -21,7 +21,10 @@ seeker's registration, what an event shows).
 from __future__ import annotations
 
 import bisect
+import ctypes
+import ctypes.util
 import struct
+import sys
 import uuid
 import zlib
 from collections import Counter
@@ -84,8 +87,8 @@ class Feed:
 
     @property
     def size(self) -> int:
-        """Bytes it holds, roughly: the compressed document, its runs again, and about 500 bytes of bookkeeping per VEVENT."""
-        return len(self.gzip) + sum(len(run.deflated) for run in self.runs) + 500 * len(self.entries)
+        """Bytes it holds, roughly: the compressed document, its runs again, and about 550 bytes of bookkeeping per VEVENT (measured)."""
+        return len(self.gzip) + sum(len(run.deflated) for run in self.runs) + 550 * len(self.entries)
 
 
 FEEDS: Cache[Feed] = Cache("feeds", max_bytes=MAX_FEED_BYTES, size=lambda feed: feed.size)
@@ -108,12 +111,31 @@ async def document(scope: Scope, current: Version) -> Feed:
             _PATCHED.inc()
             return feed
         _RENDERED.inc()
-        return await _rendered(scope, current)
+        feed = await _rendered(scope, current)
+        if feed.length >= TRIM_AFTER:
+            await anyio.to_thread.run_sync(_trim)
+        return feed
 
     feed = await FEEDS.get_or_make(scope.key, make, version=current.etag)
     if not made:
         _CACHED.inc()
     return feed
+
+
+#: After a whole render of a document this long, the C heap's free pages go back to the system (see `_trim`).
+TRIM_AFTER = 1024 * 1024
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
+
+
+def _trim() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim).
+
+    A whole render of 10,000 stops reads, builds and drops some 40 MB of rows, texts and VEVENTs,
+    most of them small objects that glibc keeps in its heap for reuse: without this the worker's
+    resident size stayed some 25 MB above what it keeps.
+    """
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
 
 
 async def plain(scope: Scope, feed: Feed) -> bytes:
