@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 
 import pytest
 from prometheus_client import generate_latest
@@ -163,3 +164,39 @@ def test_hits_misses_and_bytes_are_exported_to_prometheus():
     assert 'events_cache_requests_total{cache="test metrics",result="hit"} 1.0' in text
     assert 'events_cache_requests_total{cache="test metrics",result="miss"} 1.0' in text
     assert 'events_cache_bytes{cache="test metrics"} 3.0' in text
+
+
+# ---------------------------------------------------------------- the caches that use it: verified tokens, event lists
+
+
+async def test_forty_first_requests_with_one_token_read_its_account_once(client, seeker):
+    from events.accounts import VERIFIED
+
+    VERIFIED.clear()
+    before = (VERIFIED.misses, VERIFIED.joined + VERIFIED.hits)
+    answers = await asyncio.gather(*(client.get("/api/me", headers=seeker) for _ in range(40)))
+    assert {answer.status_code for answer in answers} == {200}
+    assert (VERIFIED.misses - before[0], VERIFIED.joined + VERIFIED.hits - before[1]) == (1, 39)
+
+
+async def test_a_forgotten_account_is_read_again_at_its_next_request(client, seeker):
+    from events.accounts import VERIFIED, forget_account_here
+
+    me = (await client.get("/api/me", headers=seeker)).json()
+    misses = VERIFIED.misses
+    assert (await client.get("/api/me", headers=seeker)).status_code == 200 and VERIFIED.misses == misses
+    forget_account_here(uuid.UUID(me["id"]))
+    assert (await client.get("/api/me", headers=seeker)).status_code == 200 and VERIFIED.misses == misses + 1
+
+
+async def test_an_event_list_is_kept_until_the_list_version_moves(client, organiser, talent_train):
+    from events.schedule import LISTS
+
+    LISTS.clear()
+    first = (await client.get("/api/events?kind=talent_train")).json()
+    hits = LISTS.hits
+    assert (await client.get("/api/events?kind=talent_train")).json() == first and LISTS.hits == hits + 1
+    assert first["total"] == 0, "a draft is not listed"
+    response = await client.post(f"/api/events/{talent_train['slug']}/publish", headers=organiser)
+    assert response.status_code == 200
+    assert (await client.get("/api/events?kind=talent_train")).json()["total"] == 1
