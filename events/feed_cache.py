@@ -130,9 +130,10 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" el
 def _trim() -> None:
     """Give the C heap's free pages back to the system (glibc's malloc_trim).
 
-    A whole render of 10,000 stops reads, builds and drops some 40 MB of rows, texts and VEVENTs,
-    most of them small objects that glibc keeps in its heap for reuse: without this the worker's
-    resident size stayed some 25 MB above what it keeps.
+    A whole render of 10,000 stops reads, builds and drops some 40 MB of rows, texts and VEVENTs
+    (the worker's peak resident size rose by 39 MB), most of them small objects whose freed pages
+    glibc keeps in its heap: measured after cold renders of 100 to 10,000 stops, a worker stayed at
+    182 MB without this and 173 MB with it.
     """
     if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
         _LIBC.malloc_trim(0)
