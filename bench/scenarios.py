@@ -373,10 +373,7 @@ def _feed_cached(suite: Suite, stops: int) -> None:
     ping, cached = suite.measure(_feed(suite, stops), connections=FEED_CLIENTS)
     row = suite.add(f"feed {stops:,} stops: cached 200", "feed_cached", FEED_CLIENTS, ping, cached, size=stops)
     if stops == 10_000:
-        row.judge("≥500/s", cached.rate >= 500 and cached.errors == 0)
-    # A client that does not accept gzip gets the document inflated (kept too, in a smaller cache).
-    ping, plain = suite.measure(_feed(suite, stops, Accept_Encoding="identity"), connections=FEED_CLIENTS)
-    suite.add(f"feed {stops:,} stops: cached 200, not gzip", "feed_cached_plain", FEED_CLIENTS, ping, plain, size=stops)
+        row.judge("≥500 req/s · 0 err", cached.rate >= 500 and cached.errors == 0)
     with httpx.Client(base_url=suite.url, timeout=60) as client:
         etag = client.get(f"/calendar/events/{seed.feed_slug(stops)}.ics").headers["etag"]
     ping, not_modified = suite.measure(_feed(suite, stops, If_None_Match=etag), connections=FEED_CLIENTS)
@@ -405,6 +402,10 @@ def _feed_cached(suite: Suite, stops: int) -> None:
     if stops == 10_000:
         rerender.judge("≤50 ms", median <= 50 and rerender.errors == 0)
     suite.record(rerender)
+
+    # A client that does not accept gzip gets the document inflated (kept too, in a smaller cache).
+    ping, plain = suite.measure(_feed(suite, stops, Accept_Encoding="identity"), connections=FEED_CLIENTS)
+    suite.add(f"feed {stops:,} stops: cached 200, not gzip", "feed_cached_plain", FEED_CLIENTS, ping, plain, size=stops)
 
 
 # ---------------------------------------------------------------- memory
