@@ -233,12 +233,11 @@ async def list_events(
 ) -> views.EventPage:
     """Published events for everyone; organisers see every status and may filter by it."""
     version = (await Event.raw("SELECT version FROM event_list_version"))[0]["version"]
-    text = q.strip() if q else ""
-    key = (actor.is_organiser, kind, city, text, date_from, date_to, status, limit, offset)
-    return await LISTS.get_or_make(key, lambda: _listed(actor, kind, city, text, date_from, date_to, status, limit, offset), version=version)
+    key = (actor.is_organiser, kind, city, q.strip() if q else "", date_from, date_to, status, limit, offset)
+    return await LISTS.get_or_make(key, lambda: _listed(actor, kind, city, q, date_from, date_to, status, limit, offset), version=version)
 
 
-async def _listed(actor: Actor, kind: str | None, city: str | None, text: str, date_from: date | None, date_to: date | None,
+async def _listed(actor: Actor, kind: str | None, city: str | None, q: str | None, date_from: date | None, date_to: date | None,
                   status: str | None, limit: int, offset: int) -> views.EventPage:
     where = []
     if actor.is_organiser:
@@ -250,7 +249,8 @@ async def _listed(actor: Actor, kind: str | None, city: str | None, text: str, d
         where.append(Event.kind == kind)
     if city:
         where.append((Event.city == city) | Event.id.is_in(Stop.select(Stop.event).where(Stop.city == city)))
-    if text:
+    if q and q.strip():
+        text = q.strip()
         where.append(contains(Event.title, text) | contains(Event.description, text) | contains(Event.host, text))
     # Dates are calendar days in the default zone; an event matches when its span touches them.
     if date_from:
