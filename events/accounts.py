@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from events import db, identifiers, signouts, views
+from events.cache import Cache
 from events.errors import Conflict, Forbidden, Incorrect, Invalid, NotFound, Unauthorized
 from events.ratelimit import Limiter
 from events.settings import settings
@@ -137,9 +138,9 @@ async def login(*, login: str, password: str, address: str, now: datetime, limit
 #: writing the scan. A deactivation or a password change takes effect at once in the worker that
 #: makes it (`forget_account`) and within this many seconds in the others.
 ACCOUNT_RECHECK_SECONDS = 2.0
-_VERIFIED_LIMIT = 20_000
-#: token → (expires at, checked at (monotonic), actor)
-_verified: dict[str, tuple[float, float, Actor]] = {}
+#: token → (expires at (epoch seconds), actor), for the generation of forgetting it was read in (see `forget_account_here`).
+VERIFIED: Cache[tuple[float, Actor]] = Cache("verified tokens", max_entries=20_000)
+_forgotten = 0
 
 
 def forget_account(account_id: uuid.UUID) -> None:
@@ -150,15 +151,27 @@ def forget_account(account_id: uuid.UUID) -> None:
 
 def forget_account_here(account_id: uuid.UUID) -> None:
     """Read this account again on its next request to this worker."""
-    for token in [token for token, (_, _, actor) in _verified.items() if actor.id == account_id]:
-        _verified.pop(token, None)
+    global _forgotten
+    # Entries are valid for the generation of forgetting they were read in: a read of the account under way (begun before
+    # the change committed) is then kept for a generation no later request asks for. Every other token is read again once
+    # too (forgetting is rare: a password change or a deactivation); the account's own entries go at once.
+    _forgotten += 1
+    VERIFIED.discard_where(lambda _token, known: known[1].id == account_id)
 
 
 async def actor_from_token(token: str) -> Actor:
-    """The actor a bearer token speaks for; Unauthorized if it is forged, expired or its account is gone."""
-    known = _verified.get(token)
-    if known is not None and known[0] > time.time() and time.monotonic() - known[1] < ACCOUNT_RECHECK_SECONDS:
-        return known[2]
+    """The actor a bearer token speaks for; Unauthorized if it is forged, expired or its account is gone.
+
+    Concurrent first requests with one token (a scanner's burst) wait for one read of the account.
+    """
+    expires, actor = await VERIFIED.get_or_make(token, lambda: _verify(token), version=_forgotten, ttl=ACCOUNT_RECHECK_SECONDS)
+    if expires > time.time():
+        return actor
+    VERIFIED.discard(token)
+    raise Unauthorized("token_expired", "The access token has expired; sign in again.")
+
+
+async def _verify(token: str) -> tuple[float, Actor]:
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub", "role"]})
         account_id = uuid.UUID(claims["sub"])
@@ -177,10 +190,7 @@ async def actor_from_token(token: str) -> Actor:
     if claims.get("gen", 0) != row["token_generation"]:
         raise Unauthorized("token_revoked", "This sign-in ended when the account's password changed; sign in again.")
     actor = Actor(role=row["role"], id=account_id, employer_id=row["employer"], token_generation=row["token_generation"])
-    if len(_verified) >= _VERIFIED_LIMIT:
-        _verified.clear()
-    _verified[token] = (float(claims["exp"]), time.monotonic(), actor)
-    return actor
+    return float(claims["exp"]), actor
 
 
 def account_view(account: Account) -> views.Account:

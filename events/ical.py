@@ -11,15 +11,15 @@ it on thousands of awkward items).
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from icalendar import Alarm, Calendar, Timezone, vDuration, vGeo, vText
 from icalendar import Event as VEvent
+
+from events.cache import MISSING, Cache
 
 REFRESH = timedelta(hours=1)
 PRODID = "-//Recruitment Events//events feed 1.0//ZH"
@@ -221,20 +221,17 @@ def _vtimezone(name: str, first: date, last: date) -> Timezone:
     return plain
 
 
-#: Heads are made in worker threads (renders) and on the event loop (small patches).
-_HEADS_LOCK = threading.Lock()
-_HEADS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 MAX_HEADS = 64
+#: Heads are made in worker threads (renders) and on the event loop (small patches).
+HEADS: Cache[bytes] = Cache("ical heads", max_entries=MAX_HEADS, threads=True)
 
 
 def head(*, feed: str, name: str, default_zone: str, zones: dict[str, tuple[date, date]]) -> bytes:
     """The calendar's properties and a VTIMEZONE for each zone over its span of days: everything before the first VEVENT."""
     key = (feed, name, default_zone, tuple(sorted(zones.items())))
-    with _HEADS_LOCK:
-        found = _HEADS.get(key)
-        if found is not None:
-            _HEADS.move_to_end(key)
-            return found
+    found = HEADS.get(key)
+    if found is not MISSING:
+        return found
     # Calendar.new writes NAME and X-WR-CALNAME; a UID derived from the feed keeps re-renders identical.
     calendar = Calendar.new(prodid=PRODID, method="PUBLISH", name=name, uid=uuid.uuid5(uuid.NAMESPACE_URL, f"{UID_DOMAIN}/{feed}"))
     calendar.add("x-wr-timezone", default_zone)
@@ -245,14 +242,9 @@ def head(*, feed: str, name: str, default_zone: str, zones: dict[str, tuple[date
         calendar.add_component(_vtimezone(zone, first - timedelta(days=366), last + timedelta(days=366)))
     whole = calendar.to_ical()
     assert whole.endswith(END)
-    with _HEADS_LOCK:
-        _HEADS[key] = whole[: -len(END)]
-        while len(_HEADS) > MAX_HEADS:
-            _HEADS.popitem(last=False)
-    return whole[: -len(END)]
+    return HEADS.put(key, whole[: -len(END)])
 
 
 def clear() -> None:
-    with _HEADS_LOCK:
-        _HEADS.clear()
+    HEADS.clear()
     _TEMPLATES.clear()

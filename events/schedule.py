@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from slugify import slugify
 
 from events import calendar, identifiers, outbox, views
 from events.accounts import Actor, require_organiser
+from events.cache import Cache
 from events.db import contains, for_update, write_transaction
 from events.errors import Conflict, Invalid, NotFound
 from events.settings import settings
@@ -215,8 +215,8 @@ def _day_start(day: date) -> datetime:
 #: Event list pages a worker keeps, by the version of everything they show (`event_list_version`,
 #: which triggers move with every change to an event, or to where its stops are): counting the
 #: matches of a list costs a pass over every event, far more than a request should at thousands.
-_LISTS: OrderedDict[tuple, views.EventPage] = OrderedDict()
 LISTS_KEPT = 256
+LISTS: Cache[views.EventPage] = Cache("event lists", max_entries=LISTS_KEPT)
 
 
 async def list_events(
@@ -233,10 +233,12 @@ async def list_events(
 ) -> views.EventPage:
     """Published events for everyone; organisers see every status and may filter by it."""
     version = (await Event.raw("SELECT version FROM event_list_version"))[0]["version"]
-    key = (version, actor.is_organiser, kind, city, q.strip() if q else "", date_from, date_to, status, limit, offset)
-    if (kept := _LISTS.get(key)) is not None:
-        _LISTS.move_to_end(key)
-        return kept
+    key = (actor.is_organiser, kind, city, q.strip() if q else "", date_from, date_to, status, limit, offset)
+    return await LISTS.get_or_make(key, lambda: _listed(actor, kind, city, q, date_from, date_to, status, limit, offset), version=version)
+
+
+async def _listed(actor: Actor, kind: str | None, city: str | None, q: str | None, date_from: date | None, date_to: date | None,
+                  status: str | None, limit: int, offset: int) -> views.EventPage:
     where = []
     if actor.is_organiser:
         if status:
@@ -257,10 +259,7 @@ async def list_events(
         where.append(Event.starts_at < _day_start(date_to + timedelta(days=1)))
     rows = await Event.objects().where(*where).order_by(Event.starts_at, Event.id).limit(limit).offset(offset)
     total = await Event.count().where(*where)
-    _LISTS[key] = views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
-    while len(_LISTS) > LISTS_KEPT:
-        _LISTS.popitem(last=False)
-    return _LISTS[key]
+    return views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
 
 
 async def event_detail(event: Event, actor: Actor) -> views.EventDetail:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import subprocess
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,14 +16,14 @@ import pytest
 from conftest import future, many_seekers, post_ok, set_capacity, stop_body
 from icalendar import Calendar
 
-from events import calendar
+from events import feed_cache, feed_scopes
 
 ICALJS = Path(__file__).parent / "icaljs"
 
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    calendar.clear_caches()
+    feed_cache.clear_caches()
 
 
 def icaljs(body: bytes) -> dict:
@@ -149,7 +152,10 @@ async def test_head_answers_with_the_headers_and_no_body(client, published_train
     got = await feed(client, path)
     headed = await client.head(path)
     assert headed.status_code == 200 and headed.content == b""
-    assert headed.headers["etag"] == got.headers["etag"] and int(headed.headers["content-length"]) == len(got.content)
+    assert headed.headers["etag"] == got.headers["etag"] and headed.headers["content-length"] == got.headers["content-length"]
+    assert headed.headers["content-encoding"] == got.headers["content-encoding"] == "gzip"
+    plain = await client.head(path, headers={"Accept-Encoding": "identity"})
+    assert int(plain.headers["content-length"]) == len(got.content) and "content-encoding" not in plain.headers
     assert got.headers["cache-control"] == "public, max-age=3600"
 
 
@@ -278,7 +284,7 @@ async def test_an_organisers_feed_includes_drafts_as_tentative(client, organiser
 async def test_a_cached_feed_is_served_again_without_a_rebuild_but_never_stale(client, organiser, published_train):
     path = f"/calendar/events/{published_train['slug']}.ics"
     first = (await feed(client, path)).content
-    assert len(calendar._FEEDS) == 1
+    assert len(feed_cache.FEEDS) == 1
     assert (await feed(client, path)).content == first
     await client.patch(f"/api/events/{published_train['slug']}", json={"title": "改名后的专列"}, headers=organiser)
     renamed = icaljs((await feed(client, path)).content)
@@ -286,11 +292,9 @@ async def test_a_cached_feed_is_served_again_without_a_rebuild_but_never_stale(c
 
 
 async def test_twenty_polls_at_once_of_a_changed_feed_render_it_once(client, published_train, monkeypatch):
-    import asyncio
-
     renders = []
-    real = calendar._render
-    monkeypatch.setattr(calendar, "_render", lambda scope, *rows: renders.append(scope.key) or real(scope, *rows))
+    real = feed_cache._render
+    monkeypatch.setattr(feed_cache, "_render", lambda scope, *rows: renders.append(scope.key) or real(scope, *rows))
     path = f"/calendar/events/{published_train['slug']}.ics"
     responses = await asyncio.gather(*(client.get(path) for _ in range(20)))
     assert {r.status_code for r in responses} == {200} and len({r.content for r in responses}) == 1
@@ -301,14 +305,14 @@ async def test_twenty_polls_at_once_of_a_changed_feed_render_it_once(client, pub
 
 
 async def _cold(client, path):
-    calendar.clear_caches()
+    feed_cache.clear_caches()
     return (await feed(client, path)).content
 
 
 async def test_a_feed_patched_after_stop_changes_is_byte_for_byte_a_cold_render(client, organiser, published_train, booth, job, monkeypatch):
     patches = []
-    real = calendar._patch
-    monkeypatch.setattr(calendar, "_patch", lambda scope, current, kept, events, stops, *rest: patches.append(len(stops)) or real(
+    real = feed_cache._patch
+    monkeypatch.setattr(feed_cache, "_patch", lambda scope, current, kept, events, stops, *rest: patches.append(len(stops)) or real(
         scope, current, kept, events, stops, *rest))
     path = f"/calendar/events/{published_train['slug']}.ics"
     first, second, third = published_train["stops"]
@@ -336,7 +340,7 @@ async def test_a_change_stamped_before_the_last_render_still_shows(client, publi
     """Another worker's commit can land after a later-stamped one: the checksum of stamps sees it, the latest stamp alone would not."""
     from events.tables import Stop
 
-    monkeypatch.setattr(calendar, "FRESH_FOR", 0)
+    monkeypatch.setattr(feed_scopes, "FRESH_FOR", 0)
     path = f"/calendar/events/{published_train['slug']}.ics"
     first, _second, third = published_train["stops"]
     await feed(client, path)
@@ -352,7 +356,7 @@ async def test_a_change_stamped_before_the_last_render_still_shows(client, publi
 async def test_a_stop_deleted_or_an_event_unpublished_behind_the_workers_back_leaves_the_feeds(client, organiser, published_train, monkeypatch):
     from events.tables import Event, Stop
 
-    monkeypatch.setattr(calendar, "FRESH_FOR", 0)
+    monkeypatch.setattr(feed_scopes, "FRESH_FOR", 0)
     path = f"/calendar/events/{published_train['slug']}.ics"
     await feed(client, path)
     await feed(client, "/calendar/events.ics")
@@ -370,10 +374,10 @@ async def test_a_stop_deleted_or_an_event_unpublished_behind_the_workers_back_le
 async def test_within_the_freshness_bound_a_poll_reads_nothing_and_a_change_made_here_shows_at_once(client, organiser, published_train, monkeypatch):
     from events.tables import Stop
 
-    monkeypatch.setattr(calendar, "FRESH_FOR", 3600)
+    monkeypatch.setattr(feed_scopes, "FRESH_FOR", 3600)
     reads = []
-    real = calendar._read_version
-    monkeypatch.setattr(calendar, "_read_version", lambda scope: reads.append(scope.key) or real(scope))
+    real = feed_scopes._read_version
+    monkeypatch.setattr(feed_scopes, "_read_version", lambda scope: reads.append(scope.key) or real(scope))
     path = f"/calendar/events/{published_train['slug']}.ics"
     etag = (await feed(client, path)).headers["etag"]
     assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
@@ -415,9 +419,104 @@ async def test_kept_feeds_stay_within_their_byte_budget_dropping_the_least_recen
     market = await post_ok(client, "/api/events", {"kind": "night_market", "title": "苏州人才夜市", "city": "苏州"}, organiser)
     await post_ok(client, f"/api/events/{market['slug']}/stops", stop_body(9, school="", city="苏州"), organiser)
     await post_ok(client, f"/api/events/{market['slug']}/publish", None, organiser, status=200)
-    size = len((await feed(client, f"/calendar/events/{published_train['slug']}.ics")).content)
-    monkeypatch.setattr(calendar, "MAX_FEED_BYTES", 5 * size)
+    await feed(client, f"/calendar/events/{published_train['slug']}.ics")
+    size = feed_cache.FEEDS.peek(f"event:{published_train['slug']}")[1].size
+    monkeypatch.setattr(feed_cache.FEEDS, "max_bytes", 2 * size)
     for path in ("/calendar/events.ics", f"/calendar/events/{market['slug']}.ics", "/calendar/events.ics?kind=night_market"):
         await feed(client, path)
-    assert sum(kept.size for kept in calendar._FEEDS.values()) <= 5 * size
-    assert list(calendar._FEEDS)[-1] == "public:night_market:" and f"event:{published_train['slug']}" not in calendar._FEEDS
+    assert feed_cache.FEEDS.bytes == sum(kept.size for kept in feed_cache.FEEDS.values()) <= 2 * size
+    assert feed_cache.FEEDS.keys()[-1] == "public:night_market:" and f"event:{published_train['slug']}" not in feed_cache.FEEDS
+
+
+# ---------------------------------------------------------------- gzip, kept compressed
+
+
+async def raw_get(client, path, **headers):
+    """The answer's bytes as sent (httpx would inflate them), with its headers."""
+    async with client.stream("GET", path, headers=headers) as response:
+        assert response.status_code == 200, await response.aread()
+        return response.headers, b"".join([chunk async for chunk in response.aiter_raw()])
+
+
+def gunzip_strictly(body: bytes) -> bytes:
+    """One gzip member, nothing after it, its CRC-32 and length checked."""
+    inflater = zlib.decompressobj(wbits=31)
+    plain = inflater.decompress(body)
+    assert inflater.eof and inflater.unused_data == b"", "one gzip member, nothing after it"
+    assert gzip.decompress(body) == plain
+    return plain
+
+
+async def test_a_client_that_accepts_gzip_gets_the_same_document_compressed(client, published_train):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    zipped_headers, zipped = await raw_get(client, path, **{"Accept-Encoding": "gzip, deflate"})
+    plain_headers, plain = await raw_get(client, path, **{"Accept-Encoding": "identity"})
+    assert zipped_headers["content-encoding"] == "gzip" and "content-encoding" not in plain_headers
+    assert zipped_headers["vary"] == plain_headers["vary"] == "Accept-Encoding"
+    assert int(zipped_headers["content-length"]) == len(zipped) < len(plain)
+    assert gunzip_strictly(zipped) == plain
+    # The second parser reads the inflated document as it reads the plain one.
+    assert icaljs(gunzip_strictly(zipped)) == icaljs(plain)
+    assert len(Calendar.from_ical(plain).walk("VEVENT")) == 3
+    # Each representation has its own tag, and either one answers a conditional request with 304.
+    assert zipped_headers["etag"] != plain_headers["etag"]
+    for etag in (zipped_headers["etag"], plain_headers["etag"]):
+        for encoding in ("gzip", "identity"):
+            answer = await client.get(path, headers={"If-None-Match": etag, "Accept-Encoding": encoding})
+            assert answer.status_code == 304 and answer.headers["vary"] == "Accept-Encoding"
+
+
+async def test_gzip_refused_by_weight_zero_is_not_sent():
+    from events.routes.calendar import accepts_gzip
+
+    assert accepts_gzip("gzip") and accepts_gzip("deflate, gzip;q=0.5") and accepts_gzip("*") and accepts_gzip("br, GZIP")
+    assert not accepts_gzip(None) and not accepts_gzip("") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=0")
+    assert not accepts_gzip("*, gzip;q=0") and not accepts_gzip("deflate")
+
+
+async def test_stops_moved_across_compressed_runs_patch_to_what_a_cold_render_makes(client, organiser, published_train, monkeypatch):
+    """Runs of one VEVENT each: every change inflates, moves and compresses runs, and the result still inflates to a cold render."""
+    monkeypatch.setattr(feed_cache, "RUN", 1)
+    patches = []
+    real = feed_cache._patch
+    monkeypatch.setattr(feed_cache, "_patch", lambda *args: patches.append(1) or real(*args))
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    first, second, third = published_train["stops"]
+    await raw_get(client, path, **{"Accept-Encoding": "gzip"})
+    assert len(feed_cache.FEEDS.peek(f"event:{published_train['slug']}")[1].runs) == 3
+    # The first stop goes after the last, then the last before everything: runs empty, fill and grow.
+    for stop, days in ((first, 40), (third, 1), (second, 41)):
+        starts = future(days)
+        body = {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()}
+        assert (await client.patch(f"/api/stops/{stop['id']}", json=body, headers=organiser)).status_code == 200
+        _headers, zipped = await raw_get(client, path, **{"Accept-Encoding": "gzip"})
+        patched = gunzip_strictly(zipped)
+        assert patched == await _cold(client, path)
+        starts_in_feed = [e["start_utc"] for e in icaljs(patched)["events"]]
+        assert starts_in_feed == sorted(starts_in_feed)
+    assert len(patches) == 3
+
+
+async def test_twenty_polls_at_once_of_a_new_version_make_it_once_as_the_cache_counts_it(client, published_train):
+    from events import metrics
+
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    rendered = metrics.FEED_REQUESTS.labels("rendered")
+    before = (rendered._value.get(), feed_cache.FEEDS.misses, feed_cache.FEEDS.joined + feed_cache.FEEDS.hits)
+    responses = await asyncio.gather(*(client.get(path) for _ in range(20)))
+    assert {r.status_code for r in responses} == {200} and len({r.content for r in responses}) == 1
+    after = (rendered._value.get(), feed_cache.FEEDS.misses, feed_cache.FEEDS.joined + feed_cache.FEEDS.hits)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 19)
+    text = (await client.get("/metrics")).text
+    assert 'events_cache_requests_total{cache="feeds",result="miss"}' in text and 'events_cache_bytes{cache="feeds"}' in text
+
+
+async def test_a_plain_client_gets_the_inflated_document_from_a_cache_of_its_own(client, published_train):
+    path = f"/calendar/events/{published_train['slug']}.ics"
+    _headers, zipped = await raw_get(client, path, **{"Accept-Encoding": "gzip"})
+    before = (feed_cache.PLAIN.misses, feed_cache.PLAIN.hits)
+    for _ in range(2):
+        _headers, plain = await raw_get(client, path, **{"Accept-Encoding": "identity"})
+        assert plain == gunzip_strictly(zipped)
+    assert (feed_cache.PLAIN.misses - before[0], feed_cache.PLAIN.hits - before[1]) == (1, 1)
+    assert feed_cache.PLAIN.bytes == len(plain)

@@ -102,15 +102,15 @@ def test_the_delivery_worker_runs_inline_on_sqlite_and_apart_beside_postgresql_a
 
 
 async def test_feeds_are_forgotten_after_a_recorded_change_commits_and_not_when_it_rolls_back(app):
-    from events import calendar
+    from events import feed_scopes
 
-    before = calendar._generation
+    before = feed_scopes.generation()
     with pytest.raises(LookupError):
         async with db.write_transaction():
             await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
             raise LookupError
-    assert calendar._generation == before
+    assert feed_scopes.generation() == before
     async with db.write_transaction():
         await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
-        assert calendar._generation == before, "not before the commit"
-    assert calendar._generation == before + 1
+        assert feed_scopes.generation() == before, "not before the commit"
+    assert feed_scopes.generation() == before + 1

@@ -102,9 +102,9 @@ async def test_a_called_off_slot_is_not_moved(client, hr, booth, stop):
 async def test_the_feed_shows_the_moved_interview_with_a_higher_sequence_to_both_parsers(client, hr, booth, stop):
     from test_calendar import _token, feed, icaljs
 
-    from events import calendar
+    from events import feed_cache
 
-    calendar.clear_caches()
+    feed_cache.clear_caches()
     slot = await open_slot(client, hr, booth, stop, minutes_in=45, minutes=20)
     (student,) = await many_seekers(1)
     booking = await post_ok(client, f"/api/slots/{slot['id']}/bookings", None, student)

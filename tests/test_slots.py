@@ -313,9 +313,9 @@ async def test_scanning_a_booked_student_at_the_booth_shows_their_booking(client
 async def test_a_booking_is_its_own_vevent_in_the_seekers_feed_and_shows_cancelled_with_a_higher_sequence(client, hr, booth, stop):
     from test_calendar import _token, feed, icaljs
 
-    from events import calendar
+    from events import feed_cache
 
-    calendar.clear_caches()
+    feed_cache.clear_caches()
     slot = await open_slot(client, hr, booth, stop, minutes_in=45, minutes=20)
     (student,) = await many_seekers(1)
     await post_ok(client, f"/api/stops/{stop['id']}/registrations", None, student)
