@@ -218,7 +218,7 @@ async def test_a_renamed_employer_shows_in_search_results_at_once(client, organi
 
 
 async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, monkeypatch):
-    from events import jobs
+    from events import job_search as jobs
 
     everything = titles(await postings(limit=100))
     monkeypatch.setattr(jobs, "HEAD", 2)
@@ -232,7 +232,7 @@ async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, 
 @pytest.mark.parametrize("sparse", [0.0, 1.0])
 async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(postings, monkeypatch, sparse):
     """A search below SPARSE of the event starts from the text index, a commoner one walks the listing: same answer."""
-    from events import jobs
+    from events import job_search as jobs
 
     monkeypatch.setattr(jobs, "SPARSE", sparse)
     monkeypatch.setattr(jobs, "_REMEMBERED", type(jobs._REMEMBERED)())
@@ -244,7 +244,7 @@ async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(posting
 @pytest.mark.parametrize("common", [0.0, 2.0])
 async def test_a_text_found_through_the_index_or_tested_job_by_job_finds_the_same_jobs(postings, monkeypatch, common):
     """On PostgreSQL a text the statistics call common is tested job by job as they are read, any other looked up in the index."""
-    from events import jobs
+    from events import job_search as jobs
 
     monkeypatch.setattr(jobs, "COMMON", common)
     for cache in ("_REMEMBERED", "_PAGES", "_COMMON"):
@@ -257,7 +257,7 @@ async def test_a_text_found_through_the_index_or_tested_job_by_job_finds_the_sam
 async def test_twenty_searches_at_once_for_a_new_version_run_it_once(postings, monkeypatch):
     import asyncio
 
-    from events import jobs
+    from events import job_search as jobs
 
     runs = []
     real = jobs._match
@@ -269,7 +269,8 @@ async def test_twenty_searches_at_once_for_a_new_version_run_it_once(postings, m
 @pytest.mark.parametrize("q", ["工", "工程", "工程师"])
 async def test_chinese_text_is_found_through_the_text_index(postings, published_train, q):
     """The index is built on the expression the search writes: were they to drift apart, search would still answer, only slowly."""
-    from events import db, jobs
+    from events import db
+    from events import job_search as jobs
     from events.tables import Event, Job
 
     if DATABASE == "sqlite":
@@ -288,7 +289,7 @@ async def test_chinese_text_is_found_through_the_text_index(postings, published_
 
 async def test_a_search_counts_its_matches_up_to_a_bound_and_pages_go_on_past_it(postings, monkeypatch):
     """Past COUNTED, counting costs a pass over every match, and no page can start there (offset is at most 10,000)."""
-    from events import jobs
+    from events import job_search as jobs
 
     monkeypatch.setattr(jobs, "COUNTED", 2)
     monkeypatch.setattr(jobs, "_REMEMBERED", type(jobs._REMEMBERED)())

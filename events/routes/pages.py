@@ -19,7 +19,21 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
-from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
+from events import (
+    accounts,
+    attendance,
+    booths,
+    calendar,
+    i18n,
+    interests,
+    job_search,
+    jobs,
+    registrations,
+    scanning,
+    schedule,
+    seekers,
+    tickets,
+)
 from events.accounts import ANONYMOUS, Actor
 from events.bookings import my_bookings, my_invitations
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
@@ -208,7 +222,7 @@ def _window_state(stop: Any, now: datetime) -> str:
 async def event_page(request: Request, slug: Slug) -> Template:
     actor = await page_actor(request)
     event = await schedule.get_event(actor=ANONYMOUS, slug=slug)
-    found = await jobs.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
+    found = await job_search.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
     registered, applied = {}, set()
     if actor.role == "seeker":
         registered = {r.stop.id: r for r in await registrations.my_registrations(actor=actor) if r.status != "cancelled"}
@@ -467,7 +481,7 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     if actor.role == "hr":
         # The one-tap note after a scan: notes are the employer's, so HR's alone (an organiser scanning here gets none).
         config["note_url"] = f"/api/booths/{booth_id}/visitors/{{registration_id}}/note"
-    found = await jobs.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
+    found = await job_search.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
     offered = sorted(found.items, key=lambda job: job.title)
     return render(request, "scanner.html", actor, place=f"{stop.name} · {booth.label} {booth.employer.name}", config=config, jobs=offered)
 
