@@ -36,8 +36,9 @@ HEAD = 100
 REMEMBERED = 1024
 #: Pages a worker remembers as answered (some 30 KB each, at 20 jobs a page).
 PAGES = 256
-#: SQLite's trigram index serves text of this many characters or more.
-INDEXED_TEXT = 3
+#: SQLite's trigram index serves text of this many characters or more; shorter text is looked up
+#: in its index of characters and character pairs (piccolo_migrations/…_job_search_short_text).
+TRIGRAMS = 3
 #: Matches counted at most: a page cannot start past 10,000 (routes.common.Offset), and counting
 #: every match of a common search is a pass over most of the event's jobs.
 COUNTED = 10_000
@@ -87,9 +88,9 @@ class _Search:
     def where(self, *, by_text: bool = False, drive: bool = False) -> list:
         """The conditions. `by_text`: the text as the text index reads it; `drive`: the database starts from that index."""
         sqlite = is_sqlite()
-        # SQLite's trigram index serves text of three characters or more, and SQLite lets it
-        # drive only when nothing else can: it would rather walk the listing index and test each job.
-        by_text = by_text and len(self.text) >= (INDEXED_TEXT if sqlite else 1)
+        # SQLite lets its text indexes drive only when nothing else can: it would rather walk the
+        # listing index and test each job.
+        by_text = by_text and bool(self.text)
         event = Job.event == self.event
         if by_text and (drive or sqlite):
             # Otherwise the planners walk the listing index and test each job's text, which they
@@ -115,18 +116,30 @@ class _Search:
         return where
 
 
+def gram_query(text: str) -> str:
+    """SQLite: the FTS5 query for the jobs holding this one character or pair, as job_gram indexes them, and the jobs too long to index whole."""
+    folded = "".join(char.lower() if char.isascii() else char for char in text)
+    return f"g{folded.encode().hex()} OR long"
+
+
 def _text_matches(text: str, *, sqlite: bool, by_text: bool):
     """Title, category or description contain `text`, as `contains` has it: case ignored, `%`, `_` and `\\` literal."""
     if sqlite:
         literally = contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
         if not by_text:
             return literally
-        # The FTS table finds the jobs with the text's trigrams; LIKE keeps the exact meaning (FTS
-        # also folds case beyond ASCII, SQLite's LIKE does not).
-        phrase = '"' + text.replace('"', '""') + '"'
-        found = WhereRaw(
-            '"job"."id" IN (SELECT k.job FROM job_search s JOIN job_search_key k ON k.seq = s.rowid WHERE job_search MATCH {})', phrase
-        )
+        # The FTS tables find the jobs with the text's trigrams, or its one character or pair; LIKE
+        # keeps the exact meaning (the trigram index also folds case beyond ASCII, LIKE does not)
+        # and costs little beside reading the job, which the other conditions do anyway.
+        if len(text) >= TRIGRAMS:
+            phrase = '"' + text.replace('"', '""') + '"'
+            found = WhereRaw(
+                '"job"."id" IN (SELECT k.job FROM job_search s JOIN job_search_key k ON k.seq = s.rowid WHERE job_search MATCH {})', phrase
+            )
+        else:
+            found = WhereRaw(
+                '"job"."id" IN (SELECT k.job FROM job_gram g JOIN job_search_key k ON k.seq = g.rowid WHERE job_gram MATCH {})', gram_query(text)
+            )
         return found & literally
     # ILIKE is lower() on both sides, then LIKE, and strpos of lower-cased text means the same;
     # lower() costs several times the comparison on Chinese text, and changes nothing for it.

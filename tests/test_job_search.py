@@ -1,0 +1,320 @@
+"""Job search: text of any length on both engines, filters, totals, and what each worker keeps."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATABASE, job_body, post_ok
+
+
+async def test_job_search_filters_by_text_education_major_and_salary(client, hr, booth, published_train):
+    path = f"/api/events/{published_train['slug']}/jobs"
+    posted = {
+        "java": await post_ok(client, path, job_body(title="Java 开发工程师", education="bachelor", salary_min=12000, salary_max=20000), hr),
+        "phd": await post_ok(client, path, job_body(title="算法研究员", education="doctorate", majors=["数学"], salary_min=30000, salary_max=50000), hr),
+        "ops": await post_ok(client, path, job_body(title="运营专员", education="associate", majors=[], salary_min=5000, salary_max=7000), hr),
+    }
+
+    async def found(**params):
+        body = (await client.get(path, params=params)).json()
+        return {name for name, job in posted.items() if job["id"] in {item["id"] for item in body["items"]}}
+
+    assert await found() == {"java", "phd", "ops"}
+    assert await found(q="java") == {"java"}, "text search ignores case"
+    assert await found(q="研究") == {"phd"}
+    assert await found(education="bachelor") == {"java", "ops"}, "a bachelor qualifies for bachelor-and-below jobs"
+    assert await found(education="doctorate") == {"java", "phd", "ops"}
+    assert await found(major="软件") == {"java", "ops"}, "jobs open to every major match any major"
+    assert await found(major="数学") == {"phd", "ops"}
+    assert await found(min_salary=15000) == {"java", "phd"}
+    assert await found(min_salary=15000, education="master") == {"java"}
+
+
+async def test_job_search_answers_sql_metacharacters_without_error_or_injection(client, job):
+    for text in ("' OR 1=1 --", '"; DROP TABLE job; --', "\\"):
+        response = await client.get(f"/api/events/{job['event_slug']}/jobs", params={"q": text})
+        assert response.status_code == 200 and response.json()["total"] == 0
+    assert (await client.get(f"/api/events/{job['event_slug']}/jobs")).json()["total"] == 1
+
+
+# ---------------------------------------------------------------- search: text, totals and what each worker keeps
+
+
+def titles(body):
+    return [item["title"] for item in body["items"]]
+
+
+@pytest.fixture
+async def postings(client, hr, booth, published_train):
+    """Five open jobs at the published train, posted oldest first; returns a function that searches there."""
+    path = f"/api/events/{published_train['slug']}/jobs"
+    for title in ("软件工程师", "Java 开发工程师", "100%远程 客服_夜班", "销售代表", "C:\\Users 运维"):
+        await post_ok(client, path, job_body(title=title, description="", majors=[]), hr)
+
+    async def search(**params):
+        response = await client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    search.path = path
+    return search
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("工程师", {"软件工程师", "Java 开发工程师"}),
+        ("软件工程", {"软件工程师"}),
+        ("工程", {"软件工程师", "Java 开发工程师"}),
+        ("程", {"软件工程师", "Java 开发工程师", "100%远程 客服_夜班"}),
+        ("JAVA 开发", {"Java 开发工程师"}),
+        ("jA", {"Java 开发工程师"}),
+        ("%", {"100%远程 客服_夜班"}),
+        ("0%远", {"100%远程 客服_夜班"}),
+        ("_", {"100%远程 客服_夜班"}),
+        ("服_夜", {"100%远程 客服_夜班"}),
+        ("C:\\U", {"C:\\Users 运维"}),
+        ("\\", {"C:\\Users 运维"}),
+        ("区块链", set()),
+        ("区块", set()),
+    ],
+)
+async def test_text_search_finds_substrings_of_any_length_case_ignored_and_wildcards_literal(postings, q, found):
+    body = await postings(q=q)
+    assert set(titles(body)) == found and body["total"] == len(found)
+
+
+async def test_search_finds_text_in_the_category_and_description_but_not_across_fields(client, hr, booth, published_train):
+    path = f"/api/events/{published_train['slug']}/jobs"
+    await post_ok(client, path, job_body(title="产品经理", category="管理", description="负责嵌入式平台规划"), hr)
+    for q, total in (("嵌入式", 1), ("管理", 1), ("经理管", 0)):
+        assert (await client.get(path, params={"q": q})).json()["total"] == total, q
+    assert (await client.get(path, params={"q": "理\n管"})).status_code == 400, "search text holds no control characters"
+
+
+async def test_the_text_index_follows_jobs_posted_retitled_and_deleted(client, hr, postings):
+    assert (await postings(q="工程师"))["total"] == 2
+    java = next(item for item in (await postings(q="Java"))["items"])
+    await client.patch(f"/api/jobs/{java['id']}", json={"title": "Go 后端开发"}, headers=hr)
+    assert set(titles(await postings(q="工程师"))) == {"软件工程师"}
+    assert titles(await postings(q="后端开发")) == ["Go 后端开发"]
+    await post_ok(client, postings.path, job_body(title="测试工程师"), hr)
+    assert set(titles(await postings(q="工程师"))) == {"软件工程师", "测试工程师"}
+    assert (await client.delete(f"/api/jobs/{java['id']}", headers=hr)).status_code == 204
+    assert (await postings(q="后端开发"))["total"] == 0
+
+
+async def test_jobs_removed_from_the_table_leave_the_text_index(postings):
+    from events import db
+    from events.tables import Job
+
+    await Job.delete().where(Job.title.like("%工程师%"))
+    assert (await postings(q="工程师"))["total"] == 0
+    if db.is_sqlite():
+        keys = await Job.raw("SELECT count(*) AS n FROM job_search_key")
+        indexed = await Job.raw("SELECT count(*) AS n FROM job_search WHERE job_search MATCH '\"客服_夜\"'")
+        assert keys[0]["n"] == 3 and indexed[0]["n"] == 1
+
+
+async def test_totals_move_with_every_change_to_the_events_jobs(client, hr, organiser, postings):
+    assert (await postings())["total"] == 5 and (await postings(q="工程"))["total"] == 2
+    posted = await post_ok(client, postings.path, job_body(title="电气工程师"), hr)
+    assert (await postings())["total"] == 6 and (await postings(q="工程"))["total"] == 3
+    await client.patch(f"/api/jobs/{posted['id']}", json={"status": "closed"}, headers=hr)
+    assert (await postings())["total"] == 5 and (await postings(q="工程"))["total"] == 2
+    closed = (await client.get(postings.path, params={"status": "closed"}, headers=organiser)).json()
+    everything = (await client.get(postings.path, params={"status": "all", "q": "工程"}, headers=organiser)).json()
+    assert closed["total"] == 1 and everything["total"] == 3
+
+
+async def test_jobs_written_behind_the_apps_back_still_count(postings, published_train, employer):
+    """Bulk loads and other writers go past the domain code: triggers keep the tally and the text index."""
+    from events.tables import Event, Job
+
+    event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+    rows = [Job(event=event.id, employer=employer["id"], title=f"数据工程师{n}", headcount=1, salary_min=1, salary_max=2) for n in range(30)]
+    await Job.insert(*rows)
+    assert (await postings())["total"] == 35 and (await postings(q="数据工程"))["total"] == 30
+    await Job.update({Job.status: "closed"}).where(Job.title.like("数据%"))
+    assert (await postings())["total"] == 5 and (await postings(q="数据工程"))["total"] == 0
+
+
+async def test_a_renamed_employer_shows_in_search_results_at_once(client, organiser, employer, postings):
+    assert (await postings(q="销售"))["items"][0]["employer"]["name"] == employer["name"]
+    response = await client.patch(f"/api/employers/{employer['id']}", json={"name": "南京云帆数字科技有限公司"}, headers=organiser)
+    assert response.status_code == 200, response.text
+    for page in (await postings(q="销售"), await postings()):
+        assert {item["employer"]["name"] for item in page["items"]} == {"南京云帆数字科技有限公司"}
+
+
+async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, monkeypatch):
+    from events import job_search
+
+    everything = titles(await postings(limit=100))
+    monkeypatch.setattr(job_search, "HEAD", 2)
+    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
+    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    pages = [await postings(limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [title for page in pages for title in titles(page)] == everything
+    assert {page["total"] for page in pages} == {5}
+
+
+@pytest.mark.parametrize("sparse", [0.0, 1.0])
+async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(postings, monkeypatch, sparse):
+    """A search below SPARSE of the event starts from the text index, a commoner one walks the listing: same answer."""
+    from events import job_search
+
+    monkeypatch.setattr(job_search, "SPARSE", sparse)
+    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
+    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    body = await postings(q="工程师")
+    assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == 2
+
+
+@pytest.mark.parametrize("common", [0.0, 2.0])
+async def test_a_text_found_through_the_index_or_tested_job_by_job_finds_the_same_jobs(postings, monkeypatch, common):
+    """On PostgreSQL a text the statistics call common is tested job by job as they are read, any other looked up in the index."""
+    from events import job_search
+
+    monkeypatch.setattr(job_search, "COMMON", common)
+    for cache in ("_REMEMBERED", "_PAGES", "_COMMON"):
+        monkeypatch.setattr(job_search, cache, type(getattr(job_search, cache))())
+    for q, expected in (("工程", ["Java 开发工程师", "软件工程师"]), ("程", ["100%远程 客服_夜班", "Java 开发工程师", "软件工程师"]), ("jA", ["Java 开发工程师"])):
+        body = await postings(q=q)
+        assert titles(body) == expected and body["total"] == len(expected), q
+
+
+async def test_twenty_searches_at_once_for_a_new_version_run_it_once(postings, monkeypatch):
+    import asyncio
+
+    from events import job_search
+
+    runs = []
+    real = job_search._match
+    monkeypatch.setattr(job_search, "_match", lambda search, **kw: runs.append(search) or real(search, **kw))
+    bodies = await asyncio.gather(*(postings(q="工程", major="x") for _ in range(20)))
+    assert len(runs) == 1 and {body["total"] for body in bodies} == {2}
+
+
+@pytest.mark.parametrize("q", ["工", "工程", "工程师"])
+async def test_chinese_text_is_found_through_the_text_index(postings, published_train, q):
+    """The index is built on the expression the search writes: were they to drift apart, search would still answer, only slowly."""
+    from events import db, job_search
+    from events.tables import Event, Job
+
+    if DATABASE == "sqlite":
+        event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+        query = Job.count().where(*job_search._Search(event=event.id, status="open", text=q).where(by_text=True, drive=True))
+        plan = [row["detail"] for row in await Job.raw(f"EXPLAIN QUERY PLAN {query}")]
+        index = "s" if len(q) >= job_search.TRIGRAMS else "g"
+        assert f"SCAN {index} VIRTUAL TABLE INDEX 0:M1" in plan and "SEARCH job USING INDEX sqlite_autoindex_job_1 (id=?)" in plan, plan
+    else:
+        query = Job.count().where(job_search._text_matches(q, sqlite=False, by_text=True))
+        async with db.engine().transaction():
+            await db.engine().run_ddl("SET LOCAL enable_seqscan = off")
+            plan = [row["QUERY PLAN"] for row in await Job.raw(f"EXPLAIN {query}")]
+        assert any("Bitmap Index Scan on job_search_grams_index" in line for line in plan), plan
+
+
+async def test_a_search_counts_its_matches_up_to_a_bound_and_pages_go_on_past_it(postings, monkeypatch):
+    """Past COUNTED, counting costs a pass over every match, and no page can start there (offset is at most 10,000)."""
+    from events import job_search
+
+    monkeypatch.setattr(job_search, "COUNTED", 2)
+    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
+    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    assert (await postings(q="程"))["total"] == 2 and (await postings(q="工程"))["total"] == 2
+    assert titles(await postings(q="程", limit=2, offset=2)) == ["软件工程师"]
+    assert (await postings())["total"] == 5, "the unfiltered list still says how many jobs there are"
+
+
+# ---------------------------------------------------------------- one and two characters, against a plain scan over the rows
+
+#: Characters the scene's texts are made of: Chinese, ASCII letters of both cases, digits, LIKE's wildcards and a space.
+_ALPHABET = "数据销售工程师开发测试运营财务专员经理设计产品JavaGoSQLjavago0129%_ "
+
+
+def _scene_texts(n: int) -> list[tuple[str, str, str]]:
+    """`n` (title, category, description) made up from _ALPHABET, the same every run."""
+    import random
+
+    pick = random.Random(16)
+
+    def text(low: int, high: int) -> str:
+        return "".join(pick.choice(_ALPHABET) for _ in range(pick.randint(low, high))).strip() or "岗位"
+
+    return [(text(2, 8), text(0, 3), text(0, 30)) for _ in range(n)]
+
+
+def _scanned(jobs: dict[str, tuple[str, str, str]], q: str) -> set[str]:
+    """The ids of the jobs with `q` in one of their three fields, case ignored: the meaning of search, by a plain pass over the rows."""
+    return {job_id for job_id, fields in jobs.items() if any(q.lower() in field.lower() for field in fields)}
+
+
+async def _short_queries(jobs: dict[str, tuple[str, str, str]]) -> list[str]:
+    """Every character of the scene's alphabet and texts, some 150 pairs that occur in them, and a few that occur nowhere."""
+    text = "\n".join(field for fields in jobs.values() for field in fields)
+    singles = {char for char in _ALPHABET + text if char.strip()}
+    pairs = {text[n : n + 2] for n in range(len(text) - 1)}
+    pairs = {pair for pair in pairs if pair == pair.strip() and len(pair) == 2 and "\n" not in pair}
+    pairs = sorted(pairs)[:: max(1, len(pairs) // 150)]  # a spread of them: each is a request
+    return sorted(singles | set(pairs) | {"区块", "链", "Q%", "aV"})
+
+
+async def _compare(client, path: str, jobs: dict[str, tuple[str, str, str]]) -> None:
+    for q in await _short_queries(jobs):
+        body = (await client.get(path, params={"q": q, "limit": 100})).json()
+        expected = _scanned(jobs, q)
+        assert {item["id"] for item in body["items"]} == expected and body["total"] == len(expected), q
+
+
+async def test_one_and_two_characters_find_what_a_plain_scan_over_the_rows_finds(client, hr, booth, published_train, employer):
+    """Jobs posted through the API and written behind its back, then retitled and deleted: every short search stays exact."""
+    from events.tables import Event, Job
+
+    path = f"/api/events/{published_train['slug']}/jobs"
+    texts = _scene_texts(40)
+    jobs: dict[str, tuple[str, str, str]] = {}
+    for title, category, description in texts[:10]:
+        posted = await post_ok(client, path, job_body(title=title, category=category, description=description), hr)
+        jobs[posted["id"]] = (title, category, description)
+    event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+    rows = [Job(event=event.id, employer=employer["id"], title=title, category=category, description=description, headcount=1,
+                salary_min=1, salary_max=2) for title, category, description in texts[10:]]
+    await Job.insert(*rows)
+    jobs.update({str(row.id): (row.title, row.category, row.description) for row in rows})
+    await _compare(client, path, jobs)
+
+    retitled, removed = list(jobs)[5:15], list(jobs)[20:25]
+    for job_id, (title, category, description) in zip(retitled, _scene_texts(50)[40:], strict=False):
+        await Job.update({Job.title: title, Job.category: category, Job.description: description}).where(Job.id == job_id)
+        jobs[job_id] = (title, category, description)
+    await Job.delete().where(Job.id.is_in(removed))
+    for job_id in removed:
+        del jobs[job_id]
+    await _compare(client, path, jobs)
+
+
+async def test_a_job_longer_than_the_character_index_is_still_found_by_its_last_characters(client, published_train, employer, postings):
+    """Past what the index holds of a text (only a writer going around the API can store that much), search still finds it."""
+    from events.tables import Event, Job
+
+    event = await Event.objects().where(Event.slug == published_train["slug"]).first()
+    await Job.insert(Job(event=event.id, employer=employer["id"], title="长文岗位", description="啊" * 13_000 + "鲸", headcount=1, salary_min=1, salary_max=2))
+    assert titles(await postings(q="鲸")) == ["长文岗位"] and titles(await postings(q="啊鲸")) == ["长文岗位"]
+    assert (await postings(q="鲲"))["total"] == 0
+
+
+@pytest.mark.skipif(DATABASE != "sqlite", reason="PostgreSQL's character index is an expression index, built by CREATE INDEX itself")
+async def test_the_migration_indexes_the_jobs_that_were_there_before_it(client, hr, booth, published_train):
+    """Undone and run again with jobs in the table, the migration's backfill finds them all."""
+    from events.piccolo_migrations import events_2026_12_06t02_30_00_000000 as short_text
+
+    path = f"/api/events/{published_train['slug']}/jobs"
+    jobs = {}
+    for title, category, description in _scene_texts(12):
+        posted = await post_ok(client, path, job_body(title=title, category=category, description=description), hr)
+        jobs[posted["id"]] = (title, category, description)
+    manager = await short_text.forwards()
+    await manager.run(backwards=True)
+    await manager.run()
+    await _compare(client, path, jobs)
