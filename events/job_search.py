@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +11,7 @@ from piccolo.columns.combination import WhereRaw
 
 from events import views
 from events.accounts import Actor, require_role
+from events.cache import MISSING, Cache
 from events.db import contains, is_sqlite
 from events.errors import NotFound
 from events.jobs import EDUCATION_LEVELS, JOB_COLUMNS, job_view, may_see
@@ -172,33 +170,11 @@ class _Matches:
         return [uuid.UUID(bytes=self.head[16 * n : 16 * (n + 1)]) for n in range(offset, end)]
 
 
-_REMEMBERED: OrderedDict[Hashable, _Matches] = OrderedDict()
-_RUNNING: dict[Hashable, asyncio.Future] = {}
-_PAGES: OrderedDict[Hashable, views.JobPage] = OrderedDict()
-
-
-async def _remembered(key: Hashable, run: Callable[[], Awaitable[_Matches]]) -> _Matches:
-    """`run()`'s result, kept by this worker; concurrent searches for the same key wait for one run."""
-    found = _REMEMBERED.get(key)
-    if found is not None:
-        _REMEMBERED.move_to_end(key)
-        return found
-    running = _RUNNING.get(key)
-    if running is None:
-        # A task of its own, so that one caller hanging up does not cancel the others' answer.
-        running = _RUNNING[key] = asyncio.ensure_future(_run_and_keep(key, run))
-        running.add_done_callback(lambda _: _RUNNING.pop(key, None))
-    return await asyncio.shield(running)
-
-
-async def _run_and_keep(key: Hashable, run: Callable[[], Awaitable[_Matches]]) -> _Matches:
-    # Kept by the task itself, before it counts as done: a search arriving between the end of the
-    # run and its first waiter waking up found neither the running task nor the answer, and ran again.
-    found = await run()
-    _REMEMBERED[key] = found
-    while len(_REMEMBERED) > REMEMBERED:
-        _REMEMBERED.popitem(last=False)
-    return found
+#: Each search's matches, for the version of the event's jobs it was run for (events/cache.py: concurrent
+#: misses for one search wait for one run).
+_MATCHES: Cache[_Matches] = Cache("job_search_matches", max_entries=REMEMBERED)
+#: Pages answered, for the version they were answered for.
+_PAGES: Cache[views.JobPage] = Cache("job_search_pages", max_entries=PAGES)
 
 
 def _in_listing_order(query):
@@ -218,7 +194,7 @@ async def _count(search: _Search, *, by_text: bool) -> int:
     return min(rows[0]["found"], COUNTED)
 
 
-_COMMON: OrderedDict[str, bool] = OrderedDict()
+_COMMON: Cache[bool] = Cache("job_search_common_text", max_entries=REMEMBERED)
 
 
 async def _common(text: str) -> bool:
@@ -230,15 +206,14 @@ async def _common(text: str) -> bool:
     is instead tested with strpos as the jobs are read, which costs a microsecond a job, and its
     matches come soon.
     """
-    common = _COMMON.get(text)
-    if common is None:
+
+    async def estimate() -> bool:
         plan = await Job.raw(_PG_ESTIMATE, text)
         estimated = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]["Plan Rows"]
         jobs = (await Job.raw("SELECT reltuples FROM pg_class WHERE oid = 'job'::regclass"))[0]["reltuples"]
-        common = _COMMON[text] = jobs > 0 and estimated >= COMMON * jobs
-        while len(_COMMON) > REMEMBERED:
-            _COMMON.popitem(last=False)
-    return common
+        return jobs > 0 and estimated >= COMMON * jobs
+
+    return await _COMMON.get_or_make(text, estimate)
 
 
 async def _match(search: _Search, *, jobs: int) -> _Matches:
@@ -332,21 +307,17 @@ async def search_jobs(
         category=category or None,
         employer=employer_id,
     )
-    answered = _PAGES.get((version, search, offset, limit))
-    if answered is not None:
-        _PAGES.move_to_end((version, search, offset, limit))
+    answered = _PAGES.get((search, offset, limit), version)
+    if answered is not MISSING:
         return answered
     jobs = {"open": open_count, "closed": closed_count}.get(status, open_count + closed_count)
-    matches = await _remembered((version, search), lambda: _match(search, jobs=jobs))
+    matches = await _MATCHES.get_or_make(search, lambda: _match(search, jobs=jobs), version=version)
     ids = matches.page(offset, limit)
     if ids is None:
         rows = await _walk(search, limit=limit, offset=offset)
     else:
         rows = await _by_id(ids, status) if ids else []
     page = views.JobPage(items=[job_view(row) for row in rows], total=matches.total, limit=limit, offset=offset)
-    _PAGES[(version, search, offset, limit)] = page
-    while len(_PAGES) > PAGES:
-        _PAGES.popitem(last=False)
-    return page
+    return _PAGES.put((search, offset, limit), page, version=version)
 
 

@@ -39,6 +39,12 @@ async def test_job_search_answers_sql_metacharacters_without_error_or_injection(
 # ---------------------------------------------------------------- search: text, totals and what each worker keeps
 
 
+def forget(job_search) -> None:
+    """This worker forgets every search, page and common text it kept: the next search runs with the settings a test changed."""
+    for cache in (job_search._MATCHES, job_search._PAGES, job_search._COMMON):
+        cache.clear()
+
+
 def titles(body):
     return [item["title"] for item in body["items"]]
 
@@ -151,8 +157,7 @@ async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, 
 
     everything = titles(await postings(limit=100))
     monkeypatch.setattr(job_search, "HEAD", 2)
-    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
-    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    forget(job_search)
     pages = [await postings(limit=2, offset=offset) for offset in (0, 2, 4)]
     assert [title for page in pages for title in titles(page)] == everything
     assert {page["total"] for page in pages} == {5}
@@ -164,8 +169,7 @@ async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(posting
     from events import job_search
 
     monkeypatch.setattr(job_search, "SPARSE", sparse)
-    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
-    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    forget(job_search)
     body = await postings(q="工程师")
     assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == 2
 
@@ -176,8 +180,7 @@ async def test_a_text_found_through_the_index_or_tested_job_by_job_finds_the_sam
     from events import job_search
 
     monkeypatch.setattr(job_search, "COMMON", common)
-    for cache in ("_REMEMBERED", "_PAGES", "_COMMON"):
-        monkeypatch.setattr(job_search, cache, type(getattr(job_search, cache))())
+    forget(job_search)
     for q, expected in (("工程", ["Java 开发工程师", "软件工程师"]), ("程", ["100%远程 客服_夜班", "Java 开发工程师", "软件工程师"]), ("jA", ["Java 开发工程师"])):
         body = await postings(q=q)
         assert titles(body) == expected and body["total"] == len(expected), q
@@ -220,8 +223,7 @@ async def test_a_search_counts_its_matches_up_to_a_bound_and_pages_go_on_past_it
     from events import job_search
 
     monkeypatch.setattr(job_search, "COUNTED", 2)
-    monkeypatch.setattr(job_search, "_REMEMBERED", type(job_search._REMEMBERED)())
-    monkeypatch.setattr(job_search, "_PAGES", type(job_search._PAGES)())
+    forget(job_search)
     assert (await postings(q="程"))["total"] == 2 and (await postings(q="工程"))["total"] == 2
     assert titles(await postings(q="程", limit=2, offset=2)) == ["软件工程师"]
     assert (await postings())["total"] == 5, "the unfiltered list still says how many jobs there are"
