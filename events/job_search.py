@@ -216,16 +216,44 @@ async def _common(text: str) -> bool:
     return await _COMMON.get_or_make(text, estimate)
 
 
+_COUNT_AND_HEAD = (
+    "WITH found AS MATERIALIZED ({}) SELECT found.id AS id, (SELECT count(*) FROM found) AS total FROM found ORDER BY found.created_at DESC, found.id"
+)
+
+
+async def _count_and_head(search: _Search, *, by_text: bool) -> tuple[int, list[uuid.UUID] | None]:
+    """The search's matches counted up to COUNTED and, unless there are more, the first HEAD of them in listing order: one pass over them.
+
+    The matches (at most COUNTED + 1 ids and times) are found once and kept by the database for
+    the statement; counting them and sorting them for the first page both read that. More than
+    COUNTED: the head is left to _head, walking the listing, where such common matches come soon.
+    """
+    found = Job.select(Job.id, Job.created_at).where(*search.where(by_text=by_text)).limit(COUNTED + 1)
+    sql = f"{_COUNT_AND_HEAD} LIMIT {int(HEAD)}"
+    rows = await Job.raw(sql, found.querystrings[0])
+    total = rows[0]["total"] if rows else 0
+    if total > COUNTED:
+        return COUNTED, None
+    return total, [job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(job_id) for job_id in (row["id"] for row in rows)]
+
+
 async def _match(search: _Search, *, jobs: int) -> _Matches:
     """Run the search for its total and first HEAD ids; `jobs` is how many the event lists with the search's status."""
     if search.is_listing:
         head = await _head(search, drive=False) if jobs else []
         total = jobs
+    elif ONE_PASS:
+        by_text = not search.text or is_sqlite() or not await _common(search.text)
+        total, found = await _count_and_head(search, by_text=by_text)
+        head = found if found is not None else await _head(search, drive=False)
     else:
         by_text = not search.text or is_sqlite() or not await _common(search.text)
         total = await _count(search, by_text=by_text)
         head = await _head(search, drive=by_text and bool(search.text) and total < jobs * SPARSE) if total else []
     return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
+
+
+ONE_PASS = True
 
 
 #: What a page shows of each job, as job_view reads it.
