@@ -34,9 +34,6 @@ HEAD = 100
 REMEMBERED = 1024
 #: Pages a worker remembers as answered (some 30 KB each, at 20 jobs a page).
 PAGES = 256
-#: SQLite's trigram index serves text of this many characters or more; shorter text is looked up
-#: in its index of characters and character pairs (piccolo_migrations/…_job_search_short_text).
-TRIGRAMS = 3
 #: Matches counted at most: a page cannot start past 10,000 (routes.common.Offset), and counting
 #: every match of a common search is a pass over most of the event's jobs.
 COUNTED = 10_000
@@ -84,17 +81,19 @@ class _Search:
         return self == _Search(event=self.event, status=self.status) and self.status != "all"
 
     def where(self, *, by_text: bool = False, drive: bool = False) -> list:
-        """The conditions. `by_text`: the text as the text index reads it; `drive`: the database starts from that index."""
+        """The conditions. `by_text`: the indexes read the text (and, on SQLite, the filters); `drive`: the database starts from them."""
         sqlite = is_sqlite()
-        # SQLite lets its text indexes drive only when nothing else can: it would rather walk the
-        # listing index and test each job.
-        by_text = by_text and bool(self.text)
+        # SQLite's index of grams and facets serves any search; PostgreSQL's character index, text.
+        by_text = by_text and (sqlite or bool(self.text))
         event = Job.event == self.event
         if by_text and (drive or sqlite):
             # Otherwise the planners walk the listing index and test each job's text, which they
             # think cheap: written so, the event's condition is one no index serves.
             event = WhereRaw('+"job"."event" = {}', self.event) if sqlite else WhereRaw('"job"."event"::text = {}', str(self.event))
         where = [event, Job.deleted_at.is_null()]
+        if by_text and sqlite:
+            where.append(WhereRaw('"job"."id" IN (SELECT k.job FROM job_gram g JOIN job_search_key k ON k.seq = g.rowid WHERE job_gram MATCH {})',
+                                  self.facets()))
         if self.status != "all":
             where.append(Job.status == self.status)
         if self.own_employer:
@@ -102,7 +101,7 @@ class _Search:
         if self.text:
             where.append(_text_matches(self.text, sqlite=sqlite, by_text=by_text))
         if self.education:
-            where.append(Job.education.is_in(EDUCATION_LEVELS[: EDUCATION_LEVELS.index(self.education) + 1]))
+            where.append(Job.education.is_in(self.levels))
         if self.major:
             where.append(contains(Job.majors, self.major) | (Job.majors == "[]"))
         if self.min_salary is not None:
@@ -113,32 +112,38 @@ class _Search:
             where.append(Job.employer == self.employer)
         return where
 
+    @property
+    def levels(self) -> list[str]:
+        """The education levels of the jobs open to someone with `education`."""
+        return EDUCATION_LEVELS[: EDUCATION_LEVELS.index(self.education) + 1] if self.education else EDUCATION_LEVELS
 
-def gram_query(text: str) -> str:
-    """SQLite: the FTS5 query for the jobs holding this one character or pair, as job_gram indexes them, and the jobs too long to index whole."""
-    folded = "".join(char.lower() if char.isascii() else char for char in text)
-    return f"g{folded.encode().hex()} OR long"
+    def facets(self) -> str:
+        """SQLite: the FTS5 query of job_gram for the jobs that may match, as …_job_search_short_text writes their words.
+
+        The text's character (one character) or pairs of characters, the event, the status, and the
+        category, education and employer when asked: a superset of the matches that the conditions
+        beside it narrow to the exact answer (the text by LIKE, the salary and majors as asked).
+        """
+        words = ["v" + self.event.hex, {"open": "xopen", "closed": "xclosed"}.get(self.status, "(xopen OR xclosed)")]
+        if self.text:
+            folded = "".join(char.lower() if char.isascii() else char for char in self.text)
+            grams = [folded] if len(folded) < 2 else sorted({folded[n : n + 2] for n in range(len(folded) - 1)})
+            words.append("((" + " AND ".join("g" + gram.encode().hex() for gram in grams) + ") OR long)")
+        if self.category:
+            words.append("c" + self.category.encode().hex())
+        if self.education:
+            words.append("(" + " OR ".join("e" + level.encode().hex() for level in self.levels) + ")")
+        for employer in (self.own_employer, self.employer):
+            if employer:
+                words.append("m" + employer.hex)
+        return " AND ".join(words)
 
 
 def _text_matches(text: str, *, sqlite: bool, by_text: bool):
     """Title, category or description contain `text`, as `contains` has it: case ignored, `%`, `_` and `\\` literal."""
     if sqlite:
-        literally = contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
-        if not by_text:
-            return literally
-        # The FTS tables find the jobs with the text's trigrams, or its one character or pair; LIKE
-        # keeps the exact meaning (the trigram index also folds case beyond ASCII, LIKE does not)
-        # and costs little beside reading the job, which the other conditions do anyway.
-        if len(text) >= TRIGRAMS:
-            phrase = '"' + text.replace('"', '""') + '"'
-            found = WhereRaw(
-                '"job"."id" IN (SELECT k.job FROM job_search s JOIN job_search_key k ON k.seq = s.rowid WHERE job_search MATCH {})', phrase
-            )
-        else:
-            found = WhereRaw(
-                '"job"."id" IN (SELECT k.job FROM job_gram g JOIN job_search_key k ON k.seq = g.rowid WHERE job_gram MATCH {})', gram_query(text)
-            )
-        return found & literally
+        # job_gram found the jobs holding the text's characters (Search.facets); LIKE keeps the exact meaning.
+        return contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
     # ILIKE is lower() on both sides, then LIKE, and strpos of lower-cased text means the same;
     # lower() costs several times the comparison on Chinese text, and changes nothing for it.
     caseless = _caseless(text)
