@@ -22,8 +22,12 @@ from events.tables import Event, Job
 # may spend. So a search runs once per version of what the event's job listings show
 # (`job_tally.version`, which triggers move on every insert, update and delete of one of its jobs
 # and when an employer with jobs there is renamed; piccolo_migrations/…_job_search), for its total
-# and the ids of its first HEAD matches, and each worker keeps that, and the pages it answered.
-# A request then costs one short query (the event with its tally) when its page was answered
+# and the ids of its first HEAD matches, and each worker keeps that, and the pages it answered
+# (events/cache.py, versioned by the tally). Running it is one pass over its matches, found through
+# the text index (SQLite: job_gram, which also holds the filters' values; PostgreSQL: the character
+# index) and each tested exactly: at most COUNTED + 1 are read, counted and sorted for the first
+# page in one statement; past COUNTED the first page comes from walking the listing, where such
+# common matches come soon. A request then costs one short query (the event with its tally) when its page was answered
 # before, and one more (its jobs by id) when not. Totals are exact up to COUNTED, and a change
 # makes the next search run again. The default listing (open, or closed, jobs and no other
 # filter) reads its exact total from the tally itself.
@@ -37,9 +41,6 @@ PAGES = 256
 #: Matches counted at most: a page cannot start past 10,000 (routes.common.Offset), and counting
 #: every match of a common search is a pass over most of the event's jobs.
 COUNTED = 10_000
-#: A search matching less than this share of the event's jobs finds its first matches through the
-#: text index; a commoner one walks the listing index, where matches come soon.
-SPARSE = 0.05
 #: A text that PostgreSQL's statistics put in this share of all jobs or more is not looked up in
 #: the character index: see _common.
 COMMON = 0.2
@@ -186,17 +187,10 @@ def _in_listing_order(query):
     return query.order_by(Job.created_at, ascending=False).order_by(Job.id)
 
 
-async def _head(search: _Search, *, drive: bool) -> list[uuid.UUID]:
-    """The first HEAD matches' ids: from the text index when `drive`, else walking the listing index, where common matches come soon."""
-    query = Job.select(Job.id).where(*search.where(by_text=drive, drive=drive))
+async def _head(search: _Search) -> list[uuid.UUID]:
+    """The first HEAD matches' ids, walking the listing index: for the commonest searches (more than COUNTED), whose matches come soon."""
+    query = Job.select(Job.id).where(*search.where())
     return [row["id"] for row in await _in_listing_order(query).limit(HEAD)]
-
-
-async def _count(search: _Search, *, by_text: bool) -> int:
-    """The search's matches, counted up to COUNTED: past that, counting costs a pass over them all and no page can reach them."""
-    found = Job.select(Job.id).where(*search.where(by_text=by_text)).limit(COUNTED + 1)
-    rows = await Job.raw("SELECT count(*) AS found FROM ({}) AS found", found.querystrings[0])
-    return min(rows[0]["found"], COUNTED)
 
 
 _COMMON: Cache[bool] = Cache("job_search_common_text", max_entries=REMEMBERED)
@@ -245,20 +239,13 @@ async def _count_and_head(search: _Search, *, by_text: bool) -> tuple[int, list[
 async def _match(search: _Search, *, jobs: int) -> _Matches:
     """Run the search for its total and first HEAD ids; `jobs` is how many the event lists with the search's status."""
     if search.is_listing:
-        head = await _head(search, drive=False) if jobs else []
+        head = await _head(search) if jobs else []
         total = jobs
-    elif ONE_PASS:
-        by_text = not search.text or is_sqlite() or not await _common(search.text)
-        total, found = await _count_and_head(search, by_text=by_text)
-        head = found if found is not None else await _head(search, drive=False)
     else:
         by_text = not search.text or is_sqlite() or not await _common(search.text)
-        total = await _count(search, by_text=by_text)
-        head = await _head(search, drive=by_text and bool(search.text) and total < jobs * SPARSE) if total else []
+        total, found = await _count_and_head(search, by_text=by_text)
+        head = found if found is not None else await _head(search)
     return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
-
-
-ONE_PASS = True
 
 
 #: What a page shows of each job, as job_view reads it.

@@ -163,15 +163,15 @@ async def test_pages_past_the_kept_matches_continue_in_the_same_order(postings, 
     assert {page["total"] for page in pages} == {5}
 
 
-@pytest.mark.parametrize("sparse", [0.0, 1.0])
-async def test_rare_and_common_text_find_the_same_jobs_in_the_same_order(postings, monkeypatch, sparse):
-    """A search below SPARSE of the event starts from the text index, a commoner one walks the listing: same answer."""
+@pytest.mark.parametrize("counted", [1, 10_000])
+async def test_a_first_page_found_in_one_pass_or_by_walking_the_listing_is_the_same(postings, monkeypatch, counted):
+    """Up to COUNTED matches the first page is sorted from the matches found; past it, the listing is walked: same order."""
     from events import job_search
 
-    monkeypatch.setattr(job_search, "SPARSE", sparse)
+    monkeypatch.setattr(job_search, "COUNTED", counted)
     forget(job_search)
     body = await postings(q="工程师")
-    assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == 2
+    assert titles(body) == ["Java 开发工程师", "软件工程师"] and body["total"] == min(2, counted)
 
 
 @pytest.mark.parametrize("common", [0.0, 2.0])
