@@ -331,7 +331,8 @@ def _get(path: str, query: dict) -> str:
 
 def events_list(suite: Suite) -> None:
     ping, result = suite.measure([_get("/api/events", query) for query in EVENT_QUERIES], connections=READ_CLIENTS)
-    suite.add("event list (filters)", "event_list", READ_CLIENTS, ping, result)
+    row = suite.add("event list (filters)", "event_list", READ_CLIENTS, ping, result)
+    row.judge("≥0.25× · p99≤50 ms · 0 err", (row.ratio or 0) >= 0.25 and row.p99_ms is not None and row.p99_ms <= 50 and row.errors == 0)
 
 
 def stop_pages(suite: Suite) -> None:
