@@ -41,19 +41,15 @@ PAGES = 256
 #: Matches counted at most: a page cannot start past 10,000 (routes.common.Offset), and counting
 #: every match of a common search is a pass over most of the event's jobs.
 COUNTED = 10_000
-#: A text that PostgreSQL's statistics put in this share of all jobs or more is not looked up in
-#: the character index: see _common.
-COMMON = 0.2
-
-#: A job's text on PostgreSQL: the expression its character index is built on (the planner uses
-#: the index only for the same expression). Fields are joined by a newline, which search text
-#: cannot contain, so that no match spans two of them.
+#: A job's text on PostgreSQL, as its index reads it. Fields are joined by a newline, which search
+#: text cannot contain, so that no match spans two of them.
 _PG_TEXT = '("job"."title" || E\'\\n\' || "job"."category" || E\'\\n\' || "job"."description")'
-
-
-#: Jobs whose characters and pairs of characters hold the text's: what the character index serves.
-_PG_GRAMS = f"job_search_grams({_PG_TEXT}) @> job_search_wanted({{}})"
-_PG_ESTIMATE = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM job WHERE {_PG_GRAMS}"  # noqa: S608 - constants
+#: A job's characters, pairs of characters and facets: the expression its GIN index is built on
+#: (piccolo_migrations/…_job_search_words; the planner uses the index only for the same expression).
+_PG_WORDS = (
+    f'(job_search_grams({_PG_TEXT}) || job_search_facets("job"."event", "job"."status", "job"."deleted_at", "job"."category", '
+    '"job"."education", "job"."employer"))'
+)
 
 
 def _caseless(text: str) -> bool:
@@ -81,18 +77,16 @@ class _Search:
         """Only an event and one status: what `job_tally` counts."""
         return self == _Search(event=self.event, status=self.status) and self.status != "all"
 
-    def where(self, *, by_text: bool = False, drive: bool = False) -> list:
-        """The conditions. `by_text`: the indexes read the text (and, on SQLite, the filters); `drive`: the database starts from them."""
+    def where(self, *, by_text: bool = False) -> list:
+        """The conditions. `by_text`: the database starts from the index of the jobs' words (text and facets), else from the listing."""
         sqlite = is_sqlite()
-        # SQLite's index of grams and facets serves any search; PostgreSQL's character index, text.
-        by_text = by_text and (sqlite or bool(self.text))
-        event = Job.event == self.event
-        if by_text and (drive or sqlite):
-            # Otherwise the planners walk the listing index and test each job's text, which they
-            # think cheap: written so, the event's condition is one no index serves.
-            event = WhereRaw('+"job"."event" = {}', self.event) if sqlite else WhereRaw('"job"."event"::text = {}', str(self.event))
+        if by_text and not sqlite:
+            return self._words()
+        # SQLite would rather walk the listing index and test each job: written so, the event's
+        # condition is one no index serves, and the words index drives.
+        event = WhereRaw('+"job"."event" = {}', self.event) if by_text else Job.event == self.event
         where = [event, Job.deleted_at.is_null()]
-        if by_text and sqlite:
+        if by_text:
             where.append(WhereRaw('"job"."id" IN (SELECT k.job FROM job_gram g JOIN job_search_key k ON k.seq = g.rowid WHERE job_gram MATCH {})',
                                   self.facets()))
         if self.status != "all":
@@ -100,7 +94,7 @@ class _Search:
         if self.own_employer:
             where.append(Job.employer == self.own_employer)
         if self.text:
-            where.append(_text_matches(self.text, sqlite=sqlite, by_text=by_text))
+            where.append(_literally(self.text))
         if self.education:
             where.append(Job.education.is_in(self.levels))
         if self.major:
@@ -111,6 +105,35 @@ class _Search:
             where.append(Job.category == self.category)
         if self.employer:
             where.append(Job.employer == self.employer)
+        return where
+
+    def _words(self) -> list:
+        """PostgreSQL: the conditions as the words index reads them (exactly, for the facets and one or two characters), and the rest.
+
+        The event, status, category, education and employer are left to the index alone: written
+        out beside it as well, they let the planner walk another index and compute each job's words.
+        """
+        wanted = ["v:" + str(self.event)] + (["x:" + self.status] if self.status != "all" else [])
+        if self.category:
+            wanted.append("c:" + self.category)
+        wanted += ["m:" + str(employer) for employer in (self.own_employer, self.employer) if employer]
+        if self.text:
+            where = [WhereRaw(f"{_PG_WORDS} @> (job_search_wanted({{}}) || {{}}::text[])", self.text, wanted)]
+        else:
+            where = [WhereRaw(f"{_PG_WORDS} @> {{}}::text[]", wanted)]
+        if self.status == "all":
+            where.append(WhereRaw(f"{_PG_WORDS} && {{}}::text[]", ["x:open", "x:closed"]))
+        if self.education:
+            where.append(WhereRaw(f"{_PG_WORDS} && {{}}::text[]", ["e:" + level for level in self.levels]))
+        # A job's characters and pairs holding all of the text's are, for one or two characters, the
+        # match itself (unless lower-casing changes the text's length, which only cased letters beyond
+        # ASCII can); for more, a superset that the exact test narrows.
+        if self.text and not (len(self.text) <= 2 and (_caseless(self.text) or self.text.isascii())):
+            where.append(_literally(self.text))
+        if self.major:
+            where.append(contains(Job.majors, self.major) | (Job.majors == "[]"))
+        if self.min_salary is not None:
+            where.append(Job.salary_max >= self.min_salary)
         return where
 
     @property
@@ -140,24 +163,15 @@ class _Search:
         return " AND ".join(words)
 
 
-def _text_matches(text: str, *, sqlite: bool, by_text: bool):
+def _literally(text: str):
     """Title, category or description contain `text`, as `contains` has it: case ignored, `%`, `_` and `\\` literal."""
-    if sqlite:
-        # job_gram found the jobs holding the text's characters (Search.facets); LIKE keeps the exact meaning.
+    if is_sqlite():
         return contains(Job.title, text) | contains(Job.description, text) | contains(Job.category, text)
     # ILIKE is lower() on both sides, then LIKE, and strpos of lower-cased text means the same;
     # lower() costs several times the comparison on Chinese text, and changes nothing for it.
-    caseless = _caseless(text)
-    literally = (
-        WhereRaw(f"strpos({_PG_TEXT}, {{}}) > 0", text) if caseless else WhereRaw(f"strpos(lower({_PG_TEXT}), lower({{}})) > 0", text)
-    )
-    if not by_text:
-        return literally
-    # The job's characters and character pairs hold all of the text's: for one or two characters
-    # that is the match itself (unless lower-casing changes the text's length, which only cased
-    # letters beyond ASCII can), for more a superset that the exact test then narrows.
-    found = WhereRaw(_PG_GRAMS, text)
-    return found if len(text) <= 2 and (caseless or text.isascii()) else found & literally
+    if _caseless(text):
+        return WhereRaw(f"strpos({_PG_TEXT}, {{}}) > 0", text)
+    return WhereRaw(f"strpos(lower({_PG_TEXT}), lower({{}})) > 0", text)
 
 
 @dataclass(frozen=True)
@@ -193,28 +207,6 @@ async def _head(search: _Search) -> list[uuid.UUID]:
     return [row["id"] for row in await _in_listing_order(query).limit(HEAD)]
 
 
-_COMMON: Cache[bool] = Cache("job_search_common_text", max_entries=REMEMBERED)
-
-
-async def _common(text: str) -> bool:
-    """Whether PostgreSQL's statistics put `text` in COMMON of all jobs or more (estimated once per text and worker).
-
-    The planner costs job_search_grams as a few cheap calls. For a text it thinks common it then
-    reads jobs (in listing order, or through another index) and splits each one's text, at tens of
-    microseconds a job: hundreds of milliseconds for "工作" or "负责" at 100,000 jobs. Such a text
-    is instead tested with strpos as the jobs are read, which costs a microsecond a job, and its
-    matches come soon.
-    """
-
-    async def estimate() -> bool:
-        plan = await Job.raw(_PG_ESTIMATE, text)
-        estimated = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]["Plan Rows"]
-        jobs = (await Job.raw("SELECT reltuples FROM pg_class WHERE oid = 'job'::regclass"))[0]["reltuples"]
-        return jobs > 0 and estimated >= COMMON * jobs
-
-    return await _COMMON.get_or_make(text, estimate)
-
-
 _COUNT_AND_HEAD = (
     "WITH found AS MATERIALIZED ({}) SELECT found.id AS id, (SELECT count(*) FROM found) AS total FROM found ORDER BY found.created_at DESC, found.id"
 )
@@ -242,8 +234,7 @@ async def _match(search: _Search, *, jobs: int) -> _Matches:
         head = await _head(search) if jobs else []
         total = jobs
     else:
-        by_text = not search.text or is_sqlite() or not await _common(search.text)
-        total, found = await _count_and_head(search, by_text=by_text)
+        total, found = await _count_and_head(search, by_text=True)
         head = found if found is not None else await _head(search)
     return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
 
