@@ -137,6 +137,11 @@ class _Search:
         return where
 
     @property
+    def selective(self) -> bool:
+        """Whether the index of words is where to start: a text, a category or an employer picks out few jobs; education and salary alone do not."""
+        return bool(self.text or self.category or self.employer or self.own_employer)
+
+    @property
     def levels(self) -> list[str]:
         """The education levels of the jobs open to someone with `education`."""
         return EDUCATION_LEVELS[: EDUCATION_LEVELS.index(self.education) + 1] if self.education else EDUCATION_LEVELS
@@ -234,7 +239,7 @@ async def _match(search: _Search, *, jobs: int) -> _Matches:
         head = await _head(search) if jobs else []
         total = jobs
     else:
-        total, found = await _count_and_head(search, by_text=True)
+        total, found = await _count_and_head(search, by_text=search.selective)
         head = found if found is not None else await _head(search)
     return _Matches(total=total, head=b"".join(job_id.bytes for job_id in head))
 
