@@ -27,7 +27,8 @@ text of any length.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
 
-from events.piccolo_migrations.events_2026_11_25t23_30_00_000000 import SQLITE_DOC, _fts_add, _fts_remove, _tally_change
+from events.piccolo_migrations.events_2026_11_25t23_30_00_000000 import SQLITE as SQLITE_BEFORE
+from events.piccolo_migrations.events_2026_11_25t23_30_00_000000 import SQLITE_DOC, _tally_change
 
 ID = "2026-12-06T02:30:00:000000"
 VERSION = "1.38.0"
@@ -104,21 +105,7 @@ BACKWARDS = [
     "DROP TABLE job_gram_position",
     "CREATE VIRTUAL TABLE job_search USING fts5(doc, content='', tokenize='trigram')",
     f"INSERT INTO job_search (rowid, doc) SELECT k.seq, {SQLITE_DOC.format(row='j')} FROM job j JOIN job_search_key k ON k.job = j.id",
-    f"""CREATE TRIGGER job_after_insert AFTER INSERT ON job BEGIN
-        INSERT OR IGNORE INTO job_tally (event) VALUES (new.event);
-        {_tally_change("new", "+")}
-        INSERT INTO job_search_key (job) VALUES (new.id);
-        {_fts_add("new")}
-    END""",
-    f"""CREATE TRIGGER job_after_text_update AFTER UPDATE OF title, category, description ON job BEGIN
-        {_fts_remove("old")}
-        {_fts_add("new")}
-    END""",
-    f"""CREATE TRIGGER job_after_delete AFTER DELETE ON job BEGIN
-        {_tally_change("old", "-")}
-        {_fts_remove("old")}
-        DELETE FROM job_search_key WHERE job = old.id;
-    END""",
+    *(sql for sql in SQLITE_BEFORE if sql.startswith(("CREATE TRIGGER job_after_insert", "CREATE TRIGGER job_after_text_update", "CREATE TRIGGER job_after_delete"))),
 ]
 
 
