@@ -77,6 +77,7 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
                 scenarios.scan_growth(suite, stored)
             scenarios.scan_growth_target(suite)
             scenarios.events_list(suite)
+            scenarios.stop_pages(suite)
             for jobs in mode.job_growth:
                 scenarios.job_search(suite, jobs)
             scenarios.feeds(suite)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from stdnum.cn import uscc
 
-from events import applications, booths, contact_notes, employers, funnel, interests, jobs, schedule, seekers
+from events import applications, booths, contact_notes, employers, funnel, interests, job_search, jobs, schedule, seekers
 from events.accounts import Actor
 
 EMPLOYERS = [
@@ -162,7 +162,7 @@ FUNNEL_STUDENTS = [
 
 async def _funnel_demo(*, hr: Actor, now: datetime, slug: str) -> None:
     """A few applications to the demo HR's employer at several stages, with a note on the furthest, so /hr/interests and the funnel counts have something to show."""
-    offered = (await jobs.search_jobs(actor=hr, slug=slug, employer_id=hr.employer_id, limit=100, offset=0)).items
+    offered = (await job_search.search_jobs(actor=hr, slug=slug, employer_id=hr.employer_id, limit=100, offset=0)).items
     for n, (name, school, major, moves) in enumerate(FUNNEL_STUDENTS):
         # Nobody signs in as these students: a random password, with a digit so that it always passes the strength rule.
         signed = await seekers.sign_up(

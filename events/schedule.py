@@ -6,9 +6,12 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 from slugify import slugify
 
 from events import calendar, identifiers, outbox, views
@@ -248,7 +251,8 @@ async def _listed(actor: Actor, kind: str | None, city: str | None, q: str | Non
     if kind:
         where.append(Event.kind == kind)
     if city:
-        where.append((Event.city == city) | Event.id.is_in(Stop.select(Stop.event).where(Stop.city == city)))
+        # Written out: Piccolo built this condition's subquery, for every new list, at more than the cost of running it.
+        where.append(WhereRaw('("event"."city" = {} OR "event"."id" IN (SELECT "stop"."event" FROM "stop" WHERE "stop"."city" = {}))', city, city))
     if q and q.strip():
         text = q.strip()
         where.append(contains(Event.title, text) | contains(Event.description, text) | contains(Event.host, text))
@@ -257,9 +261,22 @@ async def _listed(actor: Actor, kind: str | None, city: str | None, q: str | Non
         where.append(Event.ends_at >= _day_start(date_from))
     if date_to:
         where.append(Event.starts_at < _day_start(date_to + timedelta(days=1)))
-    rows = await Event.objects().where(*where).order_by(Event.starts_at, Event.id).limit(limit).offset(offset)
-    total = await Event.count().where(*where)
-    return views.EventPage(items=[event_view(row) for row in rows], total=total, limit=limit, offset=offset)
+    items, total = await _page_of_events(where, limit=limit, offset=offset)
+    return views.EventPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def _page_of_events(where: list, *, limit: int, offset: int) -> tuple[list[views.Event], int]:
+    """A page of the events matching `where`, soonest first, and how many match, in one statement (a window count).
+
+    Profiled under wrk, a list's first request spent as long building and running a second query
+    for its total as for its page.
+    """
+    rows = await Event.select(*Event.all_columns(), QueryString("count(*) OVER () AS total")).where(*where).order_by(
+        Event.starts_at, Event.id
+    ).limit(limit).offset(offset)
+    # Past the last match there is no row to carry the total: count it (only a page beyond the end asks).
+    total = rows[0]["total"] if rows else (await Event.count().where(*where) if offset else 0)
+    return [event_view(SimpleNamespace(**row)) for row in rows], total
 
 
 async def event_detail(event: Event, actor: Actor) -> views.EventDetail:

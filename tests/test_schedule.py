@@ -143,6 +143,8 @@ async def test_pages_are_bounded_and_consistent(client, organiser):
     assert [len(page["items"]) for page in pages] == [2, 2, 1]
     assert {page["total"] for page in pages} == {5}
     assert len({item["slug"] for page in pages for item in page["items"]}) == 5
+    beyond = (await client.get("/api/events", params={"limit": 2, "offset": 6})).json()
+    assert beyond["items"] == [] and beyond["total"] == 5, "a page past the last match still says how many there are"
     assert (await client.get("/api/events", params={"limit": 101})).status_code == 400
 
 

@@ -9,7 +9,7 @@ from litestar import Router, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
-from events import jobs, views
+from events import job_search, jobs, views
 from events.routes.common import Body, Caller, Id, Limit, Offset, SearchText, Slug, Text, allow, now, problems
 
 Education = Literal["none", "high_school", "associate", "bachelor", "master", "doctorate"]
@@ -70,7 +70,7 @@ async def search_jobs(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> views.JobPage:
-    return await jobs.search_jobs(
+    return await job_search.search_jobs(
         actor=actor,
         slug=slug,
         q=q,

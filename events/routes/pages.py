@@ -8,18 +8,35 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
-from litestar import Request, Response, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
+from events import (
+    accounts,
+    attendance,
+    booths,
+    calendar,
+    i18n,
+    interests,
+    job_search,
+    jobs,
+    registrations,
+    scanning,
+    schedule,
+    seekers,
+    tickets,
+)
+from events import event_page as kept_pages
 from events.accounts import ANONYMOUS, Actor
 from events.bookings import my_bookings, my_invitations
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
@@ -79,6 +96,11 @@ def session_cookie(token: str, max_age: int) -> Cookie:
 
 def render(request: Request, name: str, actor: Actor, status_code: int = 200, cookies: list[Cookie] | None = None, **context: Any) -> Template:
     lang = language(request)
+    return Template(template_name=name, context=_context(lang, actor, context), status_code=status_code, cookies=_cookies(request, lang) + (cookies or []))
+
+
+def _context(lang: str, actor: Actor, context: dict[str, Any]) -> dict[str, Any]:
+    """What every page's template is given, besides its own `context`."""
 
     def t(key: str, **values: object) -> str:
         return i18n.translate(key, lang, **values)
@@ -89,12 +111,7 @@ def render(request: Request, name: str, actor: Actor, status_code: int = 200, co
     def span(event: Any) -> str:
         return i18n.when(event.starts_at, event.ends_at, lang, zone=getattr(event, "timezone", None))
 
-    return Template(
-        template_name=name,
-        context={"t": t, "when": when, "span": span, "lang": lang, "actor": actor, "error": None, **context},
-        status_code=status_code,
-        cookies=_cookies(request, lang) + (cookies or []),
-    )
+    return {"t": t, "when": when, "span": span, "lang": lang, "actor": actor, "error": None, **context}
 
 
 #: Where each kind of person works: a sign-in with nowhere else to go lands there.
@@ -204,19 +221,47 @@ def _window_state(stop: Any, now: datetime) -> str:
     return "open"
 
 
-@get("/events/{slug:str}", include_in_schema=False)
-async def event_page(request: Request, slug: Slug) -> Template:
-    actor = await page_actor(request)
+async def _event_page_context(slug: str, actor: Actor, now: datetime) -> dict[str, Any]:
     event = await schedule.get_event(actor=ANONYMOUS, slug=slug)
-    found = await jobs.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
+    found = await job_search.search_jobs(actor=ANONYMOUS, slug=slug, limit=20, offset=0)
     registered, applied = {}, set()
     if actor.role == "seeker":
         registered = {r.stop.id: r for r in await registrations.my_registrations(actor=actor) if r.status != "cancelled"}
         applied = await interests.applied_jobs(actor.id)
-    now = _now()
     window = {stop.id: _window_state(stop, now) for stop in event.stops}
     webcal = "webcal://" + settings.public_url.split("://", 1)[1]
-    return render(request, "event.html", actor, event=event, jobs=found, registered=registered, window=window, webcal=webcal, applied=applied)
+    return {"event": event, "jobs": found, "registered": registered, "window": window, "webcal": webcal, "applied": applied}
+
+
+#: Where a visitor's own CSRF token goes into a page rendered for every anonymous visitor.
+_CSRF_MARK = "\x00csrf\x00"
+
+
+async def _anonymous_event_page(request: Request, slug: str) -> Response:
+    """The page as every anonymous visitor sees it, rendered once per version of what it shows (events/event_page.py)."""
+    lang, now = language(request), _now()
+    key, version = (slug, lang), await kept_pages.version(slug)
+    kept = kept_pages.PAGES.get(key, version)
+    if not kept or (kept[1] is not None and kept[1] <= now):
+        context = await _event_page_context(slug, ANONYMOUS, now)
+        template = request.app.template_engine.get_template("event.html")
+        html = template.render(**_context(lang, ANONYMOUS, context), request=request, csrf_input=_CSRF_MARK)
+        kept = kept_pages.PAGES.put(key, (html, kept_pages.valid_until(context["event"], now)), version=version)
+    return _page_response(request, lang, kept[0])
+
+
+def _page_response(request: Request, lang: str, html: str) -> Response:
+    token = ScopeState.from_scope(request.scope).csrf_token
+    csrf_input = f'<input type="hidden" name="_csrf_token" value="{escape(token if isinstance(token, str) else "")}" />'
+    return Response(html.replace(_CSRF_MARK, csrf_input), media_type=MediaType.HTML, cookies=_cookies(request, lang))
+
+
+@get("/events/{slug:str}", include_in_schema=False)
+async def event_page(request: Request, slug: Slug) -> Response:
+    actor = await page_actor(request)
+    if actor.role == "anonymous":
+        return await _anonymous_event_page(request, slug)
+    return render(request, "event.html", actor, **await _event_page_context(slug, actor, _now()))
 
 
 @get("/privacy", include_in_schema=False)
@@ -467,7 +512,7 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     if actor.role == "hr":
         # The one-tap note after a scan: notes are the employer's, so HR's alone (an organiser scanning here gets none).
         config["note_url"] = f"/api/booths/{booth_id}/visitors/{{registration_id}}/note"
-    found = await jobs.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
+    found = await job_search.search_jobs(actor=actor, slug=stop.event_slug, employer_id=booth.employer.id, limit=100, offset=0)
     offered = sorted(found.items, key=lambda job: job.title)
     return render(request, "scanner.html", actor, place=f"{stop.name} · {booth.label} {booth.employer.name}", config=config, jobs=offered)
 
