@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from markupsafe import Markup
 
-from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanning, schedule, seekers, tickets
+from events import accounts, attendance, booths, calendar, i18n, interests, jobs, registrations, scanner_access, schedule, seekers, tickets
 from events.accounts import ANONYMOUS, Actor
 from events.bookings import my_bookings, my_invitations
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
@@ -461,7 +461,7 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     if actor.role not in ("hr", "organiser"):
         return _sign_in_first(request)
     booth = await booths.get_booth(actor=actor, booth_id=booth_id)
-    scanning.require_booth_scanner(actor, booth.employer.id)
+    scanner_access.require_booth_scanner(actor, booth.employer.id)
     stop = await schedule.get_stop(actor=actor, stop_id=booth.stop_id)
     config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth.stop_id)
     if actor.role == "hr":
