@@ -255,3 +255,18 @@ async def test_on_postgresql_a_write_transaction_holds_an_asyncpg_connection_and
         assert await db.insert_new(Stop, [], returning=Stop.id) == []
     sql = str(db.for_update(Stop.select(Stop.id)))
     assert "FOR NO KEY UPDATE" in sql, changed("Select.lock_rows", f"lock_rows('NO KEY UPDATE') wrote {sql!r}")
+
+
+@pytest.mark.skipif(DATABASE != "postgresql", reason="PostgreSQL's side of the contract")
+async def test_on_postgresql_the_pool_gives_connections_back_without_asyncpgs_reset_query(app):
+    pool = db.engine().pool
+    assert getattr(pool, "_reset", None) is db._keep_session, (
+        "asyncpg's Pool no longer keeps the `reset` given to create_pool() (Piccolo's start_connection_pool passes it on): "
+        "every release would send the reset query again (events/db.py _keep_session)"
+    )
+    with pytest.raises(RuntimeError):
+        async with db.write_transaction():
+            await Stop.select(Stop.id)
+            raise RuntimeError("abandon the transaction")
+    # A connection given back after a failed transaction still serves: asyncpg rolls back whatever reset it is given.
+    assert await Stop.count() >= 0
