@@ -165,14 +165,18 @@ async def _stored_scans(keys: list[tuple[uuid.UUID | None, str]], *columns: Any)
     return scans
 
 
-async def _find_replays(batch: list[_Pending]) -> None:
-    """Scans already stored under these senders' nonces; a nonce its sender used twice in one batch is a replay the second time."""
-    stored = {(str(row["sender"]), row["nonce"]) for row in await _stored_scans([p.key for p in batch if p.error is None])}
+def _find_replays(batch: list[_Pending]) -> None:
+    """A nonce its sender used twice in one batch is a replay the second time.
+
+    A nonce stored before (by an earlier batch, or another worker's) is not looked up here: the scan's
+    INSERT in _store meets it on the (nonce, sender) unique index and turns the scan into a replay, answered
+    from what is stored. Looking first was one more statement a batch, for the rare retry (docs/benchmarks.md, "Writes").
+    """
     seen: set[tuple[str, str]] = set()
     for pending in batch:
         if pending.error is None:
             key = (str(pending.key[0]), pending.key[1])
-            pending.replay = key in stored or key in seen
+            pending.replay = key in seen
             seen.add(key)
 
 
@@ -283,7 +287,7 @@ async def _note_jobs(visits: list[_Pending]) -> None:
 
 
 async def _store(batch: list[_Pending]) -> None:
-    """Insert the new scans as pending; a nonce its sender's other delivery stored first (another worker) turns the scan into a replay."""
+    """Insert the new scans as pending; a nonce its sender stored before (an earlier batch, another worker's) turns the scan into a replay."""
     new = [p for p in batch if p.counted]
     inserted: set[str] = set()
     for start in range(0, len(new), _INSERT_ROWS):
@@ -380,7 +384,7 @@ async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainE
         _parse_ticket(pending)
     async with write_transaction():
         await _authorise(batch)
-        await _find_replays(batch)
+        _find_replays(batch)
         await _resolve_registrations(batch)
         await _store(batch)
         await _count([p for p in batch if p.counted])
