@@ -347,7 +347,18 @@ async def open_database() -> None:
         # the GIL on each hop; a 0.5 ms interval cut scan latency under load (docs/benchmarks.md).
         sys.setswitchinterval(0.0005)
     else:
-        await db.start_connection_pool()
+        await db.start_connection_pool(reset=_keep_session)
+
+
+async def _keep_session(connection) -> None:
+    """What asyncpg's pool does to a connection given back, besides rolling back an open transaction (which it always does).
+
+    By default it also sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: one
+    more round trip after every query outside a transaction and every transaction (docs/benchmarks.md,
+    "Writes"). This app leaves none of that on a session: no advisory locks, no cursors outside a
+    transaction, no LISTEN (live updates go through Redis), no session SET. tests/test_piccolo_contract.py
+    checks that the pool is made with this.
+    """
 
 
 async def close_database() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,23 +20,21 @@ from typing import Any
 
 import msgspec
 
-from events import live, metrics, outbox, tickets, views
-from events.accounts import Actor, require_organiser, require_role
+from events import live, metrics, outbox, scanner_access, tickets, views
+from events.accounts import Actor
 from events.batching import Batcher
 from events.bookings import bookings_at_booths
 from events.db import insert_new, write_transaction
-from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Refused
+from events.errors import Conflict, DomainError, Refused
 from events.registrations import refuse_unless_admissible
-from events.schedule import load_stop
-from events.settings import settings
-from events.tables import AuditEntry, Booth, CheckIn, Job, Registration, Scan, ScannerAccess, Stop, Visit, VisitJob
+from events.scanner_access import gate_window
+from events.tables import CheckIn, Job, Registration, Scan, Visit, VisitJob
 
 #: How long after the scan an offline scan may still arrive and count.
 OFFLINE_GRACE = timedelta(hours=24)
 #: A device clock ahead of ours by more than this is not believed.
 CLOCK_SKEW = timedelta(minutes=5)
 SLOT_SECONDS = 15 * 60
-ACCESS_ALPHABET = tickets.SHORT_CODE_ALPHABET
 
 
 @dataclass(frozen=True)
@@ -56,78 +53,9 @@ def slot_of(moment: datetime) -> int:
     return int(moment.timestamp()) // SLOT_SECONDS
 
 
-def gate_window(stop: dict[str, Any] | Stop) -> tuple[datetime, datetime]:
-    starts_at = stop["starts_at"] if isinstance(stop, dict) else stop.starts_at
-    ends_at = stop["ends_at"] if isinstance(stop, dict) else stop.ends_at
-    return starts_at - timedelta(minutes=settings.gate_opens_minutes), ends_at + timedelta(minutes=settings.gate_closes_minutes)
-
-
 def _masked_name(name: str | None) -> str | None:
     """李* for 李华: enough for a gate volunteer to greet, not to identify."""
     return None if not name else name[0] + "*" * max(1, len(name) - 1)
-
-
-# ---------------------------------------------------------------- scanner access
-
-
-def _access_hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
-
-
-async def mint_scanner_access(*, actor: Actor, now: datetime, stop_id: uuid.UUID, label: str = "", expires_at: datetime | None = None) -> views.ScannerAccessCreated:
-    """Check-in-only access to one stop, as a link and a code a volunteer can type; shown once."""
-    require_organiser(actor)
-    stop, _event = await load_stop(stop_id, actor)
-    _opens, closes = gate_window(stop)
-    expires_at = expires_at or closes
-    if expires_at <= now:
-        raise Invalid("access_already_expired", "Scanner access must expire in the future.")
-    raw = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(12))
-    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-    access = ScannerAccess(stop=stop.id, label=label.strip(), token_hash=_access_hash(code), created_by=actor.id, created_at=now, expires_at=expires_at)
-    await ScannerAccess.insert(access)
-    await AuditEntry.insert(AuditEntry(actor=actor.id, action="mint_scanner_access", target=f"stop:{stop.id}", detail=f"access:{access.id} {access.label}", at=now))
-    return views.ScannerAccessCreated(
-        id=access.id, stop_id=stop.id, label=access.label, code=code, link=f"{settings.public_url}/scan/stops/{stop.id}#access={code}", expires_at=expires_at
-    )
-
-
-async def revoke_scanner_access(*, actor: Actor, now: datetime, stop_id: uuid.UUID, access_id: uuid.UUID) -> None:
-    require_organiser(actor)
-    revoked = await ScannerAccess.update({ScannerAccess.revoked_at: now}).where(
-        (ScannerAccess.id == access_id) & (ScannerAccess.stop == stop_id)
-    ).returning(ScannerAccess.id)
-    if not revoked:
-        raise NotFound("scanner_access_not_found", "No such scanner access for this stop.")
-    await AuditEntry.insert(AuditEntry(actor=actor.id, action="revoke_scanner_access", target=f"stop:{stop_id}", detail=f"access:{access_id}", at=now))
-
-
-async def list_scanner_accesses(*, actor: Actor, now: datetime, stop_id: uuid.UUID) -> list[views.ScannerAccess]:
-    """A stop's scanner accesses, newest first, without their codes (only hashes are kept)."""
-    require_organiser(actor)
-    stop, _event = await load_stop(stop_id, actor)
-    rows = await ScannerAccess.select().where(ScannerAccess.stop == stop.id).order_by(ScannerAccess.created_at, ascending=False)
-    return [
-        views.ScannerAccess(
-            id=row["id"], stop_id=row["stop"], label=row["label"], created_at=row["created_at"], expires_at=row["expires_at"],
-            revoked_at=row["revoked_at"], is_active=row["revoked_at"] is None and row["expires_at"] > now,
-        )
-        for row in rows
-    ]
-
-
-def looks_like_access_code(token: str) -> bool:
-    return "." not in token and len(token.replace("-", "")) == 12
-
-
-async def actor_from_access_code(code: str, now: datetime) -> Actor | None:
-    """The scanner a valid, unrevoked, unexpired access code speaks for; None otherwise."""
-    row = await ScannerAccess.select(ScannerAccess.id, ScannerAccess.stop, ScannerAccess.expires_at, ScannerAccess.revoked_at).where(
-        ScannerAccess.token_hash == _access_hash(code)
-    ).first()
-    if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
-        return None
-    return Actor(role="scanner", stop_id=row["stop"], access_id=row["id"])
 
 
 # ---------------------------------------------------------------- scanning
@@ -216,52 +144,14 @@ def _effective_time(request: ScanRequest, stop: dict[str, Any], now: datetime) -
 
 
 async def _authorise(batch: list[_Pending]) -> None:
-    """Each scan's stop (and booth), if its actor may scan there; a DomainError on the scan otherwise."""
-    booth_ids = {p.request.booth_id for p in batch if p.request.kind == "visit" and p.request.booth_id}
-    booths = {}
-    if booth_ids:
-        rows = await Booth.select(Booth.id, Booth.stop, Booth.employer, Booth.stop.event).where(Booth.id.is_in(list(booth_ids)))
-        booths = {row["id"]: row for row in rows}
-    stop_ids = {p.request.stop_id for p in batch if p.request.kind == "check_in" and p.request.stop_id} | {b["stop"] for b in booths.values()}
-    stops = {}
-    if stop_ids:
-        rows = await Stop.select(Stop.id, Stop.starts_at, Stop.ends_at, Stop.status, Stop.event, Stop.event.published_at).where(Stop.id.is_in(list(stop_ids)))
-        stops = {row["id"]: row for row in rows}
-    for pending in batch:
+    """Each scan's stop (and booth), if its actor may scan there (events.scanner_access); a DomainError on the scan otherwise."""
+    places = [(p.request.kind, p.request.stop_id, p.request.booth_id) for p in batch]
+    loaded = await scanner_access.load_places(places)
+    for pending, place in zip(batch, places, strict=True):
         try:
-            pending.booth, pending.stop = _authorised(pending, booths, stops)
+            pending.booth, pending.stop = scanner_access.authorise_scan(pending.actor, place, pending.request.nonce, loaded)
         except DomainError as error:
             pending.error = error
-
-
-def require_booth_scanner(actor: Actor, employer_id: uuid.UUID) -> None:
-    """HR staff scan visitors only at their own employer's booths; organisers at any booth."""
-    require_role(actor, "hr", "organiser")
-    if not (actor.is_organiser or actor.works_for(employer_id)):
-        raise Forbidden("not_your_booth", "HR staff scan only at their own employer's booths.")
-
-
-def _authorised(pending: _Pending, booths: dict, stops: dict) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    actor, request = pending.actor, pending.request
-    if not request.nonce.strip():
-        raise Invalid("nonce_required", "Every scan carries the device's nonce.")
-    booth = None
-    if request.kind == "visit":
-        require_role(actor, "hr", "organiser")
-        booth = booths.get(request.booth_id)
-        if booth is None:
-            raise NotFound("booth_not_found", "No such booth.")
-        require_booth_scanner(actor, booth["employer"])
-        stop_id = booth["stop"]
-    else:
-        require_role(actor, "organiser", "scanner")
-        if actor.role == "scanner" and actor.stop_id != request.stop_id:
-            raise Forbidden("not_your_stop", "This scanner access opens another stop's gate.")
-        stop_id = request.stop_id
-    stop = stops.get(stop_id)
-    if stop is None or (stop["event.published_at"] is None and not actor.is_organiser):
-        raise NotFound("stop_not_found", "No such stop.")
-    return booth, stop
 
 
 async def _stored_scans(keys: list[tuple[uuid.UUID | None, str]], *columns: Any) -> list[dict[str, Any]]:
@@ -275,14 +165,18 @@ async def _stored_scans(keys: list[tuple[uuid.UUID | None, str]], *columns: Any)
     return scans
 
 
-async def _find_replays(batch: list[_Pending]) -> None:
-    """Scans already stored under these senders' nonces; a nonce its sender used twice in one batch is a replay the second time."""
-    stored = {(str(row["sender"]), row["nonce"]) for row in await _stored_scans([p.key for p in batch if p.error is None])}
+def _find_replays(batch: list[_Pending]) -> None:
+    """A nonce its sender used twice in one batch is a replay the second time.
+
+    A nonce stored before (by an earlier batch, or another worker's) is not looked up here: the scan's
+    INSERT in _store meets it on the (nonce, sender) unique index and turns the scan into a replay, answered
+    from what is stored. Looking first was one more statement a batch, for the rare retry (docs/benchmarks.md, "Writes").
+    """
     seen: set[tuple[str, str]] = set()
     for pending in batch:
         if pending.error is None:
             key = (str(pending.key[0]), pending.key[1])
-            pending.replay = key in stored or key in seen
+            pending.replay = key in seen
             seen.add(key)
 
 
@@ -393,7 +287,7 @@ async def _note_jobs(visits: list[_Pending]) -> None:
 
 
 async def _store(batch: list[_Pending]) -> None:
-    """Insert the new scans as pending; a nonce its sender's other delivery stored first (another worker) turns the scan into a replay."""
+    """Insert the new scans as pending; a nonce its sender stored before (an earlier batch, another worker's) turns the scan into a replay."""
     new = [p for p in batch if p.counted]
     inserted: set[str] = set()
     for start in range(0, len(new), _INSERT_ROWS):
@@ -490,7 +384,7 @@ async def record_scans(batch: list[_Pending]) -> list[views.ScanResult | DomainE
         _parse_ticket(pending)
     async with write_transaction():
         await _authorise(batch)
-        await _find_replays(batch)
+        _find_replays(batch)
         await _resolve_registrations(batch)
         await _store(batch)
         await _count([p for p in batch if p.counted])

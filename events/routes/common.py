@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.types import Guard
 from msgspec import UNSET, Meta
 
-from events import scanning, views
+from events import scanner_access, views
 from events.accounts import ANONYMOUS, Actor, Role, actor_from_token, require_role
 from events.errors import Malformed, Unauthorized
 from events.ratelimit import Limiter
@@ -114,9 +114,9 @@ async def _actor(connection: ASGIConnection) -> Actor:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("token_invalid", "Send the access token as `Authorization: Bearer <token>`.")
-        if scanning.looks_like_access_code(token.strip()):
+        if scanner_access.looks_like_access_code(token.strip()):
             # A gate volunteer's check-in-only code, minted by an organiser for one stop.
-            actor = await scanning.actor_from_access_code(token.strip(), now())
+            actor = await scanner_access.actor_from_access_code(token.strip(), now())
             if actor is None:
                 raise Unauthorized("token_invalid", "This scanner access is unknown, expired or revoked.")
         else:

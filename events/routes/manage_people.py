@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from events import audit, registrations, scanning, schedule
+from events import audit, registrations, scanner_access, schedule
 from events.errors import DomainError
 from events.routes.manage import FormProblem, _query, console, console_router, number, qr, refusal, text
 from events.routes.pages import _now, _page_id, language, page_actor
@@ -27,7 +27,7 @@ MOST_ACCESSES = 30
 async def volunteers(request: Request, stop: Ref) -> Template:
     actor = await page_actor(request)
     found = await schedule.get_stop(actor=actor, stop_id=_page_id(stop))
-    accesses = await scanning.list_scanner_accesses(actor=actor, now=_now(), stop_id=found.id)
+    accesses = await scanner_access.list_scanner_accesses(actor=actor, now=_now(), stop_id=found.id)
     return console(request, "manage/volunteers.html", actor, "/manage/events", stop=found, accesses=accesses, form={"count": "1"}, errors={})
 
 
@@ -42,12 +42,12 @@ async def mint_volunteers(request: Request, stop: Ref) -> Response:
         count = number(form, "count", low=1, high=MOST_ACCESSES)
         label = text(form, "label", 90)
         minted = [
-            await scanning.mint_scanner_access(actor=actor, now=_now(), stop_id=found.id, label=f"{label} {n}".strip() if count > 1 else label)
+            await scanner_access.mint_scanner_access(actor=actor, now=_now(), stop_id=found.id, label=f"{label} {n}".strip() if count > 1 else label)
             for n in range(1, count + 1)
         ]
     except (DomainError, FormProblem) as error:
         errors, message = refusal(request, error)
-        accesses = await scanning.list_scanner_accesses(actor=actor, now=_now(), stop_id=found.id)
+        accesses = await scanner_access.list_scanner_accesses(actor=actor, now=_now(), stop_id=found.id)
         return console(request, "manage/volunteers.html", actor, "/manage/events", status_code=getattr(error, "status", 422), stop=found,
                        accesses=accesses, form={key: str(value) for key, value in form.items()}, errors=errors, error=message)
     event = await schedule.get_event(actor=actor, slug=found.event_slug)
@@ -60,7 +60,7 @@ async def mint_volunteers(request: Request, stop: Ref) -> Response:
 @post("/manage/stops/{stop:str}/volunteers/{access:str}/revoke")
 async def revoke_volunteer(request: Request, stop: Ref, access: Ref) -> Response:
     stop_id = _page_id(stop)
-    await scanning.revoke_scanner_access(actor=await page_actor(request), now=_now(), stop_id=stop_id, access_id=_page_id(access))
+    await scanner_access.revoke_scanner_access(actor=await page_actor(request), now=_now(), stop_id=stop_id, access_id=_page_id(access))
     return Redirect(f"/manage/stops/{stop_id}/volunteers?done=revoked")
 
 

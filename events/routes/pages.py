@@ -31,7 +31,7 @@ from events import (
     job_search,
     jobs,
     registrations,
-    scanning,
+    scanner_access,
     schedule,
     seekers,
     tickets,
@@ -506,7 +506,7 @@ async def booth_scanner(request: Request, booth_id: Id) -> Response:
     if actor.role not in ("hr", "organiser"):
         return _sign_in_first(request)
     booth = await booths.get_booth(actor=actor, booth_id=booth_id)
-    scanning.require_booth_scanner(actor, booth.employer.id)
+    scanner_access.require_booth_scanner(actor, booth.employer.id)
     stop = await schedule.get_stop(actor=actor, stop_id=booth.stop_id)
     config = _scanner_config(request, actor, kind="visit", target_id=booth_id, stop_id=booth.stop_id)
     if actor.role == "hr":

@@ -9,7 +9,7 @@ from litestar import Request, Response, Router, delete, get, post
 from litestar.params import JSONBody
 from msgspec import Meta
 
-from events import scanning, views
+from events import scanner_access, scanning, views
 from events.accounts import Actor
 from events.errors import DomainError, Refused
 from events.routes.common import Aware, Body, Caller, Id, allow, client_address, limiter_of, now, problems
@@ -106,17 +106,17 @@ async def sync(request: Request, data: JSONBody[SyncRequest], actor: Caller) -> 
 @post("/stops/{stop_id:uuid}/scanner-access", summary="Mint check-in-only access to a stop's gate (organiser)", guards=allow("organiser"), responses=problems(403, 404, 422))
 async def mint_scanner_access(stop_id: Id, data: JSONBody[ScannerAccessRequest], actor: Caller) -> views.ScannerAccessCreated:
     """A code and a link for a volunteer's phone, no account needed; it expires (by default when the gate closes) and can be revoked."""
-    return await scanning.mint_scanner_access(actor=actor, now=now(), stop_id=stop_id, label=data.label, expires_at=data.expires_at)
+    return await scanner_access.mint_scanner_access(actor=actor, now=now(), stop_id=stop_id, label=data.label, expires_at=data.expires_at)
 
 
 @get("/stops/{stop_id:uuid}/scanner-access", summary="A stop's scanner accesses, without their codes (organiser)", guards=allow("organiser"), responses=problems(403, 404))
 async def list_scanner_accesses(stop_id: Id, actor: Caller) -> list[views.ScannerAccess]:
-    return await scanning.list_scanner_accesses(actor=actor, now=now(), stop_id=stop_id)
+    return await scanner_access.list_scanner_accesses(actor=actor, now=now(), stop_id=stop_id)
 
 
 @delete("/stops/{stop_id:uuid}/scanner-access/{access_id:uuid}", summary="Revoke scanner access (organiser)", guards=allow("organiser"), responses=problems(403, 404))
 async def revoke_scanner_access(stop_id: Id, access_id: Id, actor: Caller) -> None:
-    await scanning.revoke_scanner_access(actor=actor, now=now(), stop_id=stop_id, access_id=access_id)
+    await scanner_access.revoke_scanner_access(actor=actor, now=now(), stop_id=stop_id, access_id=access_id)
 
 
 router = Router(path="/api", route_handlers=[check_in, visit, sync, mint_scanner_access, list_scanner_accesses, revoke_scanner_access], tags=["scanning"])
