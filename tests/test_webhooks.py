@@ -116,6 +116,26 @@ async def test_after_a_rotation_both_secrets_sign_for_24_hours_then_only_the_new
     assert "secret" not in (await endpoint_of(client, hr, created["id"]))
 
 
+
+async def test_the_standard_webhooks_library_verifies_a_delivery_by_either_secret_during_a_rotation(client, hr):
+    """A second, independent verifier: the specification's own Python library (standardwebhooks), as a receiver would use it."""
+    from standardwebhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    async with Receiver() as hooks:
+        created = await register(client, hr, hooks.url)
+        rotated = await post_ok(client, f"/api/webhooks/{created['id']}/rotate-secret", None, hr, status=200)
+        # The library refuses a timestamp more than five minutes from its own clock: deliver now.
+        await webhooks.deliver(outgoing(created["id"], data={"visit_id": "v-9"}), config=settings, now=datetime.now(UTC))
+        (received,) = hooks.received
+    headers = {name: received.headers[name] for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    for secret in (created["secret"], rotated["secret"]):
+        assert Webhook(secret).verify(received.body, headers)["data"] == {"visit_id": "v-9"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhook_endpoints.new_secret()).verify(received.body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(rotated["secret"]).verify(received.body.replace(b"v-9", b"v-8"), headers)
+
 # ---------------------------------------------------------------- answers
 
 
