@@ -4,8 +4,10 @@
     .venv/bin/python bench/run.py --quick --postgres …        # the same scenarios, smaller and shorter: ~3 minutes
     .venv/bin/python bench/run.py --compare bench/results/latest.json …   # and print the change since that run
 
-Each database gets a new, seeded database and one server for the whole suite; every scenario is
-reported in absolute figures and as a ratio to GET /bench/ping measured just before it. Prints one
+Each database gets a new, seeded database and one server for the whole suite, beside a bare Litestar
+app (bench/bare.py) served the same way with as many workers; every scenario is reported in absolute
+figures and as ratios to the bare ping and to the app's GET /bench/ping, both measured just before it.
+With --redis, PostgreSQL's suite ends with the scale scenario (2 and 4 workers with Redis). Prints one
 table, writes the JSON (bench/results/latest.json, or quick.json), and draws the growth curves;
 with --docs, into docs/benchmarks/ and the results section of docs/benchmarks.md. The PostgreSQL
 database is wiped.
@@ -51,10 +53,13 @@ import plots  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
 import seed  # noqa: E402
+from bare import BareServer  # noqa: E402
 from server import Server  # noqa: E402
 
+from events.settings import load as load_settings  # noqa: E402
 
-def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials) -> scenarios.Suite:
+
+def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials, redis_url: str | None) -> scenarios.Suite:
     """Every scenario on one database, against one server that lives for the whole suite."""
     started = time.monotonic()
     seed.reset(database_url)
@@ -63,10 +68,14 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         print(f"{report.DB_NAMES[db_name]}: seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
         server = Server({"DATABASE_URL": database_url})
         server.start()
-        suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials)
+        # The same worker count as the app's server: the app's own rule (events/settings.py), read for this database.
+        bare = BareServer(load_settings({**os.environ, "DATABASE_URL": database_url}).workers).start()
+        suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials,
+                                bare_url=bare.url, redis_url=redis_url)
         try:
             scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
+            scenarios.baselines(suite)
             scenarios.scan_growth(suite, mode.scan_growth[0])
             scenarios.scans(suite)
             scenarios.sync(suite)
@@ -78,11 +87,14 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             scenarios.events_list(suite)
             for jobs in mode.job_growth:
                 scenarios.job_search(suite, jobs)
+            scenarios.job_growth_target(suite)
             scenarios.feeds(suite)
             server_pid = server.process.pid
             scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
             scenarios.memory(suite, server_pid)
+            scenarios.scale(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})), lambda workers: BareServer(workers).start())
         finally:
+            bare.stop()
             code, _output = server.stop(timeout=60)
             print(f"{report.DB_NAMES[db_name]}: done in {time.monotonic() - started:.0f} s; server log {server.log.name} (exit {code})", file=sys.stderr)
         if db_name == "postgres":
@@ -100,6 +112,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller and shorter: for working on the benchmark, not for figures")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database to wipe and benchmark (without it, SQLite only)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--redis", metavar="URL", help="Redis for the scale scenario (PostgreSQL, 2 and 4 workers); without it, no scale scenario")
     parser.add_argument("--compare", metavar="JSON", type=Path, help="an earlier run's JSON: also print the change since then")
     parser.add_argument("--out", metavar="JSON", type=Path, help="where to write this run's JSON (default bench/results/latest.json or quick.json)")
     parser.add_argument("--docs", action="store_true", help="draw the plots into docs/benchmarks/ and rewrite docs/benchmarks.md's results")
@@ -121,7 +134,7 @@ def main() -> None:
         parser.exit(1, "another bench/run.py is running on this machine; wait for it to end\n")
     started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
-    suites = [run_suite(db_name, url, mode, credentials) for db_name, url in databases]
+    suites = [run_suite(db_name, url, mode, credentials, args.redis) for db_name, url in databases]
     rows = [row for suite in suites for row in suite.rows]
     growth = {suite.db_name: suite.growth for suite in suites}
     document = {
