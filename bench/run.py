@@ -46,15 +46,16 @@ import argparse  # noqa: E402
 import fcntl  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
+import httpx  # noqa: E402
 import plots  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
 import seed  # noqa: E402
-from bare import BareServer  # noqa: E402
-from server import Server  # noqa: E402
+from server import Server, free_port  # noqa: E402
 
 from events.settings import load as load_settings  # noqa: E402
 
@@ -100,6 +101,45 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         if db_name == "postgres":
             suite.postgres_version = str(database.value("SHOW server_version"))
     return suite
+
+
+class BareServer:
+    """`uvicorn bare:app` (bench/bare.py) with `workers` workers on a free loopback port; `start()`, then `stop()`.
+
+    Not in bare.py: importing it builds a Litestar app, whose default logging set-up would take over this process's logging.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 30) -> BareServer:
+        self.log = tempfile.NamedTemporaryFile(mode="w+", prefix="bare-", suffix=".log", delete=False)  # noqa: SIM115
+        command = [sys.executable, "-m", "uvicorn", "bare:app", "--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1",
+                   "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the bare server exited early:\n{Path(self.log.name).read_text()}")
+            try:
+                if httpx.get(f"{self.url}/bench/ping", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the bare server did not answer in time")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def _started(server: Server) -> Server:
