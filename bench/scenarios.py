@@ -569,6 +569,8 @@ def scale(suite: Suite, start_server, start_bare) -> None:
         bare_server = start_bare(workers)
         try:
             suite.url, suite.bare_url = server.url, bare_server.url
+            # A new server: warm its scan path and connections as the suite's own was, before anything is timed.
+            warm_up(suite)
             numbers = suite.fresh_tickets(suite.mode.run_tickets)
             ping, result = suite.measure(check_in_lines(suite, numbers, f"w{workers}"), connections=64, once=True)
             check_ins = suite.add(f"scale: check-ins, {workers} workers + Redis", "scale_check_ins", 64, ping, result, size=workers)
