@@ -111,9 +111,10 @@ class LineHandler(logging.Handler):
         client = scope.get("client")
         message = f'{client[0] if client else "-"}:{client[1] if client else "-"} - "{scope["method"]} {path} HTTP/{scope["http_version"]}" {status}'
         if isinstance(self.formatter, JsonFormatter):
-            entry = {"time": timestamp(time.time()), "level": "info", "logger": "events.access", "message": message, "request_id": request_id,
-                     "status": status, "duration_ms": round(seconds * 1000, 2)}
-            self.write(_encode(entry).decode())
+            # Written out rather than encoded from a dict (a third of this line's cost): only the message needs escaping;
+            # a request id is either a GOOD_ID match or made by events/middleware.py, both plain ASCII without quotes.
+            self.write(f'{{"time":"{timestamp(time.time())}","level":"info","logger":"events.access","message":{_encode(message).decode()},'
+                       f'"request_id":"{request_id}","status":{status},"duration_ms":{seconds * 1000:.2f}}}')
         else:
             self.write(f"INFO events.access: {message} {seconds * 1000:.1f} ms")
 

@@ -22,7 +22,7 @@ from events.metrics import REQUESTS
 #: Not counted: the scrape itself and static files (as Litestar's Prometheus middleware was configured).
 _UNCOUNTED = ("/metrics", "/static/")
 #: Headers every response carries (pages add their Content-Security-Policy on top; a private feed sets its own Referrer-Policy).
-_COMMON_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"))
+_NOSNIFF, _REFERRER = (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin")
 _ACCESS = logging.getLogger("events.access")
 
 
@@ -70,11 +70,22 @@ def request_stack(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers") or ())
-                present = {name.lower() for name, _ in headers}
-                headers.extend(header for header in _COMMON_HEADERS if header[0] not in present)
+                headers = message.get("headers")
+                # Litestar builds a new list for every response: add to it in place (anything else is copied first).
+                if type(headers) is not list:
+                    headers = message["headers"] = list(headers or ())
+                sniff = referrer = True
+                for name, _ in headers:
+                    name = name.lower()
+                    if name == b"x-content-type-options":
+                        sniff = False
+                    elif name == b"referrer-policy":
+                        referrer = False
+                if sniff:
+                    headers.append(_NOSNIFF)
+                if referrer:
+                    headers.append(_REFERRER)
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message["headers"] = headers
             await send(message)
 
         if template is not None:
