@@ -559,8 +559,10 @@ def scale(suite: Suite, start_server, start_bare) -> None:
     worker count differs; reported as throughput per worker of 4 against 2 (issue 16: on two cores expect no gain).
     `start_server(env)` and `start_bare(workers)` return started servers with `url` and `stop()`.
     """
-    if not suite.is_pg or not suite.redis_url:
-        suite.warnings.append(f"{report.DB_NAMES[suite.db_name]}: no scale scenario (it needs PostgreSQL and --redis)")
+    if not suite.is_pg:
+        return
+    if not suite.redis_url:
+        suite.warnings.append("PostgreSQL: no scale scenario (it needs --redis)")
         return
     url, bare_url, bare = suite.url, suite.bare_url, dict(suite.bare)
     rates: dict[int, tuple[float, float]] = {}
