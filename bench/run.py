@@ -88,7 +88,6 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             scenarios.events_list(suite)
             for jobs in mode.job_growth:
                 scenarios.job_search(suite, jobs)
-            scenarios.job_growth_target(suite)
             scenarios.feeds(suite)
             server_pid = server.process.pid
             scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
