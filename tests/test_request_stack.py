@@ -6,6 +6,10 @@ import asyncio
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
@@ -89,3 +93,18 @@ async def test_requests_are_counted_by_route_template_method_and_status_and_none
     text = (await client.get("/metrics")).text
     assert 'path="/api/events/{slug}"' in text and "no-such-event" not in text
     assert "/metrics" not in {sample.labels.get("path") for metric in REGISTRY.collect() for sample in metric.samples}
+
+
+def test_with_a_shared_metrics_directory_the_workers_counts_go_through_it(tmp_path):
+    # PROMETHEUS_MULTIPROC_DIR (docs/deploy.md): the counts must reach the directory the scrape reads, not a worker's dicts.
+    script = (
+        "from events.metrics import REQUESTS\n"
+        "REQUESTS.started('GET', '/api/events'); REQUESTS.finished('GET', '/api/events', 200, 0.003)\n"
+        "from prometheus_client import CollectorRegistry, generate_latest, multiprocess\n"
+        "registry = CollectorRegistry(); multiprocess.MultiProcessCollector(registry)\n"
+        "print(generate_latest(registry).decode())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
+    assert 'events_requests_total{app_name="events",method="GET",path="/api/events",status_code="200"} 1.0' in done.stdout
+    assert 'events_request_duration_seconds_bucket{app_name="events",le="0.005",method="GET",path="/api/events",status_code="200"} 1.0' in done.stdout
