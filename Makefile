@@ -60,6 +60,8 @@ test: $(VENV)/.test-installed /usr/bin/chromium tests/icaljs/node_modules/.packa
 ## prints one table, writes bench/results/latest.json, docs/benchmarks/*.png and docs/benchmarks.md's results. ~20 minutes;
 ## BENCH_QUICK=1: the same scenarios, small, ~3 minutes, into bench/results/quick.json. BENCH_ARGS="--compare old.json" passes options.
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
+## Redis for the scale scenario (4 workers against 2 on PostgreSQL); BENCH_REDIS_URL= leaves that scenario out.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 $(VENV)/.bench-installed: requirements/bench.lock $(VENV)/.test-installed
 	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock
 	touch $@
@@ -75,7 +77,9 @@ bench: $(VENV)/.bench-installed /usr/bin/wrk
 		psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"; \
 	fi
-	$(BIN)/python bench/run.py --postgres $(BENCH_DATABASE_URL) $(if $(BENCH_QUICK),--quick,--docs) $(BENCH_ARGS)
+	@if [ -n "$(BENCH_REDIS_URL)" ]; then redis-cli -u $(BENCH_REDIS_URL) ping >/dev/null 2>&1 \
+		|| redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; fi
+	$(BIN)/python bench/run.py --postgres $(BENCH_DATABASE_URL) $(if $(BENCH_REDIS_URL),--redis $(BENCH_REDIS_URL)) $(if $(BENCH_QUICK),--quick,--docs) $(BENCH_ARGS)
 
 ## Fuzz the API with schemathesis, unseeded and longer than the suite's bounded run (a server on FUZZ_PORT, SQLite).
 FUZZ_PORT ?= 8765

@@ -1,4 +1,4 @@
-"""The growth curves as PNGs: scan throughput by scans stored, cold feed render by stops, job search latency by jobs."""
+"""The growth curves as PNGs: scan throughput by scans stored, cold feed render by stops, job search latency by jobs; and the scale scenario."""
 
 from __future__ import annotations
 
@@ -61,4 +61,23 @@ def draw(growth: dict[str, dict[str, list[dict[str, Any]]]], directory: Path) ->
         axes.plot(jobs, [p["p50_ms"] for p in points], label=f"{LABELS[db]}: p50", linestyle="--", alpha=0.6, **STYLE[db])
     axes.axhline(50, color="grey", linestyle="--", linewidth=1, label="target (PostgreSQL, 100,000 jobs): p99 50 ms")
     paths.append(_save(figure, axes, directory / "job-search-growth.png"))
+
+    scale = [point for curves in growth.values() for point in curves.get("scale", [])]
+    if scale:
+        paths.append(_scale(scale, directory / "scale.png"))
     return paths
+
+
+def _scale(points: list[dict[str, Any]], path: Path) -> Path:
+    """Throughput per worker at 2 and 4 workers (PostgreSQL and Redis), each relative to 2 workers' (1.0: linear scaling)."""
+    figure, axes = plt.subplots(figsize=(6.4, 4), dpi=100)
+    axes.set(title="Throughput per worker (PostgreSQL + Redis), relative to 2 workers", xlabel="workers", ylabel="per worker, 2 workers = 1")
+    axes.grid(True, alpha=0.3)
+    workers = [point["workers"] for point in points]
+    for key, label, style in (("check_ins", "gate check-ins, 64 scanners", "o-"), ("event_list", "event list, 16 clients", "s-")):
+        first = points[0][key] / points[0]["workers"]
+        axes.plot(workers, [point[key] / point["workers"] / first for point in points], style, label=label)
+    axes.axhline(1, color="grey", linestyle="--", linewidth=1, label="linear scaling")
+    axes.set_xticks(workers)
+    axes.set_ylim(bottom=0)
+    return _save(figure, axes, path)

@@ -31,6 +31,8 @@ class Row:
     requests: int | None = None
     rate: float | None = None
     ping_rate: float | None = None
+    #: The bare Litestar ping (bench/bare.py, same server, workers and connections) measured with the app's ping.
+    bare_rate: float | None = None
     p50_ms: float | None = None
     p99_ms: float | None = None
     errors: int | None = None
@@ -40,17 +42,23 @@ class Row:
     note: str = ""
 
     @classmethod
-    def of(cls, *, scenario: str, key: str, db: str, concurrency: int, ping: load.Result, result: load.Result, size: int | None = None,
-           note: str = "", extra_errors: int = 0) -> Row:
+    def of(cls, *, scenario: str, key: str, db: str, concurrency: int, ping: load.Result, result: load.Result, bare: load.Result | None = None,
+           size: int | None = None, note: str = "", extra_errors: int = 0) -> Row:
         # A run that got no answer within its time has no latency to show.
         answered = result.requests > 0
         return cls(scenario=scenario, key=key, db=db, concurrency=concurrency, size=size, requests=result.requests, rate=result.rate,
-                   ping_rate=ping.rate, p50_ms=result.p50_ms if answered else None, p99_ms=result.p99_ms if answered else None,
-                   errors=result.errors + extra_errors, note=note)
+                   ping_rate=ping.rate, bare_rate=bare.rate if bare is not None else None, p50_ms=result.p50_ms if answered else None,
+                   p99_ms=result.p99_ms if answered else None, errors=result.errors + extra_errors, note=note)
 
     @property
     def ratio(self) -> float | None:
+        """The rate against this app's own /bench/ping: the work compared with the app's per-request cost."""
         return self.rate / self.ping_rate if self.rate is not None and self.ping_rate else None
+
+    @property
+    def ratio_bare(self) -> float | None:
+        """The rate against the bare Litestar ping: the work and the app's stack compared with the framework's ceiling."""
+        return self.rate / self.bare_rate if self.rate is not None and self.bare_rate else None
 
     @property
     def mark(self) -> str:
@@ -63,7 +71,7 @@ class Row:
         return (self.db, self.key, self.concurrency, self.size)
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio}
+        return {**asdict(self), "ratio": self.ratio, "ratio_bare": self.ratio_bare}
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -78,12 +86,12 @@ def _rate(value: float | None) -> str:
 
 
 def _cells(row: Row) -> list[str]:
-    return [row.scenario, DB_NAMES[row.db], _number(row.concurrency), _rate(row.rate), _number(row.ratio, 3), _number(row.p50_ms, 1),
-            _number(row.p99_ms, 1), _number(row.errors), row.target, row.mark, row.note]
+    return [row.scenario, DB_NAMES[row.db], _number(row.concurrency), _rate(row.rate), _number(row.ratio_bare, 3), _number(row.ratio, 3),
+            _number(row.p50_ms, 1), _number(row.p99_ms, 1), _number(row.errors), row.target, row.mark, row.note]
 
 
-HEADER = ["scenario", "db", "conc", "req/s", "× ping", "p50 ms", "p99 ms", "errors", "target", "", "note"]
-RIGHT = {2, 3, 4, 5, 6, 7}
+HEADER = ["scenario", "db", "conc", "req/s", "× bare", "× ping", "p50 ms", "p99 ms", "errors", "target", "", "note"]
+RIGHT = {2, 3, 4, 5, 6, 7, 8}
 
 
 def table(rows: list[Row]) -> str:
@@ -137,7 +145,7 @@ def git_commit(root: Path) -> dict[str, Any]:
 def compare(earlier: dict[str, Any], rows: list[Row]) -> str:
     """The change of each row since an earlier run's JSON: req/s, ratio to ping, p99, and the mark."""
     before = {(row["db"], row["key"], row["concurrency"], row["size"]): row for row in earlier["rows"]}
-    lines = [["scenario", "db", "conc", "req/s (or note) then → now", "change", "× ping then → now", "p99 ms then → now", ""]]
+    lines = [["scenario", "db", "conc", "req/s (or note) then → now", "change", "× bare then → now", "× ping then → now", "p99 ms then → now", ""]]
     for row in rows:
         old = before.get(row.match_key())
         if old is None:
@@ -147,7 +155,7 @@ def compare(earlier: dict[str, Any], rows: list[Row]) -> str:
         # Rows without a rate (growth kept, memory) carry their figure in the note.
         then_now = f"{_rate(old['rate'])} → {_rate(row.rate)}" if row.rate is not None else f"{old['note']} → {row.note}"
         lines.append([row.scenario, DB_NAMES[row.db], _number(row.concurrency), then_now, change,
-                      f"{_number(old['ratio'], 3)} → {_number(row.ratio, 3)}", f"{_number(old['p99_ms'], 1)} → {_number(row.p99_ms, 1)}",
+                      f"{_number(old.get('ratio_bare'), 3)} → {_number(row.ratio_bare, 3)}", f"{_number(old['ratio'], 3)} → {_number(row.ratio, 3)}", f"{_number(old['p99_ms'], 1)} → {_number(row.p99_ms, 1)}",
                       f"{marks[old['passed']]} → {row.mark}" if old["passed"] is not None or row.passed is not None else ""])
     widths = [max(len(line[n]) for line in lines) for n in range(len(lines[0]))]
     header = f"compared with {earlier.get('started_at', '?')} ({earlier.get('git', {}).get('commit', '?')}, {earlier.get('mode', '?')} mode):"

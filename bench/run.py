@@ -4,8 +4,10 @@
     .venv/bin/python bench/run.py --quick --postgres …        # the same scenarios, smaller and shorter: ~3 minutes
     .venv/bin/python bench/run.py --compare bench/results/latest.json …   # and print the change since that run
 
-Each database gets a new, seeded database and one server for the whole suite; every scenario is
-reported in absolute figures and as a ratio to GET /bench/ping measured just before it. Prints one
+Each database gets a new, seeded database and one server for the whole suite, beside a bare Litestar
+app (bench/bare.py) served the same way with as many workers; every scenario is reported in absolute
+figures and as ratios to the bare ping and to the app's GET /bench/ping, both measured just before it.
+With --redis, PostgreSQL's suite ends with the scale scenario (2 and 4 workers with Redis). Prints one
 table, writes the JSON (bench/results/latest.json, or quick.json), and draws the growth curves;
 with --docs, into docs/benchmarks/ and the results section of docs/benchmarks.md. The PostgreSQL
 database is wiped.
@@ -44,18 +46,22 @@ import argparse  # noqa: E402
 import fcntl  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
+import httpx  # noqa: E402
 import plots  # noqa: E402
 import report  # noqa: E402
 import report_docs  # noqa: E402
 import scenarios  # noqa: E402
 import seed  # noqa: E402
-from server import Server  # noqa: E402
+from server import Server, free_port  # noqa: E402
+
+from events.settings import load as load_settings  # noqa: E402
 
 
-def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials) -> scenarios.Suite:
+def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials, redis_url: str | None) -> scenarios.Suite:
     """Every scenario on one database, against one server that lives for the whole suite."""
     started = time.monotonic()
     seed.reset(database_url)
@@ -64,10 +70,14 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         print(f"{report.DB_NAMES[db_name]}: seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
         server = Server({"DATABASE_URL": database_url})
         server.start()
-        suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials)
+        # The same worker count as the app's server: the app's own rule (events/settings.py), read for this database.
+        bare = BareServer(load_settings({**os.environ, "DATABASE_URL": database_url}).workers).start()
+        suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials,
+                                bare_url=bare.url, redis_url=redis_url)
         try:
             scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
+            scenarios.baselines(suite)
             scenarios.scan_growth(suite, mode.scan_growth[0])
             scenarios.scans(suite)
             scenarios.sync(suite)
@@ -86,12 +96,53 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
             scenarios.memory(suite, server_pid)
             # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
             report_docs.reports(suite)
+            scenarios.scale(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})), lambda workers: BareServer(workers).start())
         finally:
+            bare.stop()
             code, _output = server.stop(timeout=60)
             print(f"{report.DB_NAMES[db_name]}: done in {time.monotonic() - started:.0f} s; server log {server.log.name} (exit {code})", file=sys.stderr)
         if db_name == "postgres":
             suite.postgres_version = str(database.value("SHOW server_version"))
     return suite
+
+
+class BareServer:
+    """`uvicorn bare:app` (bench/bare.py) with `workers` workers on a free loopback port; `start()`, then `stop()`.
+
+    Not in bare.py: importing it builds a Litestar app, whose default logging set-up would take over this process's logging.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 30) -> BareServer:
+        self.log = tempfile.NamedTemporaryFile(mode="w+", prefix="bare-", suffix=".log", delete=False)  # noqa: SIM115
+        command = [sys.executable, "-m", "uvicorn", "bare:app", "--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1",
+                   "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the bare server exited early:\n{Path(self.log.name).read_text()}")
+            try:
+                if httpx.get(f"{self.url}/bench/ping", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the bare server did not answer in time")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def _started(server: Server) -> Server:
@@ -104,6 +155,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller and shorter: for working on the benchmark, not for figures")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database to wipe and benchmark (without it, SQLite only)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--redis", metavar="URL", help="Redis for the scale scenario (PostgreSQL, 2 and 4 workers); without it, no scale scenario")
     parser.add_argument("--compare", metavar="JSON", type=Path, help="an earlier run's JSON: also print the change since then")
     parser.add_argument("--out", metavar="JSON", type=Path, help="where to write this run's JSON (default bench/results/latest.json or quick.json)")
     parser.add_argument("--docs", action="store_true", help="draw the plots into docs/benchmarks/ and rewrite docs/benchmarks.md's results")
@@ -125,7 +177,7 @@ def main() -> None:
         parser.exit(1, "another bench/run.py is running on this machine; wait for it to end\n")
     started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
-    suites = [run_suite(db_name, url, mode, credentials) for db_name, url in databases]
+    suites = [run_suite(db_name, url, mode, credentials, args.redis) for db_name, url in databases]
     rows = [row for suite in suites for row in suite.rows]
     growth = {suite.db_name: suite.growth for suite in suites}
     document = {

@@ -24,20 +24,20 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIFormat, OpenAPIMediaType, Schema, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events import accounts as domain_accounts
 from events import db, delivery, live, metrics, signouts  # noqa: F401 - metrics registers its collectors on import
 from events.errors import DomainError, RateLimited
-from events.logs import request_ids
+from events.middleware import request_stack
 from events.ratelimit import Limiter, make_storage
 from events.routes import accounts, attendance, booths, calendar, employers, health, jobs, pages, registrations, scanning, schedule, seekers
 from events.routes.application_pages import router as application_pages_router
 from events.routes.applications import invitations as invitations_router
 from events.routes.applications import router as applications_router
-from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor, security_headers
+from events.routes.common import TEXT_PATTERN, Body, decode_body_strictly, provide_actor
 from events.routes.manage import console_routers
 from events.routes.messages import router as messages_router
 from events.settings import Settings, settings
@@ -147,10 +147,6 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-#: Requests by route template (not raw path: ids would explode the series), method and status, with latency histograms.
-PROMETHEUS = PrometheusConfig(app_name="events", prefix="events", group_path=True, exclude=["^/metrics", "^/static/"])
-
-
 class Metrics(PrometheusController):
     """GET /metrics in Prometheus text format; keep it behind the proxy (it names routes, never people)."""
 
@@ -253,13 +249,14 @@ def create_app(config: Settings = settings) -> Litestar:
             Metrics,
             *([health.bench_ping] if config.bench else []),
         ],
-        middleware=[request_ids, PROMETHEUS.middleware],
+        # One plain ASGI layer (events/middleware.py): request id, security headers, request metrics by route template
+        # (not raw path: ids would explode the series), and the JSON request log line.
+        middleware=[request_stack],
         # Our own logging set-up (events.logs) stays in charge; Litestar would otherwise install its own handlers.
         logging_config=None,
         dependencies={"actor": Provide(provide_actor)},
         exception_handlers={Exception: problem_response},
         before_request=decode_body_strictly,
-        after_request=security_headers,
         # Closed unless configured: only the origins listed in CORS_ALLOW_ORIGINS may call the API from a browser.
         cors_config=CORSConfig(
             allow_origins=list(config.cors_allow_origins), allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"]

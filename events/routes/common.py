@@ -144,7 +144,7 @@ async def decode_body_strictly(request: Request) -> None:
     API means what its schema says. It runs after the guards, so a stranger still gets 401.
     """
     field = request.route_handler.parsed_data_field
-    if field is None or not request.url.path.startswith("/api/"):
+    if field is None or not request.scope["path"].startswith("/api/"):
         return
     if getattr(field.kwarg_definition, "media_type", RequestEncodingType.JSON) != RequestEncodingType.JSON:
         return  # an upload (multipart): its domain function reads and checks the file itself
