@@ -47,3 +47,19 @@ async def fits_the_screen(page) -> None:
     """The page does not scroll sideways: nothing wider than the phone."""
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+async def sign_in_organiser(page, base_url: str):
+    """A new organiser signed in on the login page, landed on the console; their Actor."""
+    from conftest import ORGANISER_PASSWORD, make_account
+
+    from events.tables import Account
+
+    actor, _ = await make_account("organiser", password=ORGANISER_PASSWORD)
+    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("手机号或邮箱").fill(email)
+    await page.get_by_label("密码", exact=True).fill(ORGANISER_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url("**/manage")
+    return actor

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from browser import fits_the_screen
-from conftest import ORGANISER_PASSWORD, future, make_account
+from browser import fits_the_screen, sign_in_organiser
+from conftest import future
 from playwright.async_api import Page, expect
 
-from events.tables import Account, BoothPlace, Event, ScannerAccess, Stop
+from events.tables import BoothPlace, Event, ScannerAccess, Stop
 
 
 async def _add_stop(page: Page, *, school: str, campus: str, address: str, days: int, again: bool) -> None:
@@ -25,14 +25,8 @@ async def _add_stop(page: Page, *, school: str, campus: str, address: str, days:
 
 
 async def test_an_organiser_runs_a_talent_train_and_a_night_market_from_the_console(live_server, phone_context):
-    actor, _ = await make_account("organiser", password=ORGANISER_PASSWORD)
-    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
     page = await phone_context.new_page()
-    await page.goto(f"{live_server.url}/login")
-    await page.get_by_label("手机号或邮箱").fill(email)
-    await page.get_by_label("密码", exact=True).fill(ORGANISER_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url("**/manage")
+    await sign_in_organiser(page, live_server.url)
     await expect(page.get_by_role("heading", name="近期活动")).to_be_visible()
 
     # A talent train with three campus stops.

@@ -407,18 +407,10 @@ def test_presets_cover_whole_months_quarters_and_years():
 
 @pytest.mark.slow
 async def test_an_organiser_downloads_both_reports_from_the_console_in_chromium(live_server, phone_context, busy_market):
-    from conftest import ORGANISER_PASSWORD
+    from browser import sign_in_organiser
 
-    from events.tables import Account
-
-    actor, _ = await make_account("organiser", password=ORGANISER_PASSWORD)
-    email = (await Account.select(Account.email).where(Account.id == actor.id).first())["email"]
     page = await phone_context.new_page()
-    await page.goto(f"{live_server.url}/login")
-    await page.get_by_label("手机号或邮箱").fill(email)
-    await page.get_by_label("密码", exact=True).fill(ORGANISER_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url("**/manage")
+    await sign_in_organiser(page, live_server.url)
 
     await page.goto(f"{live_server.url}/manage/events/{busy_market['slug']}")
     async with page.expect_download() as event_pdf:
