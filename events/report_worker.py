@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Literal
@@ -33,6 +36,28 @@ def render_here(format: Format, report: Report, language: str) -> bytes:
 
 
 _pool: ProcessPoolExecutor | None = None
+#: How often the render process looks whether the app worker that started it is still there.
+WATCH_SECONDS = 1.0
+
+
+def _outlive_no_one(app_pid: int) -> None:
+    """In the render process: end it once the app worker is gone, however that went (SIGKILL, out of memory).
+
+    Its parent is the forkserver, not the app worker, and it holds both ends of its own task queue's pipe, so it
+    would never hear that the worker died: it, and the forkserver it keeps alive, would stay for good.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                os.kill(app_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, under another user: pids are not reused that fast
+
+    threading.Thread(target=watch, name="watch-app-worker", daemon=True).start()
 
 
 def _process() -> ProcessPoolExecutor:
@@ -41,7 +66,7 @@ def _process() -> ProcessPoolExecutor:
         # Not fork: this process has an event loop, database threads and sockets that a fork would copy half-alive.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_outlive_no_one, initargs=(os.getpid(),))
     return _pool
 
 
@@ -59,8 +84,12 @@ async def render(report: Report, *, format: Format, language: str) -> bytes:
 
 
 def close() -> None:
-    """Stop the render process (the app's shutdown); the next report starts a new one."""
+    """Stop the render process (the app's shutdown); the next report starts a new one.
+
+    Waits for it to end: without waiting, the app's process could exit before the render process was told
+    to stop, and it stayed (test servers left one behind per run until it watched for the app worker).
+    """
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None

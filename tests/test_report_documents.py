@@ -259,6 +259,48 @@ async def test_a_render_process_that_died_is_replaced_by_the_next_report():
     assert content.startswith(b"PK")
 
 
+
+APP_WORKER = """
+import asyncio, sys
+from datetime import UTC, datetime
+from multiprocessing import forkserver
+from events import report_worker
+from events.report_model import Column, Report, Section, Table
+
+report = Report(kind="event", zh="报告", en="Report", organiser="o", generated_at=datetime.now(UTC), subject={},
+                sections=[Section(key="s", zh="节", en="S", tables=(Table(key="t", zh="表", en="T", columns=(Column("n", "数", "N"),), rows=[(7,)]),))])
+asyncio.run(report_worker.render(report, format="xlsx", language="zh"))
+print(*report_worker._pool._processes, forkserver._forkserver._forkserver_pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_render_process_and_its_forkserver_end_when_the_app_worker_is_killed():
+    """An app worker killed outright (SIGKILL, out of memory) leaves no render process, and so no forkserver, behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    worker = subprocess.Popen([sys.executable, "-c", APP_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+    left = [int(pid) for pid in worker.stdout.readline().split()]
+    assert len(left) == 2 and all(_alive(pid) for pid in left)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    deadline = time.monotonic() + 60  # a bound on the wait, not a claim about speed
+    while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in left), f"still running: {[pid for pid in left if _alive(pid)]}"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, ended but not yet reaped by its parent, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
 # ---------------------------------------------------------------- the endpoints, on a seeded event
 
 
