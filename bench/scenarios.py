@@ -61,8 +61,8 @@ class Mode:
 
     @property
     def scan_runs(self) -> int:
-        # + the outbox's two runs, on and off, + the scale scenario's two (2 and 4 workers)
-        return len(SCAN_LEVELS) + len(self.scan_growth) + 2 + len(SCALE_WORKERS)
+        # + the outbox's four rounds (on, off, off, on), + the scale scenario's two (2 and 4 workers)
+        return len(SCAN_LEVELS) + len(self.scan_growth) + len(seed.OUTBOX_STOPS) + len(SCALE_WORKERS)
 
     def plan(self) -> seed.Plan:
         fresh = self.scan_runs * self.run_tickets + self.sync_batches * (SYNC_BATCH - SYNC_REPEATS)

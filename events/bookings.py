@@ -119,11 +119,21 @@ async def _take_places(slot_id: uuid.UUID, asks: list[_Ask]) -> list[dict[str, A
     seekers' account rows in id order (see the module docstring). SQLite's BEGIN IMMEDIATE already holds everything.
     """
     results: list[dict[str, Any] | DomainError] = []
+    seekers = sorted({ask.seeker_id for ask in asks})
+    slot = await slot_row(slot_id)
+    if slot["status"] != Slot.Status.open or slot["booked_count"] >= slot["size"]:
+        # Full (or off) as committed now: the whole batch is refused from reads alone, without a turn at the write lock
+        # or the account locks. Under a burst for a few places nearly every batch ends here. The answers are the locked
+        # path's own rule (`_refusal`), so a seeker who already holds the place still hears `already_booked`; a place
+        # freed after this read is the next asker's, as it would be had this batch come a moment earlier.
+        profiles, held = await _profiles(slot, seekers), await _held(seekers, slot["stop"])
+        refusals = [_refusal(slot, ask.now, profiles.get(ask.seeker_id), held.get(ask.seeker_id, []), full=True) for ask in asks]
+        assert all(refusals), "a full slot refuses every ask"
+        return refusals
     async with write_transaction():
         if not is_sqlite():
             await for_update(Slot.select(Slot.id).where(Slot.id == slot_id))
         slot = await slot_row(slot_id)
-        seekers = sorted({ask.seeker_id for ask in asks})
         # Under the lock the slot is read once per batch, not once per ask.
         profiles = await _profiles(slot, seekers)
         if not is_sqlite():
@@ -197,16 +207,6 @@ async def _take_place(*, seeker_id: uuid.UUID, now: datetime, slot: dict[str, An
 async def book(*, actor: Actor, now: datetime, slot_id: uuid.UUID) -> views.Booking:
     """Take a place in a slot for oneself. 409 `slot_full`, `booking_overlaps`, `already_booked`, `slot_started`, `slot_cancelled`, `not_eligible`."""
     require_role(actor, "seeker")
-    slot = await slot_row(slot_id)
-    if slot["status"] != Slot.Status.open or slot["booked_count"] >= slot["size"]:
-        # Full (or off) as committed now: refused from reads alone, without a turn at the write lock. Under a burst for a
-        # few places nearly every ask ends here; the answer is the batch's own rule (`_refusal`), so a seeker who already
-        # holds the place still hears `already_booked`. A place freed after this read is the next asker's, as it would be
-        # had this ask come a moment earlier.
-        mine = (await _held([actor.id], slot["stop"])).get(actor.id, [])
-        refusal = _refusal(slot, now, (await _profiles(slot, [actor.id])).get(actor.id), mine, full=True)
-        if refusal is not None:
-            raise refusal
     # Seekers asking for places in one slot at once are served together, in order, in one transaction (_take_places).
     booking = await _asks_for(slot_id).submit(_Ask(seeker_id=actor.id, now=now))
     return booking_view(booking, booking["slot_row"])

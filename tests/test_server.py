@@ -88,6 +88,15 @@ def _what_a_new_user_does_first(url: str, organiser_password: str) -> None:
         )
         assert scan.status_code == 201, scan.text
         assert scan.json()["result"] == "checked_in"
+        # The bureau's reports, straight away: the demo train's, with this first check-in in it, and this year's.
+        figures = http.get("/api/events/nanjing-talent-train/report", headers=organiser)
+        assert figures.status_code == 200, figures.text
+        stops = next(t for section in figures.json()["sections"] for t in section["tables"] if t["key"] == "stops")
+        assert [row["checked_in"] for row in stops["rows"]].count("<5") == 1  # one person: counted, and shown as a small group
+        assert http.get("/api/events/nanjing-talent-train/report.pdf", headers=organiser).content.startswith(b"%PDF")
+        year = datetime.now(UTC).year
+        period = http.get("/api/reports/period.xlsx", params={"from": f"{year}-01-01", "to": f"{year}-12-31"}, headers=organiser)
+        assert period.status_code == 200 and period.content.startswith(b"PK"), period.text
 
 
 async def test_acknowledged_writes_survive_a_server_restart(app):
