@@ -26,8 +26,18 @@ def small(count: int) -> int | str:
     return SMALL if 0 < count < SMALLEST_SHOWN else count
 
 
+class _Bilingual:
+    """A thing with a Chinese and an English name; reports speak Chinese unless asked for English."""
+
+    zh: str
+    en: str
+
+    def title(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
 @dataclass(frozen=True)
-class Column:
+class Column(_Bilingual):
     key: str
     zh: str
     en: str
@@ -35,7 +45,7 @@ class Column:
     kind: ColumnKind = "count"
 
     def label(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
+        return self.title(language)
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(_Bilingual):
     key: str
     zh: str
     en: str
@@ -58,9 +68,6 @@ class Table:
     #: Shown under the table: what a figure means when its name is not enough (also in docs/reports.md).
     note_zh: str = ""
     note_en: str = ""
-
-    def title(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
 
     def as_json(self) -> dict[str, Any]:
         keys = [column.key for column in self.columns]
@@ -73,18 +80,15 @@ class Table:
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(_Bilingual):
     key: str
     zh: str
     en: str
     tables: tuple[Table, ...]
 
-    def title(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
-
 
 @dataclass
-class Report:
+class Report(_Bilingual):
     kind: Literal["event", "period"]
     zh: str
     en: str
@@ -93,9 +97,6 @@ class Report:
     #: The event's slug, or the period's first and last day.
     subject: dict[str, Any]
     sections: list[Section] = field(default_factory=list)
-
-    def title(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
 
     def table(self, key: str) -> Table:
         return next(table for section in self.sections for table in section.tables if table.key == key)
