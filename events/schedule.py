@@ -234,7 +234,13 @@ async def list_events(
     limit: int,
     offset: int,
 ) -> views.EventPage:
-    """Published events for everyone; organisers see every status and may filter by it."""
+    """Published events for everyone; organisers see every status and may filter by it.
+
+    Without `date_from`, everyone but organisers sees events that end today or later: a student opening the list
+    wants the fairs they can still go to, not last year's (ask with an earlier `date_from` for past ones).
+    """
+    if date_from is None and not actor.is_organiser:
+        date_from = datetime.now(ZoneInfo(settings.default_timezone)).date()
     version = (await Event.raw("SELECT version FROM event_list_version"))[0]["version"]
     key = (actor.is_organiser, kind, city, q.strip() if q else "", date_from, date_to, status, limit, offset)
     return await LISTS.get_or_make(key, lambda: _listed(actor, kind, city, q, date_from, date_to, status, limit, offset), version=version)

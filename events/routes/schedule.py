@@ -104,7 +104,7 @@ async def list_events(
     kind: Annotated[Kind | None, QueryParameter()] = None,
     city: Annotated[str | None, QueryParameter(max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
     q: SearchText = None,
-    date_from: Annotated[date | None, QueryParameter(description="First calendar day (Asia/Shanghai), inclusive.")] = None,
+    date_from: Annotated[date | None, QueryParameter(description="First calendar day (Asia/Shanghai), inclusive. Left out: today for everyone but organisers (events already over are not listed unless asked for).")] = None,
     date_to: Annotated[date | None, QueryParameter(description="Last calendar day (Asia/Shanghai), inclusive.")] = None,
     status: Annotated[Literal["draft", "published", "cancelled"] | None, QueryParameter(description="Organisers only.")] = None,
     limit: Limit = 20,
