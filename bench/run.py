@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+#: What --only may name, in the order a full run takes them.
+SCENARIOS = ("scans", "sync", "burst", "booking_burst", "events_list", "stop_pages", "job_search", "feeds", "outbox", "memory", "reports", "scale")
 WORK = Path(tempfile.mkdtemp(prefix="bench-"))
 RATE_LIMITS = ("SCAN_RATE_LIMIT_ACCOUNT", "SCAN_RATE_LIMIT_ADDRESS", "REGISTRATION_RATE_LIMIT_ACCOUNT", "REGISTRATION_RATE_LIMIT_ADDRESS",
                "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "LOGIN_FAILURE_RATE_LIMIT_ADDRESS",
@@ -61,8 +63,9 @@ from server import Server, free_port  # noqa: E402
 from events.settings import load as load_settings  # noqa: E402
 
 
-def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials, redis_url: str | None) -> scenarios.Suite:
-    """Every scenario on one database, against one server that lives for the whole suite."""
+def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials, redis_url: str | None,
+              only: frozenset[str] | None = None) -> scenarios.Suite:
+    """Every scenario (or those in `only`) on one database, against one server that lives for the whole suite."""
     started = time.monotonic()
     seed.reset(database_url)
     with seed.Database(database_url) as database:
@@ -74,29 +77,45 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         bare = BareServer(load_settings({**os.environ, "DATABASE_URL": database_url}).workers).start()
         suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials,
                                 bare_url=bare.url, redis_url=redis_url)
+        def wanted(name: str) -> bool:
+            return only is None or name in only
+
         try:
             scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
             scenarios.baselines(suite)
-            scenarios.scan_growth(suite, mode.scan_growth[0])
-            scenarios.scans(suite)
-            scenarios.sync(suite)
-            scenarios.burst(suite)
-            scenarios.booking_burst(suite)
-            for stored in mode.scan_growth[1:]:
-                scenarios.scan_growth(suite, stored)
-            scenarios.scan_growth_target(suite)
-            scenarios.events_list(suite)
-            scenarios.stop_pages(suite)
-            for jobs in mode.job_growth:
-                scenarios.job_search(suite, jobs)
-            scenarios.feeds(suite)
+            if wanted("scans"):
+                scenarios.scan_growth(suite, mode.scan_growth[0])
+                scenarios.scans(suite)
+            if wanted("sync"):
+                scenarios.sync(suite)
+            if wanted("burst"):
+                scenarios.burst(suite)
+            if wanted("booking_burst"):
+                scenarios.booking_burst(suite)
+            if wanted("scans"):
+                for stored in mode.scan_growth[1:]:
+                    scenarios.scan_growth(suite, stored)
+                scenarios.scan_growth_target(suite)
+            if wanted("events_list"):
+                scenarios.events_list(suite)
+            if wanted("stop_pages"):
+                scenarios.stop_pages(suite)
+            if wanted("job_search"):
+                for jobs in mode.job_growth:
+                    scenarios.job_search(suite, jobs)
+            if wanted("feeds"):
+                scenarios.feeds(suite)
             server_pid = server.process.pid
-            scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
-            scenarios.memory(suite, server_pid)
-            # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
-            report_docs.reports(suite)
-            scenarios.scale(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})), lambda workers: BareServer(workers).start())
+            if wanted("outbox"):
+                scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
+            if wanted("memory"):
+                scenarios.memory(suite, server_pid)
+            if wanted("reports"):
+                # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
+                report_docs.reports(suite)
+            if wanted("scale"):
+                scenarios.scale(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})), lambda workers: BareServer(workers).start())
         finally:
             bare.stop()
             code, _output = server.stop(timeout=60)
@@ -159,7 +178,11 @@ def main() -> None:
     parser.add_argument("--compare", metavar="JSON", type=Path, help="an earlier run's JSON: also print the change since then")
     parser.add_argument("--out", metavar="JSON", type=Path, help="where to write this run's JSON (default bench/results/latest.json or quick.json)")
     parser.add_argument("--docs", action="store_true", help="draw the plots into docs/benchmarks/ and rewrite docs/benchmarks.md's results")
+    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated scenarios to run, of: {','.join(SCENARIOS)} (the baselines always run; not with --docs)")
     args = parser.parse_args()
+    only = frozenset(args.only.split(",")) if args.only else None
+    if only is not None and (only - set(SCENARIOS) or args.docs):
+        parser.error(f"--only takes {','.join(SCENARIOS)}, and a partial run does not go into the docs")
     mode = scenarios.QUICK if args.quick else scenarios.FULL
     out = args.out or RESULTS / f"{'quick' if args.quick else 'latest'}.json"
     earlier = json.loads(args.compare.read_text()) if args.compare else None
@@ -177,7 +200,7 @@ def main() -> None:
         parser.exit(1, "another bench/run.py is running on this machine; wait for it to end\n")
     started_at, started, git = datetime.now(UTC), time.monotonic(), report.git_commit(ROOT)
     credentials = scenarios.Credentials()
-    suites = [run_suite(db_name, url, mode, credentials, args.redis) for db_name, url in databases]
+    suites = [run_suite(db_name, url, mode, credentials, args.redis, only) for db_name, url in databases]
     rows = [row for suite in suites for row in suite.rows]
     growth = {suite.db_name: suite.growth for suite in suites}
     document = {

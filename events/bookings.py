@@ -1,9 +1,9 @@
 """Bookings (预约): a seeker's place in an interview slot, never past its size nor overlapping another of theirs at the stop.
 
-Race-freedom, on both engines, inside one `write_transaction()` per batch of seekers asking for one slot (a Batcher per
-slot, like registrations at a stop: a burst is written in a few transactions, not one each):
-- a slot's places: the slot's row is locked (`SELECT ... FOR NO KEY UPDATE` through `db.for_update`) and its count read
-  under the lock, places go in the order asked, and one `UPDATE slot SET booked_count = booked_count + n WHERE id = ?
+Race-freedom, on both engines, inside one `write_transaction()` per batch of seekers asking for places (one Batcher for
+every slot in the process, like registrations at a stop: a burst is written in a few transactions, not one each):
+- a slot's places: the batch's slot rows are locked in id order (`SELECT ... FOR NO KEY UPDATE` through `db.for_update`)
+  and their counts read under the lock, places go in the order asked, and per slot one `UPDATE slot SET booked_count = booked_count + n WHERE id = ?
   AND booked_count + n <= size` moves the count (the same conditional update as a stop's seats, which would refuse
   rather than overfill even if the lock were gone); of two seekers racing for the last place one gets it and the
   other hears 409 `slot_full`;
@@ -13,8 +13,8 @@ slot, like registrations at a stop: a burst is written in a few transactions, no
   stop WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled')`) would say the same in the
   schema, but it needs the btree_gist extension (a superuser's CREATE EXTENSION on managed databases) and SQLite
   has nothing like it; the row lock is one short wait on a row only that seeker contends for, and SQLite's
-  BEGIN IMMEDIATE already serialises the same code. Every writer takes the slot before the accounts, so two batches
-  never wait on each other in a circle. The partial unique index booking_slot_seeker_active_unique backs up the
+  BEGIN IMMEDIATE already serialises the same code. Every writer takes slots (in id order) before accounts, so two
+  batches (two workers' on PostgreSQL) never wait on each other in a circle. The partial unique index booking_slot_seeker_active_unique backs up the
   slot's half.
 """
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,7 @@ from events.batching import Batcher
 from events.db import for_update, is_sqlite, write_transaction
 from events.errors import Conflict, DomainError, NotFound, Refused
 from events.schedule import load_event
-from events.slots import SLOT_COLUMNS, check_bookable, check_eligible, require_manager, slot_row, slot_view
+from events.slots import SLOT_COLUMNS, check_bookable, check_eligible, require_manager, slot_row, slot_rows, slot_view
 from events.tables import Account, Booking, Consent, Registration, SeekerProfile, Slot, SlotInvitation
 
 #: Statuses that hold a place (or held it: attended and no-show keep the slot's count, the time was given).
@@ -67,24 +66,25 @@ async def _booking_row(booking_id: uuid.UUID) -> dict[str, Any]:
 class _Ask:
     """One seeker asking for a place in a slot, on its way through a batch."""
 
+    slot_id: uuid.UUID
     seeker_id: uuid.UUID
     now: datetime
     invited_by: uuid.UUID | None = None
 
 
-async def _held(seekers: list[uuid.UUID], stop_id: uuid.UUID) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """The places each seeker holds at the stop (to refuse a second place in a slot, or an overlapping one)."""
-    held: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for row in await Booking.select(Booking.id, Booking.seeker, Booking.slot, Booking.starts_at, Booking.ends_at).where(
-        Booking.seeker.is_in(seekers) & (Booking.stop == stop_id) & Booking.status.is_in(list(HOLDING))
+async def _held(seekers: list[uuid.UUID], stops: set[uuid.UUID]) -> dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]]:
+    """The places each seeker holds at each of the stops, by (seeker, stop): to refuse a second place in a slot, or an overlapping one."""
+    held: dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]] = {}
+    for row in await Booking.select(Booking.id, Booking.seeker, Booking.stop, Booking.slot, Booking.starts_at, Booking.ends_at).where(
+        Booking.seeker.is_in(seekers) & Booking.stop.is_in(list(stops)) & Booking.status.is_in(list(HOLDING))
     ):
-        held.setdefault(row["seeker"], []).append(row)
+        held.setdefault((row["seeker"], row["stop"]), []).append(row)
     return held
 
 
-async def _profiles(slot: dict[str, Any], seekers: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    """The profiles a slot's conditions are checked against (none read for a slot without conditions)."""
-    if slot["eligibility"] == "{}":
+async def _profiles(slots: list[dict[str, Any]], seekers: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The profiles the slots' conditions are checked against (none read when no slot has conditions)."""
+    if all(slot["eligibility"] == "{}" for slot in slots):
         return {}
     columns = (SeekerProfile.account, SeekerProfile.degree, SeekerProfile.major, SeekerProfile.graduation_year)
     return {row["account"]: row for row in await SeekerProfile.select(*columns).where(SeekerProfile.account.is_in(seekers))}
@@ -93,7 +93,7 @@ async def _profiles(slot: dict[str, Any], seekers: list[uuid.UUID]) -> dict[uuid
 def _refusal(slot: dict[str, Any], now: datetime, profile: dict[str, Any] | None, mine: list[dict[str, Any]], *, full: bool) -> DomainError | None:
     """Why this seeker may not take a place in the slot, in the order a seeker is told (None: they may).
 
-    One rule for the batch under the locks and for the read-only refusal of a full slot in `book`, so both answer alike.
+    One rule for the batch under the locks and for the read-only refusal of a full slot in `_take_places`, so both answer alike.
     """
     try:
         check_bookable(slot, now)
@@ -111,94 +111,124 @@ def _refusal(slot: dict[str, Any], now: datetime, profile: dict[str, Any] | None
     return None
 
 
-async def _take_places(slot_id: uuid.UUID, asks: list[_Ask]) -> list[dict[str, Any] | DomainError]:
-    """Places in one slot for a batch of seekers, in the order asked, in one transaction: a booking, or Conflict
-    `already_booked`, `booking_overlaps`, `slot_full` per ask.
+def _has_room(slot: dict[str, Any]) -> bool:
+    return slot["status"] == Slot.Status.open and slot["booked_count"] < slot["size"]
 
-    Locks, always in this order (so two batches never wait on each other in a circle): the slot's row, then the
-    seekers' account rows in id order (see the module docstring). SQLite's BEGIN IMMEDIATE already holds everything.
+
+async def _take_places(asks: list[_Ask]) -> list[dict[str, Any] | DomainError]:
+    """Places for a batch of asks, in the order asked, whatever their slots: a booking, or the refusal (404 `slot_not_found`,
+    409 `already_booked`, `booking_overlaps`, `slot_full`, ...) per ask.
+
+    The slots are read once for the batch. Asks for a slot that has no place left as committed now are refused from
+    reads alone, without a turn at the write lock: under a burst for a few places nearly every ask ends there, and a
+    place freed after this read is the next asker's, as it would be had the ask come a moment earlier. The rest are
+    served in one transaction, under the locks the module docstring names (slots in id order, then the seekers'
+    accounts in id order); SQLite's BEGIN IMMEDIATE already holds everything.
     """
-    results: list[dict[str, Any] | DomainError] = []
-    seekers = sorted({ask.seeker_id for ask in asks})
-    slot = await slot_row(slot_id)
-    if slot["status"] != Slot.Status.open or slot["booked_count"] >= slot["size"]:
-        # Full (or off) as committed now: the whole batch is refused from reads alone, without a turn at the write lock
-        # or the account locks. Under a burst for a few places nearly every batch ends here. The answers are the locked
-        # path's own rule (`_refusal`), so a seeker who already holds the place still hears `already_booked`; a place
-        # freed after this read is the next asker's, as it would be had this batch come a moment earlier.
-        profiles, held = await _profiles(slot, seekers), await _held(seekers, slot["stop"])
-        refusals = [_refusal(slot, ask.now, profiles.get(ask.seeker_id), held.get(ask.seeker_id, []), full=True) for ask in asks]
-        assert all(refusals), "a full slot refuses every ask"
-        return refusals
+    results: list[dict[str, Any] | DomainError | None] = [None] * len(asks)
+    slots = await slot_rows(list({ask.slot_id for ask in asks}))
+    full: list[int] = []
+    served: list[int] = []
+    for n, ask in enumerate(asks):
+        slot = slots.get(ask.slot_id)
+        if slot is None:
+            results[n] = NotFound("slot_not_found", "No such slot.")
+        else:
+            (served if _has_room(slot) else full).append(n)
+    if full:
+        await _refuse_full(asks, full, slots, results)
+    if served:
+        await _book_served(asks, served, results)
+    assert all(result is not None for result in results), "every ask is answered"
+    return results  # type: ignore[return-value]
+
+
+async def _refuse_full(asks: list[_Ask], full: list[int], slots: dict[uuid.UUID, dict[str, Any]], results: list[Any]) -> None:
+    """The refusals of asks for slots with no place left, from committed reads; the locked path's own rule (`_refusal`), so a
+    seeker who already holds the place still hears `already_booked`."""
+    seekers = sorted({asks[n].seeker_id for n in full})
+    asked = [slots[asks[n].slot_id] for n in full]
+    profiles, held = await _profiles(asked, seekers), await _held(seekers, {slot["stop"] for slot in asked})
+    for n in full:
+        ask, slot = asks[n], slots[asks[n].slot_id]
+        results[n] = _refusal(slot, ask.now, profiles.get(ask.seeker_id), held.get((ask.seeker_id, slot["stop"]), []), full=True)
+        assert results[n] is not None, "a slot with no place left refuses every ask"
+
+
+async def _book_served(asks: list[_Ask], served: list[int], results: list[Any]) -> None:
+    """Places for the asks whose slots had room when read, in one transaction (see `_take_places`)."""
+    slot_ids = sorted({asks[n].slot_id for n in served})
+    seekers = sorted({asks[n].seeker_id for n in served})
     async with write_transaction():
         if not is_sqlite():
-            await for_update(Slot.select(Slot.id).where(Slot.id == slot_id))
-        slot = await slot_row(slot_id)
-        # Under the lock the slot is read once per batch, not once per ask.
-        profiles = await _profiles(slot, seekers)
+            await for_update(Slot.select(Slot.id).where(Slot.id.is_in(slot_ids)).order_by(Slot.id))
+        # Under the locks the slots are read again, once for the batch.
+        slots = await slot_rows(slot_ids)
+        profiles = await _profiles(list(slots.values()), seekers)
         if not is_sqlite():
             await for_update(Account.select(Account.id).where(Account.id.is_in(seekers)).order_by(Account.id))
-        held = await _held(seekers, slot["stop"])
-        free = slot["size"] - slot["booked_count"] if slot["status"] == Slot.Status.open else 0
-        made: list[dict[str, Any]] = []
-        for ask in asks:
-            mine = held.setdefault(ask.seeker_id, [])
-            refusal = _refusal(slot, ask.now, profiles.get(ask.seeker_id), mine, full=len(made) >= free)
+        held = await _held(seekers, {slot["stop"] for slot in slots.values()})
+        made: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        for n in served:
+            ask = asks[n]
+            slot = slots.get(ask.slot_id)
+            if slot is None:
+                results[n] = NotFound("slot_not_found", "No such slot.")
+                continue
+            taken = made.setdefault(slot["id"], [])
+            free = slot["size"] - slot["booked_count"] if slot["status"] == Slot.Status.open else 0
+            mine = held.setdefault((ask.seeker_id, slot["stop"]), [])
+            refusal = _refusal(slot, ask.now, profiles.get(ask.seeker_id), mine, full=len(taken) >= free)
             if refusal is not None:
-                results.append(refusal)
-            else:
-                booking = {
-                    "id": uuid.uuid4(), "slot": slot["id"], "seeker": ask.seeker_id, "registration": None, "stop": slot["stop"],
-                    "employer": slot["booth.employer"], "starts_at": slot["starts_at"], "ends_at": slot["ends_at"], "status": Booking.Status.booked,
-                    "invited_by": ask.invited_by, "revision": 0, "created_at": ask.now, "cancelled_at": None, "marked_at": None, "updated_at": ask.now,
-                }
-                made.append(booking)
-                mine.append(booking)
-                results.append(booking)
-        if not made:
-            return results
-        # Never past the size, even if the count moved under us (it cannot, under the locks): the UPDATE says so itself.
-        moved = await Slot.update({Slot.booked_count: Slot.booked_count + len(made)}).where(
-            (Slot.id == slot["id"]) & (Slot.status == Slot.Status.open) & WhereRaw('"booked_count" + {} <= "size"', len(made))
-        ).returning(Slot.booked_count)
-        if not moved:
-            raise RuntimeError("the slot's places changed while it was held")
+                results[n] = refusal
+                continue
+            booking = {
+                "id": uuid.uuid4(), "slot": slot["id"], "seeker": ask.seeker_id, "registration": None, "stop": slot["stop"],
+                "employer": slot["booth.employer"], "starts_at": slot["starts_at"], "ends_at": slot["ends_at"], "status": Booking.Status.booked,
+                "invited_by": ask.invited_by, "revision": 0, "created_at": ask.now, "cancelled_at": None, "marked_at": None, "updated_at": ask.now,
+            }
+            taken.append(booking)
+            mine.append(booking)
+            results[n] = booking
+        bookings = [booking for taken in made.values() for booking in taken]
+        if not bookings:
+            return
+        for slot_id, taken in made.items():
+            if not taken:
+                continue
+            # Never past the size, even if the count moved under us (it cannot, under the locks): the UPDATE says so itself.
+            moved = await Slot.update({Slot.booked_count: Slot.booked_count + len(taken)}).where(
+                (Slot.id == slot_id) & (Slot.status == Slot.Status.open) & WhereRaw('"booked_count" + {} <= "size"', len(taken))
+            ).returning(Slot.booked_count)
+            if not moved:
+                raise RuntimeError("the slot's places changed while it was held")
+            for booking in taken:
+                booking["slot_row"] = {**slots[slot_id], "booked_count": moved[0]["booked_count"]}
         registrations = {
-            row["seeker"]: row["id"]
-            for row in await Registration.select(Registration.id, Registration.seeker).where(
-                (Registration.stop == slot["stop"]) & Registration.seeker.is_in([b["seeker"] for b in made]) & (Registration.status != Registration.Status.cancelled)
+            (row["seeker"], row["stop"]): row["id"]
+            for row in await Registration.select(Registration.id, Registration.seeker, Registration.stop).where(
+                Registration.stop.is_in(list({b["stop"] for b in bookings})) & Registration.seeker.is_in(list({b["seeker"] for b in bookings}))
+                & (Registration.status != Registration.Status.cancelled)
             )
         }
-        for booking in made:
-            booking["registration"] = registrations.get(booking["seeker"])
-        await Booking.insert(*(Booking(**booking) for booking in made))
-        for booking in made:
-            booking["slot_row"] = {**slot, "booked_count": moved[0]["booked_count"]}
+        for booking in bookings:
+            booking["registration"] = registrations.get((booking["seeker"], booking["stop"]))
+        await Booking.insert(*(Booking(**{key: value for key, value in booking.items() if key != "slot_row"}) for booking in bookings))
         await outbox.record_many(
             "booking.created",
-            [{"booking_id": b["id"], "slot_id": slot["id"], "seeker_id": b["seeker"], "employer_id": slot["booth.employer"], "stop_id": slot["stop"]} for b in made],
-            now=asks[0].now,
+            [{"booking_id": b["id"], "slot_id": b["slot"], "seeker_id": b["seeker"], "employer_id": b["employer"], "stop_id": b["stop"]} for b in bookings],
+            now=asks[served[0]].now,
         )
-    return results
 
 
-def _asks_for(slot_id: uuid.UUID) -> Batcher[_Ask, dict[str, Any]]:
-    batcher = _ask_batches.get(slot_id)
-    if batcher is None:
-        if len(_ask_batches) > 1_000:  # keep the quiet slots' batchers from piling up
-            for quiet in [key for key, known in _ask_batches.items() if known.idle]:
-                del _ask_batches[quiet]
-        batcher = _ask_batches[slot_id] = Batcher(partial(_take_places, slot_id), limit=500)
-    return batcher
-
-
-#: One batcher per slot: a burst of bookings for a slot queues on its places and is written together, like registrations.
-_ask_batches: dict[uuid.UUID, Batcher[_Ask, dict[str, Any]]] = {}
+#: One batcher for every slot's bookings: a burst's asks, whatever slot each wants, are read and written together, in a few
+#: batches (per slot, twelve slots' bursts each paid their own batches' reads and write turns).
+_asks = Batcher(_take_places, limit=500)
 
 
 async def _take_place(*, seeker_id: uuid.UUID, now: datetime, slot: dict[str, Any], invited_by: uuid.UUID | None) -> dict[str, Any]:
     """Inside the caller's write transaction (an invitation accepted): one place, or the Conflict that refuses it."""
-    (result,) = await _take_places(slot["id"], [_Ask(seeker_id=seeker_id, now=now, invited_by=invited_by)])
+    (result,) = await _take_places([_Ask(slot_id=slot["id"], seeker_id=seeker_id, now=now, invited_by=invited_by)])
     if isinstance(result, DomainError):
         raise result
     return result
@@ -207,8 +237,8 @@ async def _take_place(*, seeker_id: uuid.UUID, now: datetime, slot: dict[str, An
 async def book(*, actor: Actor, now: datetime, slot_id: uuid.UUID) -> views.Booking:
     """Take a place in a slot for oneself. 409 `slot_full`, `booking_overlaps`, `already_booked`, `slot_started`, `slot_cancelled`, `not_eligible`."""
     require_role(actor, "seeker")
-    # Seekers asking for places in one slot at once are served together, in order, in one transaction (_take_places).
-    booking = await _asks_for(slot_id).submit(_Ask(seeker_id=actor.id, now=now))
+    # Seekers asking for places at once are served together, in order, in one transaction (_take_places).
+    booking = await _asks.submit(_Ask(slot_id=slot_id, seeker_id=actor.id, now=now))
     return booking_view(booking, booking["slot_row"])
 
 

@@ -95,6 +95,28 @@ async def test_one_student_booking_two_overlapping_slots_at_once_gets_one(client
         assert next(r for r in responses if r.status_code == 409).json()["code"] == "booking_overlaps"
 
 
+async def test_asks_for_slots_at_two_stops_and_an_unknown_slot_at_once_are_each_answered_on_their_own(
+    client, hr, organiser, employer, booth, published_train
+):
+    # Bookings of every slot share one batch: an unknown slot in it, or a full one, must not refuse the others.
+    first, second = published_train["stops"][:2]
+    other_booth = await post_ok(client, f"/api/stops/{second['id']}/booths", {"employer_id": employer["id"], "label": "B7"}, organiser)
+    here = await open_slot(client, hr, booth, first, size=1)
+    there = await open_slot(client, hr, other_booth, second, size=1)
+    (student, rival) = await many_seekers(2)
+    asks = [(here, student), (there, student), ({"id": str(uuid.uuid4())}, student), (here, rival), (there, rival)]
+    responses = await asyncio.gather(*(client.post(f"/api/slots/{slot['id']}/bookings", headers=who) for slot, who in asks))
+    assert responses[2].status_code == 404 and responses[2].json()["code"] == "slot_not_found"
+    for slot, stop_ in ((here, first), (there, second)):
+        # Either student may have been first: one place each, one "full" each.
+        answers = [r for r, (asked, _) in zip(responses, asks, strict=True) if asked is slot]
+        assert sorted(r.status_code for r in answers) == [201, 409]
+        assert next(r for r in answers if r.status_code == 409).json()["code"] == "slot_full"
+        assert next(r for r in answers if r.status_code == 201).json()["slot"]["stop_id"] == stop_["id"]
+    assert await Booking.count() == 2
+    assert {row["booked_count"] for row in await Slot.select(Slot.booked_count)} == {1}
+
+
 async def test_booking_the_same_slot_twice_at_once_gives_one_booking(client, hr, booth, stop):
     slot = await open_slot(client, hr, booth, stop, size=5)
     (student,) = await many_seekers(1)
