@@ -8,6 +8,7 @@ import contextvars
 import logging
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.engine.sqlite import dict_factory as sqlite_dict_factory
 from piccolo.table import Table
+from uuid_utils import compat as uuid_utils
 
 #: Seconds a SQLite writer waits for the lock before failing; writers queue rather than fail.
 SQLITE_BUSY_TIMEOUT = 30
@@ -406,6 +408,17 @@ def raw_migration(*, migration_id: str, description: str, statements: dict[str, 
     manager.add_raw(forwards)
     manager.add_raw_backwards(backwards)
     return manager
+
+
+def new_ordered_id() -> uuid.UUID:
+    """A UUIDv7: the time comes first, so rows a hot path appends in bulk (domain events, messages, delivery attempts)
+    go to the end of their primary key's index instead of one random page each.
+
+    Random (v4) keys dirty a different index page per row, and every page goes to the WAL at the commit: measured on
+    SQLite with 64-row batches into 300,000 rows, 42 µs a row against 9 µs (the outbox's cost on the scan path, issue 13).
+    The id still says nothing a client could guess beyond the millisecond it was made.
+    """
+    return uuid_utils.uuid7()
 
 
 async def insert_new(table: type[Table], rows: list[dict[str, Any]], *, returning: Column) -> list[str]:

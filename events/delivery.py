@@ -175,7 +175,7 @@ async def _store(planned: _Planned, now: datetime) -> int:
 def message_row(domain_event_id: uuid.UUID | None, plan: notify.Plan, now: datetime) -> dict[str, Any]:
     """A planned message as a row of `message` (None: a scheduled message of no domain event, a reminder or digest)."""
     return {
-        "id": uuid.uuid4(),
+        "id": db.new_ordered_id(),
         "domain_event": domain_event_id,
         "kind": plan.kind,
         "channel": plan.channel,
@@ -350,7 +350,7 @@ def _attempt_row(result: _Result) -> dict[str, Any]:
     assert outcome is not None
     kind = "give_up" if result.status == Message.Status.dead else {"delivered": "delivered", "retry": "retry"}.get(outcome.status, "give_up")
     return {
-        "id": uuid.uuid4(), "message": result.message.id, "attempted_at": result.now, "outcome": kind, "response_code": outcome.response_code,
+        "id": db.new_ordered_id(), "message": result.message.id, "attempted_at": result.now, "outcome": kind, "response_code": outcome.response_code,
         "response": masked(outcome.response), "duration_ms": result.duration_ms,
     }
 

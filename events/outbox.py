@@ -42,7 +42,7 @@ def _json_default(value: Any) -> str:
 
 def _row(kind: str, payload: dict[str, object], now: datetime) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
+        "id": db.new_ordered_id(),
         "kind": kind,
         "payload": json.dumps(payload, default=_json_default, ensure_ascii=False, sort_keys=True),
         "occurred_at": now,

@@ -31,6 +31,20 @@ async def test_a_change_that_rolls_back_records_nothing(app):
     assert await DomainEvent.count() == 0
 
 
+async def test_domain_events_get_time_ordered_ids_so_a_batch_appends_to_the_end_of_the_index(app):
+    # Random (v4) ids put every row of a scan batch on its own index page; v7 ids start with the time (events/db.py).
+    async with db.write_transaction():
+        await outbox.record_many("check_in.created", [{"scan_id": uuid.uuid4()} for _ in range(50)], now=now())
+    async with db.write_transaction():
+        await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
+    ids = [uuid.UUID(str(row["id"])) for row in await DomainEvent.select(DomainEvent.id)]
+    assert len(ids) == 51
+    assert {found.version for found in ids} == {7}
+    # Made in order, they sort in order: the last one recorded is the greatest.
+    last = await DomainEvent.select(DomainEvent.id).where(DomainEvent.kind == "stop.cancelled").first()
+    assert max(ids) == uuid.UUID(str(last["id"]))
+
+
 async def test_recording_outside_a_write_transaction_is_refused(app):
     with pytest.raises(RuntimeError, match="write_transaction"):
         await outbox.record("stop.cancelled", {"stop_id": uuid.uuid4()}, now=now())
