@@ -54,9 +54,8 @@ def slot_of(moment: datetime) -> int:
 ORGANISER = uid(2, 0)
 LIVE_EVENT, JOBS_EVENT = uid(3, 1), uid(3, 2)
 LIVE_STOP, BURST_STOP = uid(4, 1), uid(4, 2)
-#: Stops the outbox scenario registers the burst's seekers at: one with the outbox on, one with it off.
-#: The outbox scenario's eight rounds (on, off, off, on, twice), each registering every burst seeker at a stop of its own.
-OUTBOX_STOPS = (uid(4, 4), uid(4, 5), uid(4, 6), uid(4, 7), uid(4, 8), uid(4, 9), uid(4, 800), uid(4, 801))
+#: The outbox scenario's eight rounds (on, off, off, on, twice), each registering every burst seeker at two stops of its own.
+OUTBOX_STOPS = tuple(uid(4, 800 + k) for k in range(16))
 
 
 def hr(booth: int) -> uuid.UUID:

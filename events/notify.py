@@ -91,16 +91,39 @@ SUBSCRIBER_MODULES = ("events.notices", "events.webhooks", "events.reminders", "
 _loaded = False
 
 
-def subscriber(*kinds: str) -> Callable[[Subscriber], Subscriber]:
-    """Register a function to plan messages for these domain event kinds ("*": every kind)."""
+#: For "*" subscribers: whether, as configured now, they could plan anything for a kind (None: always).
+_LISTENS: dict[Subscriber, Callable[[str], Awaitable[bool]] | None] = {}
+
+
+def subscriber(*kinds: str, listens: Callable[[str], Awaitable[bool]] | None = None) -> Callable[[Subscriber], Subscriber]:
+    """Register a function to plan messages for these domain event kinds ("*": every kind).
+
+    A "*" subscriber that plans only for what people configured (webhook endpoints) says so with `listens(kind)`:
+    an event of a kind no subscriber listens to is recorded already processed (`anyone_listens`).
+    """
 
     def register(function: Subscriber) -> Subscriber:
         for kind in kinds:
             if function not in _SUBSCRIBERS.setdefault(kind, []):
                 _SUBSCRIBERS[kind].append(function)
+        if "*" in kinds:
+            _LISTENS[function] = listens
         return function
 
     return register
+
+
+async def anyone_listens(kind: str) -> bool:
+    """Whether a subscriber could plan a message for an event of this kind, as configured now (read in the recording
+    transaction: the answer commits with the event). A kind with subscribers of its own always has listeners."""
+    load_subscribers()
+    if _SUBSCRIBERS.get(kind):
+        return True
+    for function in _SUBSCRIBERS.get("*", []):
+        listens = _LISTENS.get(function)
+        if listens is None or await listens(kind):
+            return True
+    return False
 
 
 def load_subscribers() -> None:

@@ -3,7 +3,9 @@
 A domain function calls `record` (or `record_many` for a batch of scans) inside its
 `write_transaction()`: the event commits with the change or rolls back with it, so a change
 that failed tells nobody and a committed one is never forgotten. The delivery worker
-(events.delivery) fans recorded events out into messages after the commit.
+(events.delivery) fans recorded events out into messages after the commit; an event of a kind no
+subscriber listens to (`notify.anyone_listens`) is recorded already processed, and the worker never
+touches it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from events import db
+from events import db, notify
 from events.settings import settings
 from events.tables import DomainEvent
 
@@ -92,7 +94,15 @@ async def _insert(rows: list[dict[str, Any]]) -> None:
         db.after_commit(_feeds_changed)
     if not settings.outbox:  # the benchmark's baseline only (BENCH=1 BENCH_OUTBOX=off)
         return
+    listened = await notify.anyone_listens(rows[0]["kind"])
+    if not listened:
+        # Recorded all the same, but processed as it is recorded: no subscriber would plan anything for it (a check-in
+        # while no webhook endpoint asks for check-ins), so the fan-out never reads, plans or updates it. Decided in this
+        # transaction: an endpoint created after it commits hears the events recorded after that.
+        for row in rows:
+            row["processed_at"] = row["occurred_at"]
     for start in range(0, len(rows), _INSERT_ROWS):
         await db.insert_new(DomainEvent, rows[start : start + _INSERT_ROWS], returning=DomainEvent.id)
-    # Early, before the commit: the worker then finds nothing yet and looks again at its next poll.
-    waker().set()
+    if listened:
+        # Early, before the commit: the worker then finds nothing yet and looks again at its next poll.
+        waker().set()

@@ -40,7 +40,14 @@ def _employer_of(event: DomainEventView) -> str | None:
     return str(named) if named else None
 
 
-@subscriber("*")
+async def endpoints_listen(kind: str) -> bool:
+    """Whether an active endpoint is subscribed to this kind (by the same text filter `plan_webhooks` starts from)."""
+    return kind in EVENT_TYPES and await WebhookEndpoint.exists().where(
+        WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{kind}"%')
+    )
+
+
+@subscriber("*", listens=endpoints_listen)
 async def plan_webhooks(event: DomainEventView, *, now: datetime) -> list[Plan]:
     """One message per active endpoint subscribed to this kind (HR endpoints: only events about their employer)."""
     if event.kind not in EVENT_TYPES:

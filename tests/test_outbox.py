@@ -8,8 +8,8 @@ import uuid
 import pytest
 from conftest import confirmed_tickets, many_seekers, now, set_capacity, stop_body
 
-from events import db, outbox
-from events.tables import DomainEvent
+from events import db, delivery, outbox
+from events.tables import DomainEvent, Message
 
 
 async def events_of(kind: str) -> list[dict]:
@@ -98,6 +98,32 @@ async def test_a_scan_batch_records_one_event_per_first_check_in_and_none_for_re
     response = await client.post("/api/scans/sync", json={"scans": scans}, headers=organiser)
     assert response.status_code == 200, response.text
     assert sorted(p["registration_id"] for p in await events_of("check_in.created")) == sorted(t["id"] for t in tickets)
+
+
+async def test_an_event_nobody_listens_to_is_recorded_processed_and_one_an_endpoint_asks_for_is_fanned_out(client, organiser, night_market):
+    tonight = night_market["tonight"]["id"]
+    first, second = await confirmed_tickets(tonight, 2)
+
+    async def check_in(ticket) -> None:
+        response = await client.post(f"/api/stops/{tonight}/check-ins", json={"ticket": ticket["code"], "nonce": str(uuid.uuid4())}, headers=organiser)
+        assert response.status_code in (200, 201), response.text
+
+    async def check_in_events() -> list[dict]:
+        return await DomainEvent.select(DomainEvent.payload, DomainEvent.processed_at, DomainEvent.occurred_at).where(DomainEvent.kind == "check_in.created")
+
+    # No webhook endpoint asks for check-ins, and no other subscriber plans anything for them: recorded, already processed.
+    await check_in(first)
+    (quiet,) = await check_in_events()
+    assert quiet["processed_at"] == quiet["occurred_at"]
+    assert await delivery.fan_out(now=now()) == 0
+
+    response = await client.post("/api/webhooks", json={"url": "https://93.184.215.14/h", "event_types": ["check_in.created"]}, headers=organiser)
+    assert response.status_code == 201, response.text
+    await check_in(second)
+    heard = next(row for row in await check_in_events() if json.loads(row["payload"])["registration_id"] == second["id"])
+    assert heard["processed_at"] is None
+    assert await delivery.fan_out(now=now()) == 1
+    assert await Message.count().where((Message.channel == "webhook") & (Message.kind == "check_in.created")) == 1
 
 
 def test_the_delivery_worker_runs_inline_on_sqlite_and_apart_beside_postgresql_and_test_channels_stay_in_tests():
