@@ -77,45 +77,39 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         bare = BareServer(load_settings({**os.environ, "DATABASE_URL": database_url}).workers).start()
         suite = scenarios.Suite(db_name=db_name, url=server.url, database=database, mode=mode, work=WORK, credentials=credentials,
                                 bare_url=bare.url, redis_url=redis_url)
-        def wanted(name: str) -> bool:
-            return only is None or name in only
+        def start_server(env: dict[str, str]) -> Server:
+            return _started(Server({"DATABASE_URL": database_url, **env}))
 
+        def scan_growth_rest() -> None:
+            for stored in mode.scan_growth[1:]:
+                scenarios.scan_growth(suite, stored)
+            scenarios.scan_growth_target(suite)
+
+        # In this order; `only` names which run ("scans" twice: its growth goes on after the bursts).
+        steps = [
+            ("scans", lambda: scenarios.scan_growth(suite, mode.scan_growth[0])),
+            ("scans", lambda: scenarios.scans(suite)),
+            ("sync", lambda: scenarios.sync(suite)),
+            ("burst", lambda: scenarios.burst(suite)),
+            ("booking_burst", lambda: scenarios.booking_burst(suite)),
+            ("scans", scan_growth_rest),
+            ("events_list", lambda: scenarios.events_list(suite)),
+            ("stop_pages", lambda: scenarios.stop_pages(suite)),
+            ("job_search", lambda: [scenarios.job_search(suite, jobs) for jobs in mode.job_growth]),
+            ("feeds", lambda: scenarios.feeds(suite)),
+            ("outbox", lambda: scenarios.outbox_overhead(suite, start_server)),
+            ("memory", lambda: scenarios.memory(suite, server.process.pid)),
+            # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
+            ("reports", lambda: report_docs.reports(suite)),
+            ("scale", lambda: scenarios.scale(suite, start_server, lambda workers: BareServer(workers).start())),
+        ]
         try:
             scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
             scenarios.baselines(suite)
-            if wanted("scans"):
-                scenarios.scan_growth(suite, mode.scan_growth[0])
-                scenarios.scans(suite)
-            if wanted("sync"):
-                scenarios.sync(suite)
-            if wanted("burst"):
-                scenarios.burst(suite)
-            if wanted("booking_burst"):
-                scenarios.booking_burst(suite)
-            if wanted("scans"):
-                for stored in mode.scan_growth[1:]:
-                    scenarios.scan_growth(suite, stored)
-                scenarios.scan_growth_target(suite)
-            if wanted("events_list"):
-                scenarios.events_list(suite)
-            if wanted("stop_pages"):
-                scenarios.stop_pages(suite)
-            if wanted("job_search"):
-                for jobs in mode.job_growth:
-                    scenarios.job_search(suite, jobs)
-            if wanted("feeds"):
-                scenarios.feeds(suite)
-            server_pid = server.process.pid
-            if wanted("outbox"):
-                scenarios.outbox_overhead(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})))
-            if wanted("memory"):
-                scenarios.memory(suite, server_pid)
-            if wanted("reports"):
-                # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
-                report_docs.reports(suite)
-            if wanted("scale"):
-                scenarios.scale(suite, lambda env: _started(Server({"DATABASE_URL": database_url, **env})), lambda workers: BareServer(workers).start())
+            for name, step in steps:
+                if only is None or name in only:
+                    step()
         finally:
             bare.stop()
             code, _output = server.stop(timeout=60)
