@@ -22,8 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-#: What --only may name, in the order a full run takes them.
-SCENARIOS = ("scans", "sync", "burst", "booking_burst", "events_list", "stop_pages", "job_search", "feeds", "outbox", "memory", "reports", "scale")
 WORK = Path(tempfile.mkdtemp(prefix="bench-"))
 RATE_LIMITS = ("SCAN_RATE_LIMIT_ACCOUNT", "SCAN_RATE_LIMIT_ADDRESS", "REGISTRATION_RATE_LIMIT_ACCOUNT", "REGISTRATION_RATE_LIMIT_ADDRESS",
                "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "LOGIN_FAILURE_RATE_LIMIT_ADDRESS",
@@ -63,6 +61,36 @@ from server import Server, free_port  # noqa: E402
 from events.settings import load as load_settings  # noqa: E402
 
 
+def _scan_growth_rest(suite: scenarios.Suite) -> None:
+    for stored in suite.mode.scan_growth[1:]:
+        scenarios.scan_growth(suite, stored)
+    scenarios.scan_growth_target(suite)
+
+
+#: Every scenario, in the order a full run takes them, each called with the suite, a function that starts another app
+#: server (with extra environment) and the suite server's pid. --only names which run ("scans" thrice: its growth goes on
+#: after the bursts).
+STEPS = (
+    ("scans", lambda suite, start, pid: scenarios.scan_growth(suite, suite.mode.scan_growth[0])),
+    ("scans", lambda suite, start, pid: scenarios.scans(suite)),
+    ("sync", lambda suite, start, pid: scenarios.sync(suite)),
+    ("burst", lambda suite, start, pid: scenarios.burst(suite)),
+    ("booking_burst", lambda suite, start, pid: scenarios.booking_burst(suite)),
+    ("scans", lambda suite, start, pid: _scan_growth_rest(suite)),
+    ("events_list", lambda suite, start, pid: scenarios.events_list(suite)),
+    ("stop_pages", lambda suite, start, pid: scenarios.stop_pages(suite)),
+    ("job_search", lambda suite, start, pid: [scenarios.job_search(suite, jobs) for jobs in suite.mode.job_growth]),
+    ("feeds", lambda suite, start, pid: scenarios.feeds(suite)),
+    ("outbox", lambda suite, start, pid: scenarios.outbox_overhead(suite, start)),
+    ("memory", lambda suite, start, pid: scenarios.memory(suite, pid)),
+    # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
+    ("reports", lambda suite, start, pid: report_docs.reports(suite)),
+    ("scale", lambda suite, start, pid: scenarios.scale(suite, start, lambda workers: BareServer(workers).start())),
+)
+#: What --only may name.
+SCENARIOS = tuple(dict.fromkeys(name for name, _ in STEPS))
+
+
 def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials: scenarios.Credentials, redis_url: str | None,
               only: frozenset[str] | None = None) -> scenarios.Suite:
     """Every scenario (or those in `only`) on one database, against one server that lives for the whole suite."""
@@ -80,36 +108,13 @@ def run_suite(db_name: str, database_url: str, mode: scenarios.Mode, credentials
         def start_server(env: dict[str, str]) -> Server:
             return _started(Server({"DATABASE_URL": database_url, **env}))
 
-        def scan_growth_rest() -> None:
-            for stored in mode.scan_growth[1:]:
-                scenarios.scan_growth(suite, stored)
-            scenarios.scan_growth_target(suite)
-
-        # In this order; `only` names which run ("scans" twice: its growth goes on after the bursts).
-        steps = [
-            ("scans", lambda: scenarios.scan_growth(suite, mode.scan_growth[0])),
-            ("scans", lambda: scenarios.scans(suite)),
-            ("sync", lambda: scenarios.sync(suite)),
-            ("burst", lambda: scenarios.burst(suite)),
-            ("booking_burst", lambda: scenarios.booking_burst(suite)),
-            ("scans", scan_growth_rest),
-            ("events_list", lambda: scenarios.events_list(suite)),
-            ("stop_pages", lambda: scenarios.stop_pages(suite)),
-            ("job_search", lambda: [scenarios.job_search(suite, jobs) for jobs in mode.job_growth]),
-            ("feeds", lambda: scenarios.feeds(suite)),
-            ("outbox", lambda: scenarios.outbox_overhead(suite, start_server)),
-            ("memory", lambda: scenarios.memory(suite, server.process.pid)),
-            # After the memory row: the report's render process is a child of the server, and one worker's RSS is read from its children.
-            ("reports", lambda: report_docs.reports(suite)),
-            ("scale", lambda: scenarios.scale(suite, start_server, lambda workers: BareServer(workers).start())),
-        ]
         try:
             scenarios.check_baseline(suite)
             scenarios.warm_up(suite)
             scenarios.baselines(suite)
-            for name, step in steps:
+            for name, step in STEPS:
                 if only is None or name in only:
-                    step()
+                    step(suite, start_server, server.process.pid)
         finally:
             bare.stop()
             code, _output = server.stop(timeout=60)

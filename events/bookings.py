@@ -175,10 +175,9 @@ async def _book_served(asks: list[_Ask], served: list[int], results: list[Any]) 
             if slot is None:
                 results[n] = NotFound("slot_not_found", "No such slot.")
                 continue
-            taken = made.setdefault(slot["id"], [])
             free = slot["size"] - slot["booked_count"] if slot["status"] == Slot.Status.open else 0
             mine = held.setdefault((ask.seeker_id, slot["stop"]), [])
-            refusal = _refusal(slot, ask.now, profiles.get(ask.seeker_id), mine, full=len(taken) >= free)
+            refusal = _refusal(slot, ask.now, profiles.get(ask.seeker_id), mine, full=len(made.get(slot["id"], ())) >= free)
             if refusal is not None:
                 results[n] = refusal
                 continue
@@ -187,23 +186,21 @@ async def _book_served(asks: list[_Ask], served: list[int], results: list[Any]) 
                 "employer": slot["booth.employer"], "starts_at": slot["starts_at"], "ends_at": slot["ends_at"], "status": Booking.Status.booked,
                 "invited_by": ask.invited_by, "revision": 0, "created_at": ask.now, "cancelled_at": None, "marked_at": None, "updated_at": ask.now,
             }
-            taken.append(booking)
+            made.setdefault(slot["id"], []).append(booking)
             mine.append(booking)
             results[n] = booking
         bookings = [booking for taken in made.values() for booking in taken]
         if not bookings:
             return
+        booked_counts: dict[uuid.UUID, int] = {}
         for slot_id, taken in made.items():
-            if not taken:
-                continue
             # Never past the size, even if the count moved under us (it cannot, under the locks): the UPDATE says so itself.
             moved = await Slot.update({Slot.booked_count: Slot.booked_count + len(taken)}).where(
                 (Slot.id == slot_id) & (Slot.status == Slot.Status.open) & WhereRaw('"booked_count" + {} <= "size"', len(taken))
             ).returning(Slot.booked_count)
             if not moved:
                 raise RuntimeError("the slot's places changed while it was held")
-            for booking in taken:
-                booking["slot_row"] = {**slots[slot_id], "booked_count": moved[0]["booked_count"]}
+            booked_counts[slot_id] = moved[0]["booked_count"]
         registrations = {
             (row["seeker"], row["stop"]): row["id"]
             for row in await Registration.select(Registration.id, Registration.seeker, Registration.stop).where(
@@ -213,7 +210,9 @@ async def _book_served(asks: list[_Ask], served: list[int], results: list[Any]) 
         }
         for booking in bookings:
             booking["registration"] = registrations.get((booking["seeker"], booking["stop"]))
-        await Booking.insert(*(Booking(**{key: value for key, value in booking.items() if key != "slot_row"}) for booking in bookings))
+        await Booking.insert(*(Booking(**booking) for booking in bookings))
+        for booking in bookings:
+            booking["slot_row"] = {**slots[booking["slot"]], "booked_count": booked_counts[booking["slot"]]}
         await outbox.record_many(
             "booking.created",
             [{"booking_id": b["id"], "slot_id": b["slot"], "seeker_id": b["seeker"], "employer_id": b["employer"], "stop_id": b["stop"]} for b in bookings],

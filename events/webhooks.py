@@ -40,11 +40,14 @@ def _employer_of(event: DomainEventView) -> str | None:
     return str(named) if named else None
 
 
+def _may_want(kind: str):
+    """Active endpoints whose subscribed kinds name this one, by their JSON text: a superset, read exactly afterwards."""
+    return WebhookEndpoint.is_active.eq(True) & WebhookEndpoint.event_types.like(f'%"{kind}"%')
+
+
 async def endpoints_listen(kind: str) -> bool:
-    """Whether an active endpoint is subscribed to this kind (by the same text filter `plan_webhooks` starts from)."""
-    return kind in EVENT_TYPES and await WebhookEndpoint.exists().where(
-        WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{kind}"%')
-    )
+    """Whether an active endpoint may be subscribed to this kind (the superset `plan_webhooks` starts from: erring towards yes)."""
+    return kind in EVENT_TYPES and await WebhookEndpoint.exists().where(_may_want(kind))
 
 
 @subscriber("*", listens=endpoints_listen)
@@ -56,7 +59,7 @@ async def plan_webhooks(event: DomainEventView, *, now: datetime) -> list[Plan]:
     rows = await batch_memo(
         ("webhook_endpoints", event.kind),
         lambda: WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.employer, WebhookEndpoint.event_types, WebhookEndpoint.url).where(
-            WebhookEndpoint.is_active.eq(True), WebhookEndpoint.event_types.like(f'%"{event.kind}"%')
+            _may_want(event.kind)
         ),
     )
     rows = [row for row in rows if event.kind in json.loads(row["event_types"])]
