@@ -410,6 +410,11 @@ def raw_migration(*, migration_id: str, description: str, statements: dict[str, 
     return manager
 
 
+def as_uuid(value: Any) -> uuid.UUID:
+    """A UUID column's value from a raw query: PostgreSQL gives a UUID, SQLite its text."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 def new_ordered_id() -> uuid.UUID:
     """A UUIDv7: the time comes first, so rows a hot path appends in bulk (domain events, messages, delivery attempts)
     go to the end of their primary key's index instead of one random page each.

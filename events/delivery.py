@@ -97,10 +97,6 @@ def backoff(attempts: int) -> float:
 # ---------------------------------------------------------------- fan-out
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _moment(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -148,7 +144,7 @@ async def _plan(rows: list[dict[str, Any]], now: datetime) -> _Planned:
     planned = _Planned([], [], [])
     with notify.one_batch():
         for row in rows:
-            event = DomainEventView(id=_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
+            event = DomainEventView(id=db.as_uuid(row["id"]), kind=row["kind"], payload=json.loads(row["payload"]), occurred_at=_moment(row["occurred_at"]))
             try:
                 plans = await notify.plan(event, now=now)
             except Exception:
@@ -233,11 +229,11 @@ async def claim(*, now: datetime, limit: int, config: Settings = settings) -> li
         rows = await Message.raw(_CLAIM.format(lock="FOR UPDATE SKIP LOCKED"), lease, now, now, limit)
     return [
         _Claimed(
-            id=_uuid(row["id"]),
+            id=db.as_uuid(row["id"]),
             kind=row["kind"],
             channel=row["channel"],
-            account_id=None if row["account"] is None else _uuid(row["account"]),
-            webhook_id=None if row["webhook_id"] is None else _uuid(row["webhook_id"]),
+            account_id=None if row["account"] is None else db.as_uuid(row["account"]),
+            webhook_id=None if row["webhook_id"] is None else db.as_uuid(row["webhook_id"]),
             params=json.loads(row["params"]),
             idempotency_key=row["idempotency_key"],
             created_at=_moment(row["created_at"]),
@@ -377,7 +373,7 @@ async def _settle_many(results: list[_Result]) -> list[bool]:
             rows = await Message.update(changes).where(
                 (Message.id == result.message.id) & (Message.status == Message.Status.sending) & (Message.attempts == result.message.attempt)
             ).returning(Message.id)
-            mine.update(_uuid(row["id"]) for row in rows)
+            mine.update(db.as_uuid(row["id"]) for row in rows)
         for (attempt, code), group in delivered.items():
             rows = await Message.update(
                 {Message.status: Message.Status.delivered, Message.claimed_until: None, Message.delivered_at: max(r.now for r in group),
@@ -385,7 +381,7 @@ async def _settle_many(results: list[_Result]) -> list[bool]:
             ).where(
                 Message.id.is_in([r.message.id for r in group]) & (Message.status == Message.Status.sending) & (Message.attempts == attempt)
             ).returning(Message.id)
-            mine.update(_uuid(row["id"]) for row in rows)
+            mine.update(db.as_uuid(row["id"]) for row in rows)
         attempts = [_attempt_row(result) for result in results if result.outcome is not None]
         for start in range(0, len(attempts), 200):
             await db.insert_new(DeliveryAttempt, attempts[start : start + 200], returning=DeliveryAttempt.id)
@@ -604,7 +600,7 @@ async def _webhook_owner(webhook_id: uuid.UUID) -> uuid.UUID | None:
     if not exists or exists[0]["name"] is None:
         return None
     rows = await Message.raw("SELECT owner FROM webhook_endpoint WHERE id = {}", webhook_id)
-    return _uuid(rows[0]["owner"]) if rows else None
+    return db.as_uuid(rows[0]["owner"]) if rows else None
 
 
 async def redeliver(message_id: uuid.UUID, actor: Actor, now: datetime) -> views.Message:

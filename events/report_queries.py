@@ -14,6 +14,7 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Count, Sum
 
+from events import db
 from events.funnel import PROGRESS
 from events.tables import Account, Booking, Booth, CheckIn, Employer, Event, Interest, Job, SeekerProfile, Stop, Visit
 
@@ -21,10 +22,6 @@ from events.tables import Account, Booking, Booth, CheckIn, Employer, Event, Int
 def ids(values: Iterable[uuid.UUID]) -> list[uuid.UUID]:
     """A list `is_in` accepts: an empty one becomes a random id that matches nothing."""
     return list(values) or [uuid.uuid4()]
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _placeholders(values: list[Any]) -> str:
@@ -83,7 +80,7 @@ async def employers(event_ids: list[uuid.UUID], stop_ids: list[uuid.UUID]) -> li
     found: dict[uuid.UUID, dict[str, Any]] = {}
 
     def row(employer: Any, name: str) -> dict[str, Any]:
-        return found.setdefault(_uuid(employer), {"id": _uuid(employer), "name": name, "booths": 0, "hr_staff": 0, "jobs": 0, "headcount": 0})
+        return found.setdefault(db.as_uuid(employer), {"id": db.as_uuid(employer), "name": name, "booths": 0, "hr_staff": 0, "jobs": 0, "headcount": 0})
 
     for booth in await Booth.select(Booth.employer, Booth.employer.name, Count()).where(Booth.stop.is_in(ids(stop_ids))).group_by(Booth.employer, Booth.employer.name):
         row(booth["employer"], booth["employer.name"])["booths"] = booth["count"]
@@ -94,7 +91,7 @@ async def employers(event_ids: list[uuid.UUID], stop_ids: list[uuid.UUID]) -> li
     for staff in await Account.select(Account.employer, Count()).where(
         (Account.role == Account.Role.hr) & Account.is_active.eq(True) & Account.employer.is_in(ids(found))
     ).group_by(Account.employer):
-        found[_uuid(staff["employer"])]["hr_staff"] = staff["count"]
+        found[db.as_uuid(staff["employer"])]["hr_staff"] = staff["count"]
     return sorted(found.values(), key=lambda employer: employer["name"])
 
 
@@ -107,7 +104,7 @@ async def jobs_by(column: Column | tuple[Column, ...], event_ids: list[uuid.UUID
 
 async def jobs_by_event(event_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
     """Per event: jobs (not deleted) and headcount."""
-    return {_uuid(row["event"]): (row["count"], row["headcount"]) for row in await jobs_by(Job.event, event_ids)}
+    return {db.as_uuid(row["event"]): (row["count"], row["headcount"]) for row in await jobs_by(Job.event, event_ids)}
 
 
 # ---------------------------------------------------------------- visitors: the people who came
@@ -164,7 +161,7 @@ async def funnel_by_employer(event_ids: list[uuid.UUID]) -> list[dict[str, Any]]
     )
     rows = await Interest.raw(sql, *event_ids, *event_ids)
     return sorted(
-        ({**row, "employer": _uuid(row["employer"]), **{stage.value: int(row[stage.value] or 0) for stage in PROGRESS}} for row in rows),
+        ({**row, "employer": db.as_uuid(row["employer"]), **{stage.value: int(row[stage.value] or 0) for stage in PROGRESS}} for row in rows),
         key=lambda row: row["name"],
     )
 
@@ -178,10 +175,10 @@ async def stall_figures(event_ids: list[uuid.UUID], stop_ids: list[uuid.UUID]) -
     stop_ids, event_ids = ids(stop_ids), ids(event_ids)
     booths = await Booth.select(Booth.id, Booth.stop, Booth.label, Booth.employer, Booth.employer.name).where(Booth.stop.is_in(stop_ids)).order_by(Booth.label)
     visitors = {
-        _uuid(row["booth"]): row["count"] for row in await Visit.select(Visit.booth, Count()).where(Visit.stop.is_in(stop_ids)).group_by(Visit.booth)
+        db.as_uuid(row["booth"]): row["count"] for row in await Visit.select(Visit.booth, Count()).where(Visit.stop.is_in(stop_ids)).group_by(Visit.booth)
     }
     bookings = {
-        _uuid(row["slot.booth"]): row["count"]
+        db.as_uuid(row["slot.booth"]): row["count"]
         for row in await Booking.select(Booking.slot.booth, Count()).where(Booking.stop.is_in(stop_ids) & (Booking.status != Booking.Status.cancelled)).group_by(
             Booking.slot.booth
         )
@@ -197,14 +194,14 @@ async def stall_figures(event_ids: list[uuid.UUID], stop_ids: list[uuid.UUID]) -
         f"LEFT JOIN {_furthest(event_ids)} f ON f.interest = i.id "
         f"WHERE j.event IN ({_placeholders(event_ids)}) AND b.stop IN ({_placeholders(stop_ids)}) GROUP BY b.id"
     )
-    interests = {_uuid(row["booth"]): row for row in await Interest.raw(sql, *event_ids, *event_ids, *stop_ids)}
+    interests = {db.as_uuid(row["booth"]): row for row in await Interest.raw(sql, *event_ids, *event_ids, *stop_ids)}
     found = []
     for booth in booths:
-        key = _uuid(booth["id"])
+        key = db.as_uuid(booth["id"])
         counted = interests.get(key, {})
         found.append(
             {
-                "id": key, "stop": _uuid(booth["stop"]), "label": booth["label"], "employer": booth["employer.name"],
+                "id": key, "stop": db.as_uuid(booth["stop"]), "label": booth["label"], "employer": booth["employer.name"],
                 "visitors": visitors.get(key, 0), "bookings": bookings.get(key, 0), "interests": int(counted.get("interests") or 0),
                 "intention": int(counted.get("intention") or 0), "signed": int(counted.get("signed") or 0),
             }
